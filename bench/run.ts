@@ -1,0 +1,43 @@
+import { kernel } from "./kernel.js";
+import type { Benchmark, Figure } from "./figure.js";
+
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- NAME` runs one; `--json` prints one JSON
+ * object per figure instead of a table. Exits 1 when a figure misses its target.
+ */
+
+const BENCHMARKS: readonly Benchmark[] = [kernel];
+
+function format(n: number): string {
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");
+  return n.toFixed(3);
+}
+
+function main(args: string[]): number {
+  const json = args.includes("--json");
+  const names = args.filter((a) => !a.startsWith("--"));
+  const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(", ")}; there are: ${BENCHMARKS.map((b) => b.name).join(", ")}\n`);
+    return 2;
+  }
+  const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+  let failed = 0;
+  for (const bench of chosen) {
+    if (!json) process.stdout.write(`${bench.name}: ${bench.description}\n`);
+    const figures: Figure[] = bench.run();
+    for (const f of figures) {
+      if (f.pass === false) failed++;
+      if (json) {
+        process.stdout.write(`${JSON.stringify(f)}\n`);
+        continue;
+      }
+      const vs = f.baseline ? `  ${f.ratio!.toFixed(2)}x ${f.baseline}` : "";
+      const verdict = f.target ? `  target ${f.target}: ${f.pass ? "pass" : "FAIL"}` : "";
+      process.stdout.write(`  ${f.figure.padEnd(44)} ${format(f.value).padStart(14)} ${f.unit}${vs}${verdict}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

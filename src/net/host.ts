@@ -1,0 +1,28 @@
+import type { Actor, Address } from "../sim/actor.js";
+import type { Node } from "./topology.js";
+
+/**
+ * Something with an IP address on a network: a pod, or a machine outside the clusters. Actors
+ * listen on its ports; a host that is down (a killed pod) receives nothing.
+ */
+export class Host {
+  /** False while the host is down: messages to it are dropped (`host-down`). */
+  up = true;
+  /** False once it has been removed from the network. */
+  attached = true;
+  /** The actor listening on each port. */
+  readonly listeners = new Map<number, Actor>();
+
+  constructor(
+    readonly name: string,
+    readonly ip: string,
+    readonly node: Node,
+    /** The network its address belongs to (its node's). */
+    readonly network: string,
+  ) {}
+}
+
+/** The address an actor is bound at, which also knows its host. */
+export interface BoundAddress extends Address {
+  readonly host: Host;
+}

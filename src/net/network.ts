@@ -1,0 +1,499 @@
+import type { Actor, Address, Message, Transport } from "../sim/actor.js";
+import { sample } from "../sim/distribution.js";
+import type { Rng } from "../sim/rng.js";
+import type { Sim } from "../sim/sim.js";
+import type { Micros } from "../sim/time.js";
+import { NetFault, type DelayParams, type Direction, type DuplicateParams, type LossParams, type NetFaultAction } from "./fault.js";
+import { Host, type BoundAddress } from "./host.js";
+import { checkLinkProfile, DEFAULT_LINKS, LinkError, scopeBetween, type LinkProfile, type LinkScope } from "./link.js";
+import { checkSelector, describeSelector, type HostSelector } from "./selector.js";
+import { EXTERNAL_NETWORK, TopologyError, type Node, type Topology } from "./topology.js";
+
+declare module "../sim/trace.js" {
+  interface TraceEventMap {
+    /** A message left its sender (full level). */
+    send: { id: number; kind: string; from: string; to: string };
+    /** A message reached its receiver after `latency` microseconds (full level). */
+    deliver: { id: number; kind: string; from: string; to: string; latency: number };
+    /** A message was lost, and why: partition, loss, no-route, host-down, port-closed, queue-full, no-handler (full level). */
+    drop: { id: number; kind: string; from: string; to: string; reason: string };
+    /** A network fault began (summary level). */
+    fault: { id: number; action: string; a: string; b: string; direction: string };
+    /** A network fault ended; for a hold, `released` messages went on their way (summary level). */
+    revert: { id: number; action: string; released: number };
+  }
+}
+
+/** Why a message did not arrive. */
+export type DropReason = "partition" | "loss" | "no-route" | "host-down" | "port-closed" | "queue-full" | "no-handler" | (string & {});
+
+/** Counters of everything the network carried, kept whatever the trace level. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  /** Extra copies made by duplication. */
+  duplicated: number;
+  /** Messages that waited in a hold. */
+  held: number;
+  /** Dropped messages by reason, in the order reasons first occurred. */
+  readonly dropped: Map<string, number>;
+}
+
+/** How to add a host. */
+export interface HostSpec {
+  readonly name: string;
+  /** The node it runs on, or its name. */
+  readonly node: Node | string;
+  /** Its address; default: the next free one in the node's pod range (a host outside clusters must be given one). */
+  readonly ip?: string;
+}
+
+/** Options of a {@link Network}. */
+export interface NetworkOptions {
+  /** Link profiles per scope, replacing {@link DEFAULT_LINKS} for the scopes given. */
+  readonly links?: Partial<Record<LinkScope, LinkProfile>>;
+}
+
+/** The links between two nodes, one way, resolved once and cached. */
+interface NodeLink {
+  readonly profile: LinkProfile;
+  readonly rng: Rng;
+  readonly scope: LinkScope;
+  /** True when the profile needs nothing but a latency draw. */
+  readonly plain: boolean;
+}
+
+/** Everything that decides the fate of messages from one host to one address, cached per pair. */
+interface Path {
+  version: number;
+  readonly src: Host;
+  readonly ip: string;
+  dst: Host | null;
+  link: NodeLink | null;
+  blocked: NetFault | null;
+  hold: NetFault | null;
+  readonly delays: NetFault[];
+  readonly losses: NetFault[];
+  readonly duplicates: NetFault[];
+  /** No fault applies and the link is plain: only a latency draw. */
+  plain: boolean;
+}
+
+/** A message in flight: the public {@link Message} plus what delivery needs. */
+class Envelope implements Message {
+  constructor(
+    readonly id: number,
+    readonly kind: string,
+    readonly from: Address,
+    readonly to: Address,
+    readonly body: unknown,
+    readonly sentAt: Micros,
+    readonly path: Path,
+  ) {}
+}
+
+interface HeldMessage {
+  readonly envelope: Envelope;
+  readonly arrival: Micros;
+}
+
+const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+/**
+ * The network: hosts with addresses, links with latency and loss between them, faults, and
+ * delivery of messages between actors as scheduled events. It is the {@link Transport} of every
+ * actor bound to it.
+ *
+ * What happens to a message from host S to address D is worked out once per (S, D) and cached
+ * (a {@link Path}); any change of hosts, links or faults bumps a version that makes the cached
+ * paths work themselves out again on next use. So the hot path of a send is a map lookup, a
+ * latency draw and a push onto the event queue.
+ */
+export class Network implements Transport {
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, duplicated: 0, held: 0, dropped: new Map() };
+
+  private version = 0;
+  private nextMessageId = 1;
+  private nextFaultId = 1;
+  private readonly scopeLinks: Record<LinkScope, LinkProfile>;
+  private readonly pairLinks = new Map<string, LinkProfile>();
+  private readonly nodeLinks = new Map<string, NodeLink>();
+  private readonly hostsByNetwork = new Map<string, Map<string, Host>>();
+  private readonly hostsByName = new Map<string, Host>();
+  private readonly paths = new Map<Host, Map<string, Path>>();
+  private readonly nextPodIndex = new Map<Node, number>();
+  private readonly faults: NetFault[] = [];
+
+  constructor(
+    readonly sim: Sim,
+    readonly topology: Topology,
+    options: NetworkOptions = {},
+  ) {
+    this.scopeLinks = { ...DEFAULT_LINKS };
+    for (const [scope, profile] of Object.entries(options.links ?? {}) as [LinkScope, LinkProfile][]) {
+      this.setLink(scope, profile);
+    }
+  }
+
+  // ---- links ------------------------------------------------------------------------------
+
+  /** Sets the profile of every link of one scope (unless a cluster pair overrides it). */
+  setLink(scope: LinkScope, profile: LinkProfile): void {
+    if (!(scope in DEFAULT_LINKS)) throw new LinkError(`unknown link scope ${JSON.stringify(scope)}; expected one of ${Object.keys(DEFAULT_LINKS).join(", ")}`);
+    this.scopeLinks[scope] = checkLinkProfile(profile);
+    this.linksChanged();
+  }
+
+  /**
+   * Sets the profile between two clusters, overriding the scope's, both ways unless
+   * `oneWay` is set (then only from `from` to `to`).
+   */
+  setClusterLink(from: string, to: string, profile: LinkProfile, options: { readonly oneWay?: boolean } = {}): void {
+    this.topology.cluster(from);
+    this.topology.cluster(to);
+    checkLinkProfile(profile);
+    this.pairLinks.set(pairKey(from, to), profile);
+    if (!options.oneWay) this.pairLinks.set(pairKey(to, from), profile);
+    this.linksChanged();
+  }
+
+  /** The profile in force from one node to another. */
+  linkBetween(from: Node, to: Node): LinkProfile {
+    return this.nodeLink(from, to).profile;
+  }
+
+  private linksChanged(): void {
+    this.nodeLinks.clear();
+    this.version++;
+  }
+
+  private nodeLink(from: Node, to: Node): NodeLink {
+    const key = pairKey(from.name, to.name);
+    let link = this.nodeLinks.get(key);
+    if (!link) {
+      const scope = scopeBetween(from, to);
+      const pair = from.cluster && to.cluster && from !== to ? this.pairLinks.get(pairKey(from.cluster.name, to.cluster.name)) : undefined;
+      const profile = pair ?? this.scopeLinks[scope];
+      const plain = !profile.jitter && !profile.loss && !profile.duplicate && !profile.reorder?.probability;
+      link = { profile, scope, plain, rng: this.sim.rng.stream(`link/${from.name}/${to.name}`) };
+      this.nodeLinks.set(key, link);
+    }
+    return link;
+  }
+
+  // ---- hosts and actors -------------------------------------------------------------------
+
+  /** Adds a host: a pod on a cluster node, or a machine on an external node. */
+  addHost(spec: HostSpec): Host {
+    const node = typeof spec.node === "string" ? this.topology.node(spec.node) : spec.node;
+    if (this.hostsByName.has(spec.name)) throw new TopologyError(`there is already a host named ${spec.name}`);
+    const byIp = this.hostsOn(node.network);
+    const ip = spec.ip ?? this.allocatePodIp(node, byIp);
+    if (byIp.has(ip)) throw new TopologyError(`host ${spec.name}: address ${ip} is already used by ${byIp.get(ip)!.name} on network "${node.network}"`);
+    const host = new Host(spec.name, ip, node, node.network);
+    byIp.set(ip, host);
+    this.hostsByName.set(host.name, host);
+    this.version++;
+    return host;
+  }
+
+  /** Removes a host: messages to its address are dropped from now on (`no-route`). */
+  removeHost(host: Host): void {
+    if (!host.attached) return;
+    host.attached = false;
+    this.hostsOn(host.network).delete(host.ip);
+    this.hostsByName.delete(host.name);
+    this.paths.delete(host);
+    this.version++;
+  }
+
+  /** Marks a host down (a killed pod) or up again. Messages reaching a down host are dropped (`host-down`). */
+  setHostUp(host: Host, up: boolean): void {
+    host.up = up;
+  }
+
+  /** The host of this name, if any. */
+  host(name: string): Host | undefined {
+    return this.hostsByName.get(name);
+  }
+
+  /** Binds an actor to a port of a host; it is then reachable at the returned address and can send. */
+  bind(actor: Actor, host: Host, port: number): Address {
+    if (!host.attached) throw new TopologyError(`cannot bind ${actor.label} to ${host.name}: the host was removed`);
+    const current = host.listeners.get(port);
+    if (current) throw new TopologyError(`cannot bind ${actor.label} to ${host.name}:${port}: ${current.label} listens there already`);
+    host.listeners.set(port, actor);
+    const text = `${host.ip}:${port}`;
+    const address: BoundAddress = { ip: host.ip, port, text, host };
+    actor.address = address;
+    actor.transport = this;
+    return address;
+  }
+
+  /** Unbinds an actor: its port is closed (`port-closed`) and it can no longer send. */
+  unbind(actor: Actor): void {
+    const address = actor.address as BoundAddress | null;
+    if (address && address.host.listeners.get(address.port) === actor) address.host.listeners.delete(address.port);
+    actor.address = null;
+    actor.transport = null;
+  }
+
+  private hostsOn(network: string): Map<string, Host> {
+    let hosts = this.hostsByNetwork.get(network);
+    if (!hosts) {
+      hosts = new Map();
+      this.hostsByNetwork.set(network, hosts);
+    }
+    return hosts;
+  }
+
+  /** The next free address of a node's /24, from .2 up, as flannel and kindnet hand them out. */
+  private allocatePodIp(node: Node, taken: Map<string, Host>): string {
+    const cidr = node.podCidr;
+    if (!cidr) throw new TopologyError(`node ${node.name} is outside any cluster: give its hosts an ip`);
+    const start = this.nextPodIndex.get(node) ?? 2;
+    for (let n = 0; n < cidr.size - 3; n++) {
+      const index = 2 + ((start - 2 + n) % (cidr.size - 3));
+      const ip = cidr.nth(index);
+      if (!taken.has(ip)) {
+        this.nextPodIndex.set(node, index + 1);
+        return ip;
+      }
+    }
+    throw new TopologyError(`node ${node.name}: its pod range ${cidr} is full`);
+  }
+
+  // ---- faults -----------------------------------------------------------------------------
+
+  /** Blocks messages between hosts picked by `a` and by `b` (direction `both` by default). */
+  partition(a: HostSelector, b: HostSelector, options: { readonly direction?: Direction } = {}): NetFault {
+    return this.addFault("partition", a, b, options.direction ?? "both", {});
+  }
+
+  /** Adds latency (and jitter, with correlation) to messages between `a` and `b` (direction `to` by default, as Chaos Mesh). */
+  delay(a: HostSelector, b: HostSelector, params: DelayParams & { readonly direction?: Direction }): NetFault {
+    checkFraction("correlation", params.correlation);
+    if (!(params.latency >= 0) || !((params.jitter ?? 0) >= 0)) throw new LinkError("delay: latency and jitter must be 0 or more");
+    return this.addFault("delay", a, b, params.direction ?? "to", params);
+  }
+
+  /** Loses messages between `a` and `b` with a probability (direction `to` by default). */
+  loss(a: HostSelector, b: HostSelector, params: LossParams & { readonly direction?: Direction }): NetFault {
+    checkFraction("loss", params.loss);
+    checkFraction("correlation", params.correlation);
+    return this.addFault("loss", a, b, params.direction ?? "to", params);
+  }
+
+  /** Duplicates messages between `a` and `b` with a probability (direction `to` by default). */
+  duplicate(a: HostSelector, b: HostSelector, params: DuplicateParams & { readonly direction?: Direction }): NetFault {
+    checkFraction("duplicate", params.duplicate);
+    checkFraction("correlation", params.correlation);
+    return this.addFault("duplicate", a, b, params.direction ?? "to", params);
+  }
+
+  /**
+   * Holds messages between `a` and `b` (direction `both` by default): they wait, undelivered,
+   * until {@link release}, then go on their way, none lost (turmoil's hold/release).
+   */
+  hold(a: HostSelector, b: HostSelector, options: { readonly direction?: Direction } = {}): NetFault {
+    return this.addFault("hold", a, b, options.direction ?? "both", {});
+  }
+
+  /** Ends a partition, or every partition when none is named. */
+  heal(fault?: NetFault): void {
+    this.revertAll("partition", fault);
+  }
+
+  /** Ends a hold, or every hold when none is named: held messages arrive at once, or when their latency would have brought them if later. */
+  release(fault?: NetFault): void {
+    this.revertAll("hold", fault);
+  }
+
+  /** Ends any fault. */
+  revert(fault: NetFault): void {
+    if (!fault.active) return;
+    fault.active = false;
+    this.faults.splice(this.faults.indexOf(fault), 1);
+    this.version++;
+    const held = fault.held.splice(0) as HeldMessage[];
+    for (const h of held) this.sim.at(Math.max(this.sim.now, h.arrival), this.deliver, h.envelope);
+    if (this.sim.trace.summary) this.sim.trace.record("revert", { id: fault.id, action: fault.action, released: held.length });
+  }
+
+  /** The faults in force, oldest first. */
+  activeFaults(): readonly NetFault[] {
+    return this.faults;
+  }
+
+  private revertAll(action: NetFaultAction, fault: NetFault | undefined): void {
+    if (fault) {
+      if (fault.action !== action) throw new TypeError(`fault ${fault.id} is a ${fault.action}, not a ${action}`);
+      this.revert(fault);
+      return;
+    }
+    for (const f of this.faults.filter((f) => f.action === action)) this.revert(f);
+  }
+
+  private addFault(action: NetFaultAction, a: HostSelector, b: HostSelector, direction: Direction, params: NetFault["params"]): NetFault {
+    if (direction !== "to" && direction !== "from" && direction !== "both") {
+      throw new TypeError(`${action}: direction must be to, from or both, got ${JSON.stringify(direction)}`);
+    }
+    checkSelector(a, this.topology, `${action} (a)`);
+    checkSelector(b, this.topology, `${action} (b)`);
+    const id = this.nextFaultId++;
+    const fault = new NetFault(id, action, a, b, direction, params, this.sim.rng.stream(`fault/${id}`));
+    this.faults.push(fault);
+    this.version++;
+    if (this.sim.trace.summary) {
+      this.sim.trace.record("fault", { id, action, a: describeSelector(a), b: describeSelector(b), direction });
+    }
+    return fault;
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  /** Sends a message from an actor bound to this network; see {@link Actor.send}. */
+  send(from: Actor, to: Address, kind: string, body: unknown): void {
+    const address = from.address as BoundAddress | null;
+    if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
+    const path = this.path(address.host, to.ip);
+    const sim = this.sim;
+    const envelope = new Envelope(this.nextMessageId++, kind, address, to, body, sim.now, path);
+    this.stats.sent++;
+    const trace = sim.trace;
+    if (trace.full) trace.record("send", { id: envelope.id, kind, from: address.text, to: to.text });
+    const link = path.link;
+    if (path.plain && link) {
+      sim.after(sample(link.profile.latency, link.rng), this.deliver, envelope);
+      return;
+    }
+    this.sendSlow(envelope, path);
+  }
+
+  /** Counts and traces a message an actor dropped on arrival. */
+  dropped(message: Message, reason: DropReason): void {
+    const dropped = this.stats.dropped;
+    dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+    const trace = this.sim.trace;
+    if (trace.full) {
+      trace.record("drop", { id: message.id, kind: message.kind, from: message.from.text, to: message.to.text, reason });
+    }
+  }
+
+  /** Everything but the plain case: no route, partitions, holds, loss, duplication and extra delay. */
+  private sendSlow(envelope: Envelope, path: Path): void {
+    const link = path.link;
+    if (!link || !path.dst) {
+      this.dropped(envelope, "no-route");
+      return;
+    }
+    if (path.blocked) {
+      this.dropped(envelope, "partition");
+      return;
+    }
+    const profile = link.profile;
+    if (link.rng.bernoulli(profile.loss ?? 0) || path.losses.some((f) => f.chance(f.params.loss ?? 0))) {
+      this.dropped(envelope, "loss");
+      return;
+    }
+    const copies = link.rng.bernoulli(profile.duplicate ?? 0) || path.duplicates.some((f) => f.chance(f.params.duplicate ?? 0)) ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      if (copy > 0) this.stats.duplicated++;
+      let delay = sample(profile.latency, link.rng);
+      if (profile.jitter) delay += Math.round(link.rng.uniform(-profile.jitter, profile.jitter));
+      if (profile.reorder && link.rng.bernoulli(profile.reorder.probability)) delay += profile.reorder.delay;
+      for (const f of path.delays) delay += f.extraDelay();
+      delay = Math.max(0, delay);
+      if (path.hold) {
+        this.stats.held++;
+        path.hold.held.push({ envelope, arrival: this.sim.now + delay } satisfies HeldMessage);
+      } else {
+        this.sim.after(delay, this.deliver, envelope);
+      }
+    }
+  }
+
+  /** Hands a message to the actor listening at its destination, unless something stops it on the way. */
+  private readonly deliver = (envelope: Envelope): void => {
+    const path = envelope.path;
+    if (path.version !== this.version) this.resolve(path);
+    const dst = path.dst;
+    if (!dst) return this.dropped(envelope, "no-route");
+    if (path.blocked) return this.dropped(envelope, "partition");
+    if (!dst.up) return this.dropped(envelope, "host-down");
+    const actor = dst.listeners.get(envelope.to.port);
+    if (!actor) return this.dropped(envelope, "port-closed");
+    this.stats.delivered++;
+    const trace = this.sim.trace;
+    if (trace.full) {
+      trace.record("deliver", {
+        id: envelope.id,
+        kind: envelope.kind,
+        from: envelope.from.text,
+        to: envelope.to.text,
+        latency: this.sim.now - envelope.sentAt,
+      });
+    }
+    actor.receive(envelope);
+  };
+
+  private path(src: Host, ip: string): Path {
+    let bySrc = this.paths.get(src);
+    if (!bySrc) {
+      bySrc = new Map();
+      this.paths.set(src, bySrc);
+    }
+    let path = bySrc.get(ip);
+    if (!path) {
+      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false };
+      bySrc.set(ip, path);
+    }
+    if (path.version !== this.version) this.resolve(path);
+    return path;
+  }
+
+  /** Works out a path's destination, link and faults afresh. */
+  private resolve(path: Path): void {
+    path.version = this.version;
+    path.blocked = null;
+    path.hold = null;
+    path.delays.length = 0;
+    path.losses.length = 0;
+    path.duplicates.length = 0;
+    const src = path.src;
+    const dst = this.hostsOn(src.network).get(path.ip) ?? this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null;
+    path.dst = dst;
+    if (!dst) {
+      path.link = null;
+      path.plain = false;
+      return;
+    }
+    const link = this.nodeLink(src.node, dst.node);
+    path.link = link;
+    for (const f of this.faults) {
+      if (!f.appliesTo(src, dst)) continue;
+      switch (f.action) {
+        case "partition":
+          path.blocked ??= f;
+          break;
+        case "hold":
+          path.hold ??= f;
+          break;
+        case "delay":
+          path.delays.push(f);
+          break;
+        case "loss":
+          path.losses.push(f);
+          break;
+        case "duplicate":
+          path.duplicates.push(f);
+          break;
+      }
+    }
+    path.plain = link.plain && !path.blocked && !path.hold && path.delays.length + path.losses.length + path.duplicates.length === 0;
+  }
+}
+
+function checkFraction(name: string, v: number | undefined): void {
+  if (v !== undefined && !(v >= 0 && v <= 1)) throw new LinkError(`${name} must be a fraction from 0 to 1, got ${v}`);
+}
