@@ -25,6 +25,7 @@ export { Rng, SeedError, type Seed } from "./sim/rng.js";
 export {
   type Distribution,
   DistributionError,
+  MAX_SAMPLE,
   constant,
   checkDistribution,
   sample,
@@ -52,6 +53,7 @@ export {
 } from "./sim/trace.js";
 export { Sim, type SimOptions } from "./sim/sim.js";
 export { Fifo } from "./sim/fifo.js";
+export { checkDeterminism, firstDivergence, type Divergence } from "./sim/determinism.js";
 
 // Network: topology, addressing, links, faults, delivery.
 export { AddressError, Cidr, parseIpv4, formatIpv4 } from "./net/ip.js";

@@ -46,8 +46,8 @@ export interface DuplicateParams {
 export class NetFault {
   /** False once reverted. */
   active = true;
-  /** @internal The correlated draw netem keeps between messages. */
-  private last = 0;
+  /** @internal Each covered pair's stream and last correlated draw. */
+  private readonly perPair = new Map<string, { readonly rng: Rng; last: number }>();
   /** @internal Messages waiting in a `hold`, in the order they were sent. */
   readonly held: unknown[] = [];
 
@@ -70,28 +70,38 @@ export class NetFault {
     return d !== "to" && selects(this.b, src) && selects(this.a, dst);
   }
 
-  /** @internal Extra delay for one message. */
-  extraDelay(): Micros {
+  /** @internal Extra delay for one message from `src` to `dst`. */
+  extraDelay(src: Host, dst: Host): Micros {
     const jitter = this.params.jitter ?? 0;
     if (jitter === 0) return this.params.latency ?? 0;
-    return (this.params.latency ?? 0) + Math.round(jitter * (2 * this.correlated() - 1));
+    return (this.params.latency ?? 0) + Math.round(jitter * (2 * this.correlated(src, dst) - 1));
   }
 
-  /** @internal True when this message is lost (or duplicated), by probability `p`. */
-  chance(p: number): boolean {
+  /** @internal True when this message from `src` to `dst` is lost (or duplicated), by probability `p`. */
+  chance(p: number, src: Host, dst: Host): boolean {
     if (p <= 0) return false;
     if (p >= 1) return true;
-    return this.correlated() < p;
+    return this.correlated(src, dst) < p;
   }
 
   /**
    * A uniform draw in [0, 1) that leans on the last one by the fault's correlation:
-   * `next = fresh * (1 - c) + last * c`, netem's model.
+   * `next = fresh * (1 - c) + last * c`, netem's model. Each pair of hosts the fault covers has its
+   * own stream and its own last draw (netem keeps one per interface), so traffic between other
+   * hosts under the same fault never changes this pair's draws.
    */
-  private correlated(): number {
+  private correlated(src: Host, dst: Host): number {
+    const key = `${src.name}\u0000${dst.name}`;
+    let state = this.perPair.get(key);
+    if (!state) {
+      const rng = this.rng.stream(`${src.name}/${dst.name}`);
+      // Start from a random draw, as netem does, not from 0, which would bias the first draws low.
+      state = { rng, last: rng.next() };
+      this.perPair.set(key, state);
+    }
     const c = this.params.correlation ?? 0;
-    const fresh = this.rng.next();
-    this.last = c === 0 ? fresh : fresh * (1 - c) + this.last * c;
-    return this.last;
+    const fresh = state.rng.next();
+    state.last = c === 0 ? fresh : fresh * (1 - c) + state.last * c;
+    return state.last;
   }
 }

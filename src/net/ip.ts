@@ -13,7 +13,8 @@ export function parseIpv4(text: string): number {
   if (parts.length !== 4) throw new AddressError(`invalid IPv4 address ${JSON.stringify(text)}: expected four numbers 0-255 separated by dots, e.g. 10.0.0.1`);
   let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) {
+    // Leading zeros are refused: some parsers read 010 as octal 8, others as 10.
+    if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255) {
       throw new AddressError(`invalid IPv4 address ${JSON.stringify(text)}: ${JSON.stringify(part)} is not a number from 0 to 255`);
     }
     value = value * 256 + Number(part);
@@ -52,7 +53,12 @@ export class Cidr {
     if (ip === undefined || bits === undefined || extra !== undefined || !/^\d{1,2}$/.test(bits) || Number(bits) > 32) {
       throw new AddressError(`invalid CIDR ${JSON.stringify(text)}: expected an IPv4 address, a slash and a prefix length 0-32, e.g. 10.96.0.0/12`);
     }
-    const base = parseIpv4(ip);
+    let base: number;
+    try {
+      base = parseIpv4(ip);
+    } catch (e) {
+      throw new AddressError(`invalid CIDR ${JSON.stringify(text)}: ${(e as Error).message}`);
+    }
     const cidr = new Cidr(base, Number(bits));
     if (cidr.base !== base) {
       throw new AddressError(`invalid CIDR ${JSON.stringify(text)}: it has host bits set; did you mean ${cidr}?`);

@@ -7,6 +7,7 @@ import { NetFault, type DelayParams, type Direction, type DuplicateParams, type 
 import { Host, type BoundAddress } from "./host.js";
 import { checkLinkProfile, DEFAULT_LINKS, LinkError, scopeBetween, type LinkProfile, type LinkScope } from "./link.js";
 import { checkSelector, describeSelector, type HostSelector } from "./selector.js";
+import { parseIpv4 } from "./ip.js";
 import { EXTERNAL_NETWORK, TopologyError, type Node, type Topology } from "./topology.js";
 
 declare module "../sim/trace.js" {
@@ -188,6 +189,13 @@ export class Network implements Transport {
     const node = typeof spec.node === "string" ? this.topology.node(spec.node) : spec.node;
     if (this.hostsByName.has(spec.name)) throw new TopologyError(`there is already a host named ${spec.name}`);
     const byIp = this.hostsOn(node.network);
+    if (spec.ip !== undefined) {
+      try {
+        parseIpv4(spec.ip);
+      } catch (e) {
+        throw new TopologyError(`host ${spec.name}: ${(e as Error).message}`);
+      }
+    }
     const ip = spec.ip ?? this.allocatePodIp(node, byIp);
     if (byIp.has(ip)) throw new TopologyError(`host ${spec.name}: address ${ip} is already used by ${byIp.get(ip)!.name} on network "${node.network}"`);
     const host = new Host(spec.name, ip, node, node.network);
@@ -207,9 +215,19 @@ export class Network implements Transport {
     this.version++;
   }
 
-  /** Marks a host down (a killed pod) or up again. Messages reaching a down host are dropped (`host-down`). */
+  /**
+   * Marks a host down (a killed pod) or up again. Messages reaching a down host are dropped
+   * (`host-down`), and so are messages a down host tries to send.
+   */
   setHostUp(host: Host, up: boolean): void {
+    if (host.up === up) return;
     host.up = up;
+    this.version++;
+  }
+
+  /** Every host on the network, in the order they were added. */
+  hosts(): IterableIterator<Host> {
+    return this.hostsByName.values();
   }
 
   /** The host of this name, if any. */
@@ -315,7 +333,8 @@ export class Network implements Transport {
     fault.active = false;
     this.faults.splice(this.faults.indexOf(fault), 1);
     this.version++;
-    const held = fault.held.splice(0) as HeldMessage[];
+    // In send order: messages in flight when the hold began joined it when they arrived.
+    const held = (fault.held.splice(0) as HeldMessage[]).sort((x, y) => x.envelope.id - y.envelope.id);
     for (const h of held) this.sim.at(Math.max(this.sim.now, h.arrival), this.deliver, h.envelope);
     if (this.sim.trace.summary) this.sim.trace.record("revert", { id: fault.id, action: fault.action, released: held.length });
   }
@@ -392,17 +411,23 @@ export class Network implements Transport {
       return;
     }
     const profile = link.profile;
-    if (link.rng.bernoulli(profile.loss ?? 0) || path.losses.some((f) => f.chance(f.params.loss ?? 0))) {
+    const src = path.src;
+    const dst = path.dst;
+    if (!src.up || !src.attached) {
+      this.dropped(envelope, "host-down");
+      return;
+    }
+    if (link.rng.bernoulli(profile.loss ?? 0) || path.losses.some((f) => f.chance(f.params.loss ?? 0, src, dst))) {
       this.dropped(envelope, "loss");
       return;
     }
-    const copies = link.rng.bernoulli(profile.duplicate ?? 0) || path.duplicates.some((f) => f.chance(f.params.duplicate ?? 0)) ? 2 : 1;
+    const copies = link.rng.bernoulli(profile.duplicate ?? 0) || path.duplicates.some((f) => f.chance(f.params.duplicate ?? 0, src, dst)) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
       if (copy > 0) this.stats.duplicated++;
       let delay = sample(profile.latency, link.rng);
       if (profile.jitter) delay += Math.round(link.rng.uniform(-profile.jitter, profile.jitter));
       if (profile.reorder && link.rng.bernoulli(profile.reorder.probability)) delay += profile.reorder.delay;
-      for (const f of path.delays) delay += f.extraDelay();
+      for (const f of path.delays) delay += f.extraDelay(src, dst);
       delay = Math.max(0, delay);
       if (path.hold) {
         this.stats.held++;
@@ -420,6 +445,12 @@ export class Network implements Transport {
     const dst = path.dst;
     if (!dst) return this.dropped(envelope, "no-route");
     if (path.blocked) return this.dropped(envelope, "partition");
+    if (path.hold) {
+      // A hold also holds what was already in flight when it began (turmoil's hold).
+      this.stats.held++;
+      path.hold.held.push({ envelope, arrival: this.sim.now } satisfies HeldMessage);
+      return;
+    }
     if (!dst.up) return this.dropped(envelope, "host-down");
     const actor = dst.listeners.get(envelope.to.port);
     if (!actor) return this.dropped(envelope, "port-closed");
@@ -490,7 +521,7 @@ export class Network implements Transport {
           break;
       }
     }
-    path.plain = link.plain && !path.blocked && !path.hold && path.delays.length + path.losses.length + path.duplicates.length === 0;
+    path.plain = link.plain && src.up && src.attached && !path.blocked && !path.hold && path.delays.length + path.losses.length + path.duplicates.length === 0;
   }
 }
 

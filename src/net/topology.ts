@@ -79,12 +79,20 @@ export class Topology {
     if (podCidr.size / 2 ** (32 - NODE_POD_PREFIX) < nodeCount) {
       throw new TopologyError(`cluster ${spec.name}: podCidr ${podCidr} has room for fewer than ${nodeCount} node ranges of /${NODE_POD_PREFIX}; give it a larger range`);
     }
+    const names = new Set<string>();
+    for (const zone of spec.zones) {
+      for (let i = 0; i < perZone; i++) {
+        const name = `${spec.name}-${zone}-${i}`;
+        // Checked before anything is added, so that a refused cluster leaves no trace.
+        if (this.nodes.has(name) || names.has(name)) throw new TopologyError(`there is already a node named ${name}`);
+        names.add(name);
+      }
+    }
     const cluster: Cluster = { name: spec.name, region: spec.region, zones: [...spec.zones], network, podCidr, serviceCidr, nodes: [] };
     this.clusters.set(cluster.name, cluster);
     for (const zone of spec.zones) {
       for (let i = 0; i < perZone; i++) {
         const name = `${spec.name}-${zone}-${i}`;
-        if (this.nodes.has(name)) throw new TopologyError(`there is already a node named ${name}`);
         const node: Node = {
           name,
           cluster,
@@ -151,6 +159,16 @@ export class Topology {
         );
       }
       return cidr;
+    }
+    // A default must also keep clear of the cluster's other range when that one is given by hand
+    // (a malformed one is reported when its own field is read).
+    const other = spec[field === "podCidr" ? "serviceCidr" : "podCidr"];
+    if (!sibling && other !== undefined) {
+      try {
+        taken.push({ cidr: Cidr.parse(other), owner: "its own range" });
+      } catch {
+        // reported later
+      }
     }
     for (let octet = firstOctet2; octet < 256; octet++) {
       const cidr = Cidr.parse(`10.${octet}.0.0/16`);

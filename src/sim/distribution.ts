@@ -66,14 +66,21 @@ export function checkDistribution(d: Distribution): Distribution {
 }
 
 /**
+ * The longest duration a draw returns, about 4.5 years: heavy tails (a pareto with a tiny shape)
+ * can draw more than a safe integer, and a delay that long means "never" in any run anyway.
+ */
+export const MAX_SAMPLE: Micros = 2 ** 47;
+
+/**
  * Draws one duration: a whole number of microseconds, never negative (a normal draw below zero
- * is clamped to zero, as a delay cannot be negative).
+ * is clamped to zero, as a delay cannot be negative) and never above {@link MAX_SAMPLE}.
  */
 export function sample(d: Distribution, rng: Rng): Micros {
   let v: number;
   switch (d.kind) {
     case "constant":
-      return d.value;
+      v = d.value;
+      break;
     case "uniform":
       v = rng.uniform(d.min, d.max);
       break;
@@ -92,7 +99,7 @@ export function sample(d: Distribution, rng: Rng): Micros {
       v = rng.pareto(d.scale, d.shape);
       break;
   }
-  return v > 0 ? Math.round(v) : 0;
+  return v > 0 ? (v < MAX_SAMPLE ? Math.round(v) : MAX_SAMPLE) : 0;
 }
 
 /** The distribution in the notation people write: `lognormal(median=2ms, p99=10ms)`. */

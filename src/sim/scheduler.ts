@@ -156,7 +156,9 @@ export class Scheduler {
 
   /** Runs every event up to and including instant `time`, then sets the clock to `time`. */
   runUntil(time: Micros): RunResult {
-    if (!(time >= this.now)) this.badTime(time);
+    if (!(time >= this.now) || !(Number.isSafeInteger(time) || time === Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`cannot run until ${time}us: the limit must be a whole number of microseconds, not before now (${this.now}us)`);
+    }
     return this.run(time, Number.POSITIVE_INFINITY);
   }
 

@@ -22,7 +22,8 @@ export const DURATION_FORMS = "a number and a unit (us, ms, s, m, h), e.g. 250us
 
 const UNITS: Readonly<Record<string, Micros>> = {
   us: MICROSECOND,
-  "µs": MICROSECOND,
+  "µs": MICROSECOND, // U+00B5 micro sign
+  "μs": MICROSECOND, // U+03BC Greek mu: Go accepts both
   ms: MILLISECOND,
   s: SECOND,
   m: MINUTE,
@@ -42,7 +43,7 @@ export class DurationError extends Error {
   }
 }
 
-const PART = /(\d+(?:\.\d+)?|\.\d+)(us|µs|ms|s|m|h)/y;
+const PART = /(\d+(?:\.\d+)?|\.\d+)(us|µs|μs|ms|s|m|h)/y;
 
 /**
  * Reads a duration such as `250us`, `1.5ms`, `2s`, `5m`, `1h` or `1m30s` (Go's notation, as

@@ -53,6 +53,9 @@ const CHUNK = 64 * 1024;
 
 type Listener = (event: { t: Micros; type: string }) => void;
 
+/** Every event line starts with `t` and `type`: an event's own fields may not reuse those names. */
+type ReservedFields = { readonly t?: never; readonly type?: never };
+
 /**
  * The trace bus. Actors record typed events; the trace serializes them to NDJSON with a fixed key
  * order (`t`, `type`, then the fields in the order the recording site writes them), feeds a
@@ -97,7 +100,7 @@ export class Trace {
    * Records one event at the current instant. Call it only when the event's level is on
    * ({@link summary} or {@link full}); it records whatever it is given.
    */
-  record<K extends keyof TraceEventMap>(type: K, fields: TraceEventMap[K]): void {
+  record<K extends keyof TraceEventMap>(type: K, fields: TraceEventMap[K] & ReservedFields): void {
     const t = this.clock.now;
     const body = JSON.stringify(fields);
     this.chunk += `{"t":${t},"type":${JSON.stringify(type)}${body.length > 2 ? `,${body.slice(1)}` : "}"}\n`;
@@ -131,7 +134,10 @@ export class Trace {
     return this.hash.copy().digest("hex");
   }
 
-  /** Hands any buffered lines to the digest and the sinks. */
+  /**
+   * Hands any buffered lines to the digest and the sinks. Call it when a run ends, before closing
+   * what the sinks write to ({@link digest} calls it too).
+   */
   flush(): void {
     if (this.chunk.length === 0) return;
     const chunk = this.chunk;
