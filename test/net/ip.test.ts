@@ -62,8 +62,9 @@ describe("parseIpv4 / formatIpv4", () => {
     },
   );
 
-  it("rejects any string that is not a dotted quad of 0-255, naming it (property)", () => {
-    const valid = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+  it("rejects any string that is not a dotted quad of 0-255 without leading zeros, naming it (property)", () => {
+    const part = "(0|[1-9]\\d{0,2})";
+    const valid = new RegExp(`^${part}\\.${part}\\.${part}\\.${part}$`);
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[0-9.]{0,16}$/)), (text) => {
         const m = valid.exec(text);
@@ -75,7 +76,7 @@ describe("parseIpv4 / formatIpv4", () => {
         expect(e).toBeInstanceOf(AddressError);
         expect((e as Error).message).toContain(JSON.stringify(text));
       }),
-      { numRuns: 1000 },
+      { numRuns: 1000, examples: [["0.0.00.0"], ["010.0.0.1"], ["1.2.3.4"], ["0.0.0.0"]] },
     );
   });
 });

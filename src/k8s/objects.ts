@@ -1,0 +1,266 @@
+/**
+ * Kubernetes objects as the API server stores them: the same field names and shapes as the real
+ * API (so that their YAML and `kubectl` output look the same), limited to the fields mcsim
+ * honours. Every field a manifest may give is here; a field not here is an error when loaded.
+ */
+
+/** Labels or annotations. */
+export type StringMap = Record<string, string>;
+
+/** `metadata` of every object. */
+export interface ObjectMeta {
+  name: string;
+  /** Set for namespaced kinds; `default` when a manifest leaves it out. */
+  namespace?: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+  /** Assigned by the API server. */
+  uid?: string;
+  /** Assigned by the API server on every write: a decimal counter per cluster. */
+  resourceVersion?: string;
+  /** Assigned by the API server: the simulated instant of creation, RFC 3339 from the epoch. */
+  creationTimestamp?: string;
+  /** Set on objects a controller made (a Deployment's pods, a Service's EndpointSlices). */
+  ownerReferences?: OwnerReference[];
+  /** Used instead of `name` to have the API server pick a unique name (`<generateName><suffix>`). */
+  generateName?: string;
+}
+
+/** Who made an object. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+/** A label selector: all `matchLabels` and all `matchExpressions` must hold. */
+export interface LabelSelector {
+  matchLabels?: StringMap;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** One expression of a {@link LabelSelector}. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** A condition, as the API conventions write them. */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface Namespace {
+  apiVersion: "v1";
+  kind: "Namespace";
+  metadata: ObjectMeta;
+}
+
+/** A container port. */
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: Protocol;
+}
+
+/** Transport protocols of ports. */
+export type Protocol = "TCP" | "UDP" | "SCTP";
+
+export interface Container {
+  name: string;
+  image: string;
+  ports?: ContainerPort[];
+  command?: string[];
+  args?: string[];
+}
+
+/** `options` of a pod's `dnsConfig`. */
+export interface PodDNSConfigOption {
+  name: string;
+  value?: string;
+}
+
+export interface PodDNSConfig {
+  nameservers?: string[];
+  searches?: string[];
+  options?: PodDNSConfigOption[];
+}
+
+export type DNSPolicy = "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None";
+
+export interface PodSpec {
+  containers: Container[];
+  hostname?: string;
+  subdomain?: string;
+  setHostnameAsFQDN?: boolean;
+  nodeName?: string;
+  hostNetwork?: boolean;
+  dnsPolicy?: DNSPolicy;
+  dnsConfig?: PodDNSConfig;
+}
+
+export interface PodStatus {
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
+  podIP?: string;
+  podIPs?: { ip: string }[];
+  hostIP?: string;
+  conditions?: Condition[];
+}
+
+export interface Pod {
+  apiVersion: "v1";
+  kind: "Pod";
+  metadata: ObjectMeta;
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
+export type IPFamily = "IPv4" | "IPv6";
+export type IPFamilyPolicy = "SingleStack" | "PreferDualStack" | "RequireDualStack";
+
+export interface ServicePort {
+  name?: string;
+  protocol?: Protocol;
+  port: number;
+  /** A number or the name of a container port. */
+  targetPort?: number | string;
+  nodePort?: number;
+  appProtocol?: string;
+}
+
+export interface ServiceSpec {
+  type?: ServiceType;
+  selector?: StringMap;
+  ports?: ServicePort[];
+  /** `None` for a headless Service; assigned from the service range when left out. */
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ipFamilies?: IPFamily[];
+  ipFamilyPolicy?: IPFamilyPolicy;
+  externalName?: string;
+  publishNotReadyAddresses?: boolean;
+  sessionAffinity?: "None" | "ClientIP";
+}
+
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+}
+
+export interface Service {
+  apiVersion: "v1";
+  kind: "Service";
+  metadata: ObjectMeta;
+  spec: ServiceSpec;
+  status?: ServiceStatus;
+}
+
+export interface EndpointConditions {
+  /** Nil means ready. */
+  ready?: boolean;
+  serving?: boolean;
+  terminating?: boolean;
+}
+
+export interface ObjectReference {
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface Endpoint {
+  addresses: string[];
+  conditions?: EndpointConditions;
+  hostname?: string;
+  nodeName?: string;
+  zone?: string;
+  targetRef?: ObjectReference;
+}
+
+export interface EndpointPort {
+  name?: string;
+  protocol?: Protocol;
+  port?: number;
+  appProtocol?: string;
+}
+
+export interface EndpointSlice {
+  apiVersion: "discovery.k8s.io/v1";
+  kind: "EndpointSlice";
+  metadata: ObjectMeta;
+  addressType: "IPv4" | "IPv6" | "FQDN";
+  endpoints: Endpoint[];
+  ports?: EndpointPort[];
+}
+
+export interface ConfigMap {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: ObjectMeta;
+  data?: StringMap;
+}
+
+export interface PodTemplateSpec {
+  metadata?: Omit<ObjectMeta, "name" | "namespace"> & { name?: string };
+  spec: PodSpec;
+}
+
+export interface DeploymentSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+}
+
+export interface Deployment {
+  apiVersion: "apps/v1";
+  kind: "Deployment";
+  metadata: ObjectMeta;
+  spec: DeploymentSpec;
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+export interface StatefulSetSpec {
+  replicas?: number;
+  serviceName: string;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+}
+
+export interface StatefulSet {
+  apiVersion: "apps/v1";
+  kind: "StatefulSet";
+  metadata: ObjectMeta;
+  spec: StatefulSetSpec;
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+/** Every object mcsim's API servers store. */
+export type K8sObject = Namespace | Pod | Service | EndpointSlice | ConfigMap | Deployment | StatefulSet;
+
+/** The kinds mcsim knows, by name. */
+export type Kind = K8sObject["kind"];
+
+/** The object of one kind. */
+export type ObjectOfKind<K extends Kind> = Extract<K8sObject, { kind: K }>;
+
+/** The kinds whose objects live in a namespace. */
+export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>(["Pod", "Service", "EndpointSlice", "ConfigMap", "Deployment", "StatefulSet"]);
+
+/** The apiVersion each kind is served at. */
+export const API_VERSIONS: Readonly<Record<Kind, string>> = {
+  Namespace: "v1",
+  Pod: "v1",
+  Service: "v1",
+  EndpointSlice: "discovery.k8s.io/v1",
+  ConfigMap: "v1",
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+};
