@@ -84,7 +84,42 @@ export {
   type LossParams,
   type DuplicateParams,
 } from "./net/fault.js";
-export { Network, type NetworkOptions, type NetworkStats, type HostSpec, type DropReason } from "./net/network.js";
+export {
+  Network,
+  type NetworkOptions,
+  type NetworkStats,
+  type HostSpec,
+  type DropReason,
+  type VirtualRoute,
+} from "./net/network.js";
+
+// Kubernetes: objects, API server, controllers, kube-proxy, clusters.
+export type * from "./k8s/objects.js";
+export { NAMESPACED, API_VERSIONS } from "./k8s/objects.js";
+export {
+  ApiServer,
+  ApiError,
+  RESOURCES,
+  INITIAL_NAMESPACES,
+  type Admission,
+  type ApiReason,
+  type ApiServerOptions,
+  type WatchEvent,
+} from "./k8s/apiserver.js";
+export { ClusterIpAllocator, clusterIpAdmission } from "./k8s/ipam.js";
+export { matchesLabels, matchesSelector } from "./k8s/labels.js";
+export { formatTimestamp, SIM_EPOCH_UTC } from "./k8s/timestamp.js";
+export { Kubelet, type ContainerFactory, type KubeletOptions, type PodContext, type Process } from "./k8s/kubelet.js";
+export {
+  EndpointSliceController,
+  SERVICE_NAME_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY,
+  MAX_ENDPOINTS_PER_SLICE,
+} from "./k8s/endpointslices.js";
+export { WorkloadController, POD_TEMPLATE_HASH, STATEFULSET_POD_NAME } from "./k8s/workloads.js";
+export { KubeProxy } from "./k8s/kube-proxy.js";
+export { KubeCluster, KUBERNETES_SERVICE_INDEX, KUBE_DNS_SERVICE_INDEX, type KubeClusterOptions } from "./k8s/cluster.js";
 
 // Metrics.
 export { LatencyRecorder, type LatencySummary } from "./metrics/latency.js";

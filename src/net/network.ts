@@ -26,7 +26,16 @@ declare module "../sim/trace.js" {
 }
 
 /** Why a message did not arrive. */
-export type DropReason = "partition" | "loss" | "no-route" | "host-down" | "port-closed" | "queue-full" | "no-handler" | (string & {});
+export type DropReason =
+  | "partition"
+  | "loss"
+  | "no-route"
+  | "no-endpoints"
+  | "host-down"
+  | "port-closed"
+  | "queue-full"
+  | "no-handler"
+  | (string & {});
 
 /** Counters of everything the network carried, kept whatever the trace level. */
 export interface NetworkStats {
@@ -78,7 +87,16 @@ interface Path {
   readonly duplicates: NetFault[];
   /** No fault applies and the link is plain: only a latency draw. */
   plain: boolean;
+  /** Set when the address is a virtual one: where each message to it really goes. */
+  virtual: VirtualRoute | null;
 }
+
+/**
+ * Picks where a message sent to a virtual address (a Service's cluster IP) really goes, as
+ * kube-proxy's rules do: a backend address, or null when there is none (the message is then
+ * dropped, `no-endpoints`, as kube-proxy rejects traffic to a Service without endpoints).
+ */
+export type VirtualRoute = (src: Host, port: number) => Address | null;
 
 /** A message in flight: the public {@link Message} plus what delivery needs. */
 class Envelope implements Message {
@@ -124,6 +142,7 @@ export class Network implements Transport {
   private readonly paths = new Map<Host, Map<string, Path>>();
   private readonly nextPodIndex = new Map<Node, number>();
   private readonly faults: NetFault[] = [];
+  private readonly virtuals = new Map<string, Map<string, VirtualRoute>>();
 
   constructor(
     readonly sim: Sim,
@@ -256,6 +275,26 @@ export class Network implements Transport {
     actor.transport = null;
   }
 
+  /**
+   * Makes `ip` a virtual address on a network: messages sent to it go where `route` says (see
+   * {@link VirtualRoute}). Replaces any route the address had.
+   */
+  addVirtualAddress(network: string, ip: string, route: VirtualRoute): void {
+    parseIpv4(ip);
+    let routes = this.virtuals.get(network);
+    if (!routes) {
+      routes = new Map();
+      this.virtuals.set(network, routes);
+    }
+    routes.set(ip, route);
+    this.version++;
+  }
+
+  /** Ends a virtual address: messages to it are dropped (`no-route`) unless a host has it. */
+  removeVirtualAddress(network: string, ip: string): void {
+    if (this.virtuals.get(network)?.delete(ip)) this.version++;
+  }
+
   private hostsOn(network: string): Map<string, Host> {
     let hosts = this.hostsByNetwork.get(network);
     if (!hosts) {
@@ -375,7 +414,18 @@ export class Network implements Transport {
   send(from: Actor, to: Address, kind: string, body: unknown): void {
     const address = from.address as BoundAddress | null;
     if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
-    const path = this.path(address.host, to.ip);
+    let path = this.path(address.host, to.ip);
+    if (path.virtual) {
+      const target = path.virtual(address.host, to.port);
+      if (!target) {
+        this.stats.sent++;
+        this.dropped(new Envelope(this.nextMessageId++, kind, address, to, body, this.sim.now, path), "no-endpoints");
+        return;
+      }
+      // Destination NAT: from here on the message is addressed to the backend.
+      to = target;
+      path = this.path(address.host, to.ip);
+    }
     const sim = this.sim;
     const envelope = new Envelope(this.nextMessageId++, kind, address, to, body, sim.now, path);
     this.stats.sent++;
@@ -476,7 +526,7 @@ export class Network implements Transport {
     }
     let path = bySrc.get(ip);
     if (!path) {
-      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false };
+      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false, virtual: null };
       bySrc.set(ip, path);
     }
     if (path.version !== this.version) this.resolve(path);
@@ -492,7 +542,8 @@ export class Network implements Transport {
     path.losses.length = 0;
     path.duplicates.length = 0;
     const src = path.src;
-    const dst = this.hostsOn(src.network).get(path.ip) ?? this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null;
+    path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? null;
+    const dst = path.virtual ? null : (this.hostsOn(src.network).get(path.ip) ?? this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null);
     path.dst = dst;
     if (!dst) {
       path.link = null;

@@ -1,0 +1,109 @@
+import type { Host } from "../net/host.js";
+import type { Network } from "../net/network.js";
+import { address, type Address } from "../sim/actor.js";
+import type { Rng } from "../sim/rng.js";
+import type { Sim } from "../sim/sim.js";
+import type { ApiServer } from "./apiserver.js";
+import { SERVICE_NAME_LABEL } from "./endpointslices.js";
+import type { EndpointSlice, Service } from "./objects.js";
+
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+interface ServiceRules {
+  /** Backends by service port: each ready endpoint address at the target port. */
+  readonly byPort: Map<number, Address[]>;
+}
+
+/**
+ * kube-proxy for one cluster, in iptables mode: each Service's cluster IP becomes a virtual
+ * address on the cluster's network, and a message to `clusterIP:port` goes to one of the ready
+ * endpoints of that port, picked uniformly at random per message (the iptables rules' random
+ * probabilities; connection tracking is not modelled). It learns Services and EndpointSlices
+ * through watches, so a new endpoint takes the watch delay to receive traffic, as in a cluster.
+ */
+export class KubeProxy {
+  private readonly rules = new Map<string, ServiceRules>();
+  private readonly rngs = new Map<string, Rng>();
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly network: Network,
+    private readonly api: ApiServer,
+    private readonly networkName: string,
+  ) {
+    api.watch("Service", "kube-proxy", (e) => this.sync(e.object.metadata.namespace ?? "default", e.object.metadata.name));
+    api.watch("EndpointSlice", "kube-proxy", (e) => {
+      const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (svc) this.sync(e.object.metadata.namespace ?? "default", svc);
+    });
+  }
+
+  /** The backends a message to this cluster IP and port may go to, as kube-proxy has them now. */
+  backends(clusterIp: string, port: number): readonly Address[] {
+    return this.rules.get(clusterIp)?.byPort.get(port) ?? [];
+  }
+
+  private readonly byIp = new Map<string, string>();
+
+  private sync(namespace: string, name: string): void {
+    const id = `${namespace}/${name}`;
+    const svc = this.api.get("Service", namespace, name);
+    for (const [ip, owner] of [...this.byIp]) {
+      if (owner !== id) continue;
+      if (svc && svc.spec.clusterIPs?.includes(ip)) continue;
+      this.byIp.delete(ip);
+      this.rules.delete(ip);
+      this.network.removeVirtualAddress(this.networkName, ip);
+    }
+    if (!svc) return;
+    const ips = (svc.spec.clusterIPs ?? []).filter((ip) => IPV4.test(ip));
+    if (ips.length === 0) return;
+    const slices = this.api.list("EndpointSlice", namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
+    const rules: ServiceRules = { byPort: backendsByPort(svc, slices) };
+    for (const ip of ips) {
+      const fresh = !this.rules.has(ip);
+      this.rules.set(ip, rules);
+      this.byIp.set(ip, id);
+      if (fresh) this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, ip, port));
+    }
+  }
+
+  private route(src: Host, ip: string, port: number): Address | null {
+    const backends = this.rules.get(ip)?.byPort.get(port);
+    if (!backends || backends.length === 0) return null;
+    if (backends.length === 1) return backends[0]!;
+    return backends[this.rngOf(src).int(backends.length)]!;
+  }
+
+  /** Each node's kube-proxy draws from its own stream. */
+  private rngOf(src: Host): Rng {
+    let rng = this.rngs.get(src.node.name);
+    if (!rng) {
+      rng = this.sim.rng.stream(`kube-proxy/${src.node.name}`);
+      this.rngs.set(src.node.name, rng);
+    }
+    return rng;
+  }
+}
+
+/** For each service port, the ready IPv4 endpoint addresses at the matching slice port (by port name). */
+function backendsByPort(svc: Readonly<Service>, slices: readonly Readonly<EndpointSlice>[]): Map<number, Address[]> {
+  const out = new Map<number, Address[]>();
+  for (const port of svc.spec.ports ?? []) {
+    const name = port.name ?? "";
+    const protocol = port.protocol ?? "TCP";
+    const list: Address[] = [];
+    for (const slice of slices) {
+      if (slice.addressType !== "IPv4") continue;
+      const target = slice.ports?.find((p) => (p.name ?? "") === name && (p.protocol ?? "TCP") === protocol);
+      if (target?.port === undefined) continue;
+      for (const ep of slice.endpoints) {
+        if (ep.conditions?.ready === false) continue;
+        for (const ip of ep.addresses) list.push(address(ip, target.port));
+      }
+    }
+    // A port number serves both protocols here (UDP and TCP DNS share 53): keep the first list found.
+    if (!out.has(port.port) || out.get(port.port)!.length === 0) out.set(port.port, list);
+  }
+  return out;
+}

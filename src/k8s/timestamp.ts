@@ -1,0 +1,35 @@
+import type { Micros } from "../sim/time.js";
+
+/**
+ * The calendar instant simulated time 0 stands for. Kubernetes writes instants as RFC 3339
+ * (`creationTimestamp`); a fixed epoch keeps them identical on every run and machine.
+ */
+export const SIM_EPOCH_UTC = "2026-01-01T00:00:00Z";
+
+/** Days from 1970-01-01 to the epoch above. */
+const EPOCH_DAYS = 20454;
+
+/**
+ * A simulated instant as Kubernetes writes timestamps: RFC 3339 in UTC at whole seconds
+ * (`2026-01-01T00:01:30Z`). Computed with integer arithmetic (Howard Hinnant's civil-from-days),
+ * not the wall-clock Date, which the model must not touch.
+ */
+export function formatTimestamp(t: Micros): string {
+  const totalSeconds = Math.floor(t / 1_000_000);
+  const days = EPOCH_DAYS + Math.floor(totalSeconds / 86_400);
+  const secondOfDay = totalSeconds % 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  const h = Math.floor(secondOfDay / 3_600);
+  const m = Math.floor((secondOfDay % 3_600) / 60);
+  const s = secondOfDay % 60;
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(m)}:${pad(s)}Z`;
+}
