@@ -83,9 +83,9 @@ export interface SchedulerOptions {
  * (time, sequence number). Events at the same instant run in the order they were scheduled
  * (DESIGN.md, 'Rules that keep it deterministic').
  *
- * The queue is a binary heap over flat arrays, as flatqueue is: the heap holds each event's time
- * and a slot number, and the slot holds the handler, its argument and its sequence number, which
- * is read only to break a tie. Scheduling allocates nothing but a slot, which is reused.
+ * The queue is a binary heap over flat arrays, as flatqueue is: the heap holds each event's time,
+ * sequence number and slot number side by side, and the slot holds the handler and its argument.
+ * Scheduling allocates nothing but a slot, which is reused.
  */
 export class Scheduler {
   /** The current instant. Advances only inside the run methods. */
@@ -97,8 +97,9 @@ export class Scheduler {
 
   private heapSlots: number[] = [];
   private heapTimes: number[] = [];
+  /** Each heap entry's sequence number, beside its time: ties are common and compared in place. */
+  private heapSeqs: number[] = [];
   private size = 0;
-  private slotSeq: number[] = [];
   private slotFn: (EventHandler<never> | undefined)[] = [];
   private slotArg: unknown[] = [];
   private freeSlots: number[] = [];
@@ -188,16 +189,18 @@ export class Scheduler {
     const times = this.heapTimes;
     this.stopMessage = null;
     let stoppedBy: StopReason = "idle";
+    // One comparison per event covers both the step count and the world's budget.
+    const eventLimit = Math.min(startEvents + maxSteps, this.maxEvents);
     while (this.size > 0) {
       if (times[0]! > limit) {
         stoppedBy = "time";
         break;
       }
-      if (this.eventsRun - startEvents >= maxSteps) {
-        stoppedBy = "stop";
-        break;
-      }
-      if (this.eventsRun >= this.maxEvents) {
+      if (this.eventsRun >= eventLimit) {
+        if (this.eventsRun - startEvents >= maxSteps) {
+          stoppedBy = "stop";
+          break;
+        }
         this.dropCancelledHead();
         if (this.size === 0) break;
         stoppedBy = "budget";
@@ -267,11 +270,12 @@ export class Scheduler {
 
   private push(time: Micros, fn: EventHandler<never>, arg: unknown): void {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotFn.length;
-    this.slotSeq[slot] = this.nextSeq++;
+    const seq = this.nextSeq++;
     this.slotFn[slot] = fn;
     this.slotArg[slot] = arg;
     const slots = this.heapSlots;
     const times = this.heapTimes;
+    const seqs = this.heapSeqs;
     let pos = this.size++;
     // The new event has the largest sequence number yet, so among equal times it sorts last:
     // sifting up needs no tie-break.
@@ -281,46 +285,49 @@ export class Scheduler {
       if (time >= parentTime) break;
       slots[pos] = slots[parent]!;
       times[pos] = parentTime;
+      seqs[pos] = seqs[parent]!;
       pos = parent;
     }
     slots[pos] = slot;
     times[pos] = time;
+    seqs[pos] = seq;
   }
 
   /** Removes the earliest event from the heap and returns its slot. */
   private pop(): number {
     const slots = this.heapSlots;
     const times = this.heapTimes;
-    const seqs = this.slotSeq;
+    const seqs = this.heapSeqs;
     const top = slots[0]!;
     const size = --this.size;
     if (size > 0) {
       const slot = slots[size]!;
       const time = times[size]!;
-      const seq = seqs[slot]!;
+      const seq = seqs[size]!;
       const half = size >> 1;
       let pos = 0;
       while (pos < half) {
         let child = 2 * pos + 1;
         let childTime = times[child]!;
-        let childSlot = slots[child]!;
+        let childSeq = seqs[child]!;
         const right = child + 1;
         if (right < size) {
           const rightTime = times[right]!;
-          const rightSlot = slots[right]!;
-          if (rightTime < childTime || (rightTime === childTime && seqs[rightSlot]! < seqs[childSlot]!)) {
+          if (rightTime < childTime || (rightTime === childTime && seqs[right]! < childSeq)) {
             child = right;
             childTime = rightTime;
-            childSlot = rightSlot;
+            childSeq = seqs[right]!;
           }
         }
-        if (childTime > time || (childTime === time && seqs[childSlot]! > seq)) break;
-        slots[pos] = childSlot;
+        if (childTime > time || (childTime === time && childSeq > seq)) break;
+        slots[pos] = slots[child]!;
         times[pos] = childTime;
+        seqs[pos] = childSeq;
         pos = child;
       }
       slots[pos] = slot;
       times[pos] = time;
+      seqs[pos] = seq;
     }
     return top;
   }
