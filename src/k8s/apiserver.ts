@@ -2,7 +2,7 @@ import { sample, type Distribution } from "../sim/distribution.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import type { Micros } from "../sim/time.js";
-import { NAMESPACED, type K8sObject, type Kind, type ObjectOfKind } from "./objects.js";
+import { API_VERSIONS, NAMESPACED, type K8sObject, type Kind, type ObjectOfKind } from "./objects.js";
 import { formatTimestamp } from "./timestamp.js";
 
 declare module "../sim/trace.js" {
@@ -45,6 +45,16 @@ export const RESOURCES: Readonly<Record<Kind, string>> = {
   Deployment: "deployments",
   StatefulSet: "statefulsets",
 };
+
+/**
+ * The resource as the API server names it in errors: the plural, qualified by the API group
+ * outside the core group (`pods`, `deployments.apps`, `endpointslices.discovery.k8s.io`).
+ */
+export function qualifiedResource(kind: Kind): string {
+  const apiVersion = API_VERSIONS[kind];
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? RESOURCES[kind] : `${RESOURCES[kind]}.${apiVersion.slice(0, slash)}`;
+}
 
 /** Options of an {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -120,13 +130,14 @@ export class ApiServer {
     const { namespace, name } = this.identity(object);
     const objects = this.objectsOf(object.kind);
     if (objects.has(key(namespace, name))) {
-      throw new ApiError("AlreadyExists", `${RESOURCES[object.kind]} "${name}" already exists`);
+      throw new ApiError("AlreadyExists", `${qualifiedResource(object.kind)} "${name}" already exists`);
     }
     const stored = structuredClone(object);
     for (const admit of this.admissions) admit(stored, undefined);
     stored.metadata.uid = this.newUid();
     stored.metadata.creationTimestamp = formatTimestamp(this.sim.now);
     if (NAMESPACED.has(object.kind)) stored.metadata.namespace = namespace;
+    else delete stored.metadata.namespace;
     this.write("create", stored);
     return stored;
   }
@@ -135,22 +146,35 @@ export class ApiServer {
   update<T extends K8sObject>(object: T): Readonly<T> {
     const { namespace, name } = this.identity(object);
     const current = this.objectsOf(object.kind).get(key(namespace, name));
-    if (!current) throw new ApiError("NotFound", `${RESOURCES[object.kind]} "${name}" not found`);
+    if (!current) throw new ApiError("NotFound", `${qualifiedResource(object.kind)} "${name}" not found`);
     const stored = structuredClone(object);
     for (const admit of this.admissions) admit(stored, current);
     stored.metadata.uid = current.metadata.uid!;
     stored.metadata.creationTimestamp = current.metadata.creationTimestamp!;
     stored.metadata.resourceVersion = current.metadata.resourceVersion!;
     if (NAMESPACED.has(object.kind)) stored.metadata.namespace = namespace;
+    else delete stored.metadata.namespace;
     if (sameContent(stored, current)) return current as T;
     this.write("update", stored);
     return stored;
   }
 
-  /** Creates the object, or updates it when it exists (what `kubectl apply` amounts to here). */
+  /**
+   * Creates the object, or updates it when it exists (what `kubectl apply` amounts to here). As
+   * apply's merge does, what the cluster filled in and the manifest leaves out is kept: the
+   * object's `status`, and a Pod's `spec.nodeName`; so re-applying an unchanged manifest changes
+   * nothing.
+   */
   apply<T extends K8sObject>(object: T): Readonly<T> {
     const { namespace, name } = this.identity(object);
-    return this.objectsOf(object.kind).has(key(namespace, name)) ? this.update(object) : this.create(object);
+    const current = this.objectsOf(object.kind).get(key(namespace, name));
+    if (!current) return this.create(object);
+    let merged: K8sObject = object;
+    if (!("status" in merged) && "status" in current) merged = { ...merged, status: current.status } as K8sObject;
+    if (merged.kind === "Pod" && current.kind === "Pod" && merged.spec.nodeName === undefined && current.spec.nodeName !== undefined) {
+      merged = { ...merged, spec: { ...merged.spec, nodeName: current.spec.nodeName } };
+    }
+    return this.update(merged as T);
   }
 
   /**
@@ -162,7 +186,7 @@ export class ApiServer {
     const ns = NAMESPACED.has(kind) ? namespace : "";
     const objects = this.objectsOf(kind);
     const current = objects.get(key(ns, name));
-    if (!current) throw new ApiError("NotFound", `${RESOURCES[kind]} "${name}" not found`);
+    if (!current) throw new ApiError("NotFound", `${qualifiedResource(kind)} "${name}" not found`);
     if (kind === "Namespace") {
       for (const [k, map] of this.store) {
         if (!NAMESPACED.has(k)) continue;
@@ -197,7 +221,16 @@ export class ApiServer {
    * each after the watch delay and never out of order. `watcher` names who watches (its delays
    * draw from their own stream). Returns a function that stops the watch.
    */
-  watch<K extends Kind>(kind: K, watcher: string, handler: (event: WatchEvent<K>) => void, options: { readonly delay?: Distribution } = {}): () => void {
+  watch<K extends Kind>(
+    kind: K,
+    watcher: string,
+    handler: (event: WatchEvent<K>) => void,
+    options: {
+      readonly delay?: Distribution;
+      /** Called once the initial list has been delivered (an informer's HasSynced). */
+      readonly onSynced?: () => void;
+    } = {},
+  ): () => void {
     const w: Watcher = {
       kind,
       handler: handler as (event: WatchEvent) => void,
@@ -207,10 +240,21 @@ export class ApiServer {
       active: true,
     };
     this.watchers.push(w);
-    for (const obj of this.list(kind)) this.deliver(w, { type: "ADDED", object: obj as K8sObject });
+    const initial = this.list(kind);
+    for (const obj of initial) this.deliver(w, { type: "ADDED", object: obj as K8sObject });
+    const onSynced = options.onSynced;
+    if (onSynced) {
+      // After the initial list, or after one watch delay when there was nothing to list.
+      const at = initial.length > 0 ? w.lastDelivery : this.sim.now + sample(w.delay, w.rng);
+      w.lastDelivery = Math.max(w.lastDelivery, at);
+      this.sim.at(at, () => {
+        if (w.active) onSynced();
+      });
+    }
     return () => {
       w.active = false;
-      this.watchers.splice(this.watchers.indexOf(w), 1);
+      const i = this.watchers.indexOf(w);
+      if (i >= 0) this.watchers.splice(i, 1);
     };
   }
 
@@ -281,13 +325,19 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Deep equality of plain data, whatever the order of keys. */
+/**
+ * Deep equality of plain data, whatever the order of keys. A key whose value is undefined counts
+ * as absent, as in the JSON the API speaks.
+ */
 function sameContent(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameContent(v, (b as unknown[])[i]));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameContent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && sameContent(ra[k], rb[k]));
 }

@@ -72,16 +72,18 @@ export class EndpointSliceController {
       return;
     }
     const desired = this.desiredSlices(svc);
-    owned.forEach((current, i) => {
-      const want = desired[i];
-      if (!want) {
-        this.api.delete("EndpointSlice", namespace, current.metadata.name);
-        return;
+    // A slice's addressType never changes: reuse existing slices only for slices of their family.
+    for (const family of ["IPv4", "IPv6"] as const) {
+      const have = owned.filter((s) => s.addressType === family);
+      const want = desired.filter((s) => s.addressType === family);
+      have.forEach((current, i) => {
+        const slice = want[i];
+        if (!slice) this.api.delete("EndpointSlice", namespace, current.metadata.name);
+        else this.api.update({ ...slice, metadata: { ...slice.metadata, name: current.metadata.name } });
+      });
+      for (const slice of want.slice(have.length)) {
+        this.api.create({ ...slice, metadata: { ...slice.metadata, name: `${name}-${randomSuffix(this.rng)}` } });
       }
-      this.api.update({ ...want, metadata: { ...want.metadata, name: current.metadata.name } });
-    });
-    for (const want of desired.slice(owned.length)) {
-      this.api.create({ ...want, metadata: { ...want.metadata, name: `${name}-${randomSuffix(this.rng)}` } });
     }
   }
 
@@ -120,8 +122,11 @@ export class EndpointSliceController {
   }
 
   private endpointOf(svc: Readonly<Service>, pod: Readonly<Pod>, ip: string): Endpoint {
-    const ready = isReady(pod) || svc.spec.publishNotReadyAddresses === true;
-    const endpoint: Endpoint = { addresses: [ip], conditions: { ready, serving: ready, terminating: false } };
+    // As the real controller: serving is the pod's readiness; ready is also set for every pod when
+    // the Service publishes not-ready addresses.
+    const serving = isReady(pod);
+    const ready = serving || svc.spec.publishNotReadyAddresses === true;
+    const endpoint: Endpoint = { addresses: [ip], conditions: { ready, serving, terminating: false } };
     // The endpoint's hostname is the pod's, when the pod names this Service as its subdomain.
     if (pod.spec.hostname && pod.spec.subdomain === svc.metadata.name) endpoint.hostname = pod.spec.hostname;
     const nodeName = pod.spec.nodeName;

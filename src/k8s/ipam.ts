@@ -89,10 +89,10 @@ export function clusterIpAdmission(allocator: ClusterIpAllocator): Admission {
       if (wanted && before.clusterIPs && wanted.join(",") !== before.clusterIPs.join(",")) {
         throw new ApiError("Invalid", `Service "${name}" is invalid: spec.clusterIPs[0]: Invalid value: "${wanted[0]}": field is immutable`);
       }
-      spec.clusterIP = before.clusterIP;
-      spec.clusterIPs = before.clusterIPs;
-      spec.ipFamilies = before.ipFamilies;
-      spec.ipFamilyPolicy = before.ipFamilyPolicy;
+      for (const field of ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] as const) {
+        if (before[field] === undefined) delete spec[field];
+        else (spec as Record<string, unknown>)[field] = before[field];
+      }
       return;
     }
     if ((spec.type ?? "ClusterIP") === "ExternalName") return;
@@ -105,9 +105,15 @@ export function clusterIpAdmission(allocator: ClusterIpAllocator): Admission {
       return;
     }
     const ips: string[] = [];
-    for (const ip of given) {
-      if (IPV4.test(ip)) allocator.reserve(ip);
-      ips.push(ip);
+    try {
+      for (const ip of given) {
+        if (IPV4.test(ip)) allocator.reserve(ip);
+        ips.push(ip);
+      }
+    } catch (e) {
+      // A refused Service holds no address: free what it reserved before the one that failed.
+      for (const ip of ips) if (IPV4.test(ip)) allocator.release(ip);
+      throw e;
     }
     if (ips.length === 0) ips.push(allocator.allocate());
     spec.clusterIP = ips[0];

@@ -24,6 +24,12 @@ interface ServiceRules {
 export class KubeProxy {
   private readonly rules = new Map<string, ServiceRules>();
   private readonly rngs = new Map<string, Rng>();
+  /**
+   * What the watches have delivered so far (an informer's cache): kube-proxy acts on these, never
+   * on the API server's current state, which it cannot know before the watch delay.
+   */
+  private readonly services = new Map<string, Readonly<Service>>();
+  private readonly slices = new Map<string, Readonly<EndpointSlice>>();
 
   constructor(
     private readonly sim: Sim,
@@ -31,10 +37,23 @@ export class KubeProxy {
     private readonly api: ApiServer,
     private readonly networkName: string,
   ) {
-    api.watch("Service", "kube-proxy", (e) => this.sync(e.object.metadata.namespace ?? "default", e.object.metadata.name));
+    api.watch("Service", "kube-proxy", (e) => {
+      const namespace = e.object.metadata.namespace ?? "default";
+      const id = `${namespace}/${e.object.metadata.name}`;
+      if (e.type === "DELETED") this.services.delete(id);
+      else this.services.set(id, e.object);
+      this.sync(namespace, e.object.metadata.name);
+    });
     api.watch("EndpointSlice", "kube-proxy", (e) => {
+      const namespace = e.object.metadata.namespace ?? "default";
+      const id = `${namespace}/${e.object.metadata.name}`;
+      const before = this.slices.get(id)?.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (e.type === "DELETED") this.slices.delete(id);
+      else this.slices.set(id, e.object);
       const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (svc) this.sync(e.object.metadata.namespace ?? "default", svc);
+      if (svc) this.sync(namespace, svc);
+      // A slice relabelled away from a Service no longer serves it.
+      if (before && before !== svc) this.sync(namespace, before);
     });
   }
 
@@ -47,7 +66,7 @@ export class KubeProxy {
 
   private sync(namespace: string, name: string): void {
     const id = `${namespace}/${name}`;
-    const svc = this.api.get("Service", namespace, name);
+    const svc = this.services.get(id);
     for (const [ip, owner] of [...this.byIp]) {
       if (owner !== id) continue;
       if (svc && svc.spec.clusterIPs?.includes(ip)) continue;
@@ -58,7 +77,9 @@ export class KubeProxy {
     if (!svc) return;
     const ips = (svc.spec.clusterIPs ?? []).filter((ip) => IPV4.test(ip));
     if (ips.length === 0) return;
-    const slices = this.api.list("EndpointSlice", namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
+    const slices = [...this.slices.values()]
+      .filter((s) => (s.metadata.namespace ?? "default") === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name)
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
     const rules: ServiceRules = { byPort: backendsByPort(svc, slices) };
     for (const ip of ips) {
       const fresh = !this.rules.has(ip);
@@ -68,7 +89,9 @@ export class KubeProxy {
     }
   }
 
-  private route(src: Host, ip: string, port: number): Address | null {
+  private route(src: Host, ip: string, port: number): Address | null | undefined {
+    // kube-proxy writes its rules on its own cluster's nodes only.
+    if (src.node.cluster?.name !== this.api.cluster) return undefined;
     const backends = this.rules.get(ip)?.byPort.get(port);
     if (!backends || backends.length === 0) return null;
     if (backends.length === 1) return backends[0]!;

@@ -35,6 +35,8 @@ export interface KubeletOptions {
   readonly podStartup?: Distribution;
 }
 
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
 const DEFAULT_STARTUP: Distribution = { kind: "lognormal", median: 1_000_000, p99: 3_000_000 };
 
 interface Running {
@@ -96,14 +98,17 @@ export class Kubelet {
       this.stop(id);
       return;
     }
-    if (!this.running.has(id) && this.api.get("Pod", pod.metadata.namespace ?? "default", pod.metadata.name)?.metadata.uid === pod.metadata.uid) {
-      this.start(id, pod);
-    }
+    if (this.running.has(id)) return;
+    // Start from the pod as it is now, not as the (older) event saw it: writing back the event's
+    // copy would undo changes made since (a relabel, a readiness flip).
+    const current = this.api.get("Pod", pod.metadata.namespace ?? "default", pod.metadata.name);
+    if (current && current.metadata.uid === pod.metadata.uid) this.start(id, current);
   }
 
   private start(id: string, pod: Readonly<Pod>): void {
     const node = this.place(pod);
-    const pinnedIp = pod.status?.podIP ?? pod.status?.podIPs?.[0]?.ip;
+    // The network is IPv4: the pod's host takes the first IPv4 address the manifest pinned, if any.
+    const pinnedIp = [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((p) => p.ip)].find((ip) => ip !== undefined && IPV4.test(ip));
     const host = this.network.addHost({ name: `${this.cluster.name}/${id}`, node, ...(pinnedIp ? { ip: pinnedIp } : {}) });
     const factory = this.factories.find((f) => pod.spec.containers.some((c) => f.image.test(c.image)));
     const process = factory ? factory.start({ sim: this.sim, network: this.network, api: this.api, pod, host }) : null;
@@ -115,7 +120,7 @@ export class Kubelet {
       status: {
         ...pod.status,
         phase: pod.status?.phase ?? "Pending",
-        podIP: host.ip,
+        podIP: pod.status?.podIP ?? host.ip,
         podIPs: pod.status?.podIPs ?? [{ ip: host.ip }],
       },
     };

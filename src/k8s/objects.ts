@@ -73,12 +73,51 @@ export interface ContainerPort {
 /** Transport protocols of ports. */
 export type Protocol = "TCP" | "UDP" | "SCTP";
 
+/** An environment variable of a container (a literal value; `valueFrom` is not modelled). */
+export interface EnvVar {
+  name: string;
+  value?: string;
+}
+
+/**
+ * Resource requests and limits, quantities as the API serialises them (`"500m"`, `"128Mi"`, `"1"`).
+ * Kept so that real manifests load; the simulation does not schedule by them.
+ */
+export interface ResourceRequirements {
+  limits?: StringMap;
+  requests?: StringMap;
+}
+
+/** A port on a probe: a number or the name of a container port. */
+export type IntOrString = number | string;
+
+/**
+ * A readiness or liveness probe. Exactly one handler (`httpGet`, `tcpSocket`, `exec`, `grpc`) is
+ * given, as the API server requires.
+ */
+export interface Probe {
+  httpGet?: { path?: string; port: IntOrString; host?: string; scheme?: "HTTP" | "HTTPS" };
+  tcpSocket?: { port: IntOrString; host?: string };
+  exec?: { command?: string[] };
+  grpc?: { port: number; service?: string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
 export interface Container {
   name: string;
   image: string;
   ports?: ContainerPort[];
   command?: string[];
   args?: string[];
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  env?: EnvVar[];
+  resources?: ResourceRequirements;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
 }
 
 /** `options` of a pod's `dnsConfig`. */
@@ -104,6 +143,10 @@ export interface PodSpec {
   hostNetwork?: boolean;
   dnsPolicy?: DNSPolicy;
   dnsConfig?: PodDNSConfig;
+  serviceAccountName?: string;
+  nodeSelector?: StringMap;
+  /** How long a deleted pod keeps running (and its endpoint stays, terminating). */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface PodStatus {
@@ -148,6 +191,10 @@ export interface ServiceSpec {
   externalName?: string;
   publishNotReadyAddresses?: boolean;
   sessionAffinity?: "None" | "ClientIP";
+  /** `Local` keeps in-cluster traffic on the client's node. */
+  internalTrafficPolicy?: "Cluster" | "Local";
+  /** `Local` keeps external traffic on the node it arrived at (NodePort and LoadBalancer only). */
+  externalTrafficPolicy?: "Cluster" | "Local";
 }
 
 export interface ServiceStatus {

@@ -51,14 +51,15 @@ export class WorkloadController {
 
   private reconcile(kind: Workload["kind"], namespace: string, name: string): void {
     const workload = this.api.get(kind, namespace, name) as Readonly<Workload> | undefined;
-    const owned = this.api.list("Pod", namespace).filter((p) => {
+    const named = this.api.list("Pod", namespace).filter((p) => {
       const owner = p.metadata.ownerReferences?.find((o) => o.controller);
-      return owner?.kind === kind && owner.name === name && (!workload || owner.uid === workload.metadata.uid);
+      return owner?.kind === kind && owner.name === name;
     });
-    if (!workload) {
-      for (const p of owned) this.api.delete("Pod", namespace, p.metadata.name);
-      return;
-    }
+    // Pods whose owner is gone (deleted, or deleted and made again under the same name, so with
+    // another uid) are garbage: delete them, as the garbage collector does.
+    const owned = named.filter((p) => workload && p.metadata.ownerReferences?.find((o) => o.controller)?.uid === workload.metadata.uid);
+    for (const p of named) if (!owned.includes(p)) this.api.delete("Pod", namespace, p.metadata.name);
+    if (!workload) return;
     if (workload.kind === "Deployment") this.reconcileDeployment(workload, owned);
     else this.reconcileStatefulSet(workload, owned);
   }

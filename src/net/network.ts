@@ -93,10 +93,12 @@ interface Path {
 
 /**
  * Picks where a message sent to a virtual address (a Service's cluster IP) really goes, as
- * kube-proxy's rules do: a backend address, or null when there is none (the message is then
- * dropped, `no-endpoints`, as kube-proxy rejects traffic to a Service without endpoints).
+ * kube-proxy's rules do: a backend address; null when there is none (the message is dropped,
+ * `no-endpoints`, as kube-proxy rejects traffic to a Service without endpoints); or undefined when
+ * the sender has no rules for that address at all, being outside the cluster whose kube-proxy
+ * wrote them (dropped, `no-route`).
  */
-export type VirtualRoute = (src: Host, port: number) => Address | null;
+export type VirtualRoute = (src: Host, port: number) => Address | null | undefined;
 
 /** A message in flight: the public {@link Message} plus what delivery needs. */
 class Envelope implements Message {
@@ -419,7 +421,7 @@ export class Network implements Transport {
       const target = path.virtual(address.host, to.port);
       if (!target) {
         this.stats.sent++;
-        this.dropped(new Envelope(this.nextMessageId++, kind, address, to, body, this.sim.now, path), "no-endpoints");
+        this.dropped(new Envelope(this.nextMessageId++, kind, address, to, body, this.sim.now, path), target === null ? "no-endpoints" : "no-route");
         return;
       }
       // Destination NAT: from here on the message is addressed to the backend.

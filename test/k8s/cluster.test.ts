@@ -224,3 +224,24 @@ describe("EndpointSlices and kube-proxy", () => {
     expect(cluster.proxy.backends(vip, 80).map((a) => a.text)).toEqual(["192.0.2.10:8080"]);
   });
 });
+
+describe("cluster IPs belong to their cluster", () => {
+  it("routes a cluster IP only for senders in its own cluster, even on a shared network", () => {
+    const { cluster, sim, net, topology } = oneCluster();
+    topology.addCluster({ name: "west", region: "us-west-2", zones: ["us-west-2a"] });
+    cluster.apply([pod("web", { app: "web" }), service("web", { app: "web" })]);
+    sim.runFor(10 * SECOND);
+    const vip = address(cluster.api.get("Service", "default", "web")!.spec.clusterIP!, 80);
+    const echo = new Echo(sim, "web");
+    net.bind(echo, cluster.podHost("default", "web")!, 8080);
+    const inside = new Sender(sim);
+    net.bind(inside, net.addHost({ name: "inside", node: "east-us-east-1a-0" }), 40000);
+    const outside = new Sender(sim);
+    net.bind(outside, net.addHost({ name: "outside", node: "west-us-west-2a-0" }), 40000);
+    inside.hello(vip, "from east");
+    outside.hello(vip, "from west");
+    sim.runFor(SECOND);
+    expect(echo.got).toEqual(["from east"]);
+    expect(net.stats.dropped.get("no-route")).toBe(1);
+  });
+});
