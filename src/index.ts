@@ -123,3 +123,6 @@ export { KubeCluster, KUBERNETES_SERVICE_INDEX, KUBE_DNS_SERVICE_INDEX, type Kub
 
 // Metrics.
 export { LatencyRecorder, type LatencySummary } from "./metrics/latency.js";
+
+// DNS: pod stub resolvers (kubelet resolv.conf; glibc, musl and Go lookups; busybox and dig plans).
+export * from "./dns/resolver/index.js";

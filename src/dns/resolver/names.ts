@@ -1,0 +1,101 @@
+/**
+ * Small name and address helpers shared by the stub resolvers.
+ */
+
+/** Counts the dots in a name, as the libcs do for `ndots` (a trailing dot counts). */
+export function countDots(name: string): number {
+  let n = 0;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) n++;
+  return n;
+}
+
+/** Removes one trailing dot, giving dns-packet's form of a name. */
+export function stripDot(name: string): string {
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}
+
+/**
+ * True when a name (with or without its trailing dot) can be put in a query: at most 253 characters
+ * (255 octets on the wire), labels of 1 to 63 characters. `res_mkquery`/`dn_comp` refuse others.
+ */
+export function encodable(name: string): boolean {
+  const n = stripDot(name);
+  if (n.length === 0 || n.length > 253) return false;
+  for (const label of n.split(".")) {
+    if (label.length === 0 || label.length > 63) return false;
+  }
+  return true;
+}
+
+const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** True for a dotted-quad IPv4 address (inet_pton's form: no leading zeros, four parts). */
+export function isIpv4(text: string): boolean {
+  return V4.test(text);
+}
+
+/** True for an IPv6 address as inet_pton reads it (an optional trailing dotted quad; no zone). */
+export function isIpv6(text: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(":")) return false;
+  let head = text;
+  let extra = 0;
+  const lastColon = text.lastIndexOf(":");
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes(".")) {
+    if (!isIpv4(tail)) return false;
+    head = text.slice(0, lastColon + 1) + "0";
+    extra = 1; // the dotted quad takes two groups; "0" stands for one of them
+  }
+  const double = head.indexOf("::");
+  if (double !== head.lastIndexOf("::")) return false;
+  const groupOk = (g: string): boolean => /^[0-9A-Fa-f]{1,4}$/.test(g);
+  if (double >= 0) {
+    const left = head.slice(0, double);
+    const right = head.slice(double + 2);
+    const l = left === "" ? [] : left.split(":");
+    const r = right === "" ? [] : right.split(":");
+    if (![...l, ...r].every(groupOk)) return false;
+    return l.length + r.length + extra <= 7;
+  }
+  const groups = head.split(":");
+  return groups.every(groupOk) && groups.length + extra === 8;
+}
+
+/** True for an address literal of either family. */
+export function isIpLiteral(text: string): boolean {
+  return isIpv4(text) || isIpv6(text);
+}
+
+/** Lower-cases ASCII letters only, as DNS compares names. */
+export function dnsLower(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** Go's `isDomainName` (src/net/dnsclient.go): what Go agrees to look up at all. */
+export function goIsDomainName(s: string): boolean {
+  if (s === ".") return true;
+  const l = s.length;
+  if (l === 0 || l > 254 || (l === 254 && !s.endsWith("."))) return false;
+  let last = ".";
+  let nonNumeric = false;
+  let partlen = 0;
+  for (const c of s) {
+    if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
+      nonNumeric = true;
+      partlen++;
+    } else if (c >= "0" && c <= "9") {
+      partlen++;
+    } else if (c === "-") {
+      if (last === ".") return false;
+      partlen++;
+      nonNumeric = true;
+    } else if (c === ".") {
+      if (last === "." || last === "-") return false;
+      if (partlen > 63 || partlen === 0) return false;
+      partlen = 0;
+    } else return false;
+    last = c;
+  }
+  if (last === "-" || partlen > 63) return false;
+  return nonNumeric;
+}
