@@ -126,3 +126,24 @@ export { LatencyRecorder, type LatencySummary } from "./metrics/latency.js";
 
 // DNS: pod stub resolvers (kubelet resolv.conf; glibc, musl and Go lookups; busybox and dig plans).
 export * from "./dns/resolver/index.js";
+
+// DNS: the Corefile.
+export {
+  parseCorefile,
+  orderDirectives,
+  CorefileError,
+  PLUGIN_ORDER,
+  DEFAULT_KUBEADM_COREFILE,
+  DEFAULT_PORTS,
+  MAX_IMPORTS,
+  MAX_BLOCK_DEPTH,
+  parseServerKey,
+  reverseZones,
+  ZoneError,
+  type Corefile,
+  type CorefileOptions,
+  type ServerBlock,
+  type ServerKey,
+  type Directive,
+  type Scheme,
+} from "./dns/corefile.js";
