@@ -1,0 +1,220 @@
+import type { ApiServer } from "../k8s/apiserver.js";
+import { Actor, type ActorId, type Address, type Message, type ServiceModel } from "../sim/actor.js";
+import type { Rng } from "../sim/rng.js";
+import type { Sim } from "../sim/sim.js";
+import type { Micros } from "../sim/time.js";
+import { orderDirectives, type Corefile } from "./corefile.js";
+import {
+  DNS_QUERY,
+  DNS_RESPONSE,
+  canonical,
+  errorReply,
+  makeQuery,
+  rcodeOf,
+  truncate,
+  udpLimit,
+  type DnsQueryBody,
+  type DnsResponseBody,
+  type Packet,
+  type RecordType,
+} from "./message.js";
+import { directiveError, type DnsRequest, type DnsServer, type NextHandler, type Plugin, type ResponseWriter } from "./plugin.js";
+import { PLUGINS } from "./plugins/index.js";
+
+declare module "../sim/trace.js" {
+  interface TraceEventMap {
+    /** A DNS server answered a query (summary level). */
+    "dns.answer": { server: string; client: string; qname: string; qtype: string; rcode: string; answers: number };
+  }
+}
+
+/** The port DNS servers listen on. */
+export const DNS_PORT = 53;
+
+/**
+ * CoreDNS's default service model: a couple of workers, tens to hundreds of microseconds per
+ * query (its `log` plugin shows 66–230 µs for cluster answers, dns.md §7), and a socket buffer of
+ * a thousand queries beyond which queries are lost.
+ */
+export const DEFAULT_COREDNS_SERVICE: ServiceModel = {
+  workers: 2,
+  serviceTime: { kind: "lognormal", median: 80, p99: 400 },
+  queueLimit: 1000,
+};
+
+/** Options of a {@link CoreDns} replica. */
+export interface CoreDnsOptions {
+  readonly corefile: Corefile;
+  /** The cluster's API server, for the kubernetes plugin. */
+  readonly api?: ApiServer;
+  /** Where `forward . /etc/resolv.conf` goes: the node's upstream resolvers (CoreDNS pods use dnsPolicy Default). */
+  readonly resolvConfNameservers?: readonly string[];
+  /** Files the server can read (`hosts FILE`). */
+  readonly files?: Readonly<Record<string, string>>;
+  readonly service?: ServiceModel;
+}
+
+/** One line of a server's log. */
+export interface LogLine {
+  readonly t: Micros;
+  readonly line: string;
+}
+
+interface Block {
+  readonly zone: string;
+  readonly chain: NextHandler;
+  readonly plugins: readonly Plugin[];
+}
+
+interface Pending {
+  readonly from: string;
+  readonly callback: (reply: Packet | null) => void;
+  readonly timer: { cancel(): boolean };
+}
+
+const MAX_LOG_LINES = 10_000;
+
+/**
+ * One CoreDNS replica: an actor listening on port 53 of its pod, with a service model, that
+ * routes each query to the server block of the longest matching zone (dns.md §3.2) and runs that
+ * block's plugins in plugin.cfg order (§3.3), whatever order the Corefile lists them in.
+ */
+export class CoreDns extends Actor implements DnsServer {
+  readonly rng: Rng;
+  /** The server's log, oldest first (the last {@link MAX_LOG_LINES} lines). */
+  readonly logs: LogLine[] = [];
+  private readonly blocks = new Map<string, Block>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly queryIds: Rng;
+
+  constructor(sim: Sim, id: ActorId, options: CoreDnsOptions) {
+    super(sim, id, { service: options.service ?? DEFAULT_COREDNS_SERVICE });
+    this.rng = sim.rng.stream(`coredns/${this.label}`);
+    this.queryIds = this.rng.stream("query-ids");
+    for (const server of options.corefile.servers) {
+      const zones = server.keys.filter((k) => k.port === DNS_PORT).map((k) => canonical(k.zone));
+      if (zones.length === 0) continue;
+      const plugins: Plugin[] = [];
+      for (const directive of orderDirectives(server.directives)) {
+        const factory = PLUGINS.get(directive.name);
+        if (!factory) throw directiveError(directive, `plugin ${directive.name} is not implemented by mcsim`);
+        const plugin = factory.setup({
+          directive,
+          zones,
+          server: this,
+          ...(options.api ? { api: options.api } : {}),
+          resolvConfNameservers: options.resolvConfNameservers ?? [],
+          files: options.files ?? {},
+        });
+        if (plugin) plugins.push(plugin);
+      }
+      const chain = chainOf(plugins);
+      for (const zone of zones) {
+        if (this.blocks.has(zone)) throw directiveError(server.directives[0] ?? ({ name: "", args: [], block: null, line: server.line, column: server.column, file: server.file }), `zone ${zone} is served twice on port ${DNS_PORT}`);
+        this.blocks.set(zone, { zone, chain, plugins });
+      }
+    }
+    this.handle<DnsQueryBody>(DNS_QUERY, (m) => this.serveQuery(m));
+    this.handle<DnsResponseBody>(DNS_RESPONSE, (m) => this.upstreamReply(m));
+  }
+
+  /** True when every plugin that reports readiness is ready (the `ready` plugin's /ready). */
+  isReady(): boolean {
+    for (const block of this.blocks.values()) for (const p of block.plugins) if (p.ready && !p.ready()) return false;
+    return true;
+  }
+
+  log(line: string): void {
+    this.logs.push({ t: this.sim.now, line });
+    if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
+  }
+
+  exchange(upstream: Address, query: Packet, transport: "udp" | "tcp", timeout: Micros, callback: (reply: Packet | null) => void): void {
+    const id = query.id ?? 0;
+    const previous = this.pending.get(id);
+    if (previous) {
+      // Two exchanges in flight with one id: the older gives up, as a reused socket would.
+      previous.timer.cancel();
+      previous.callback(null);
+    }
+    const timer = this.sim.timer(timeout, () => {
+      this.pending.delete(id);
+      callback(null);
+    });
+    this.pending.set(id, { from: upstream.ip, callback, timer });
+    this.send(upstream, DNS_QUERY, { packet: query, transport } satisfies DnsQueryBody);
+  }
+
+  /** A fresh query id for an exchange. */
+  nextQueryId(): number {
+    return this.queryIds.int(65536);
+  }
+
+  lookup(name: string, type: RecordType, callback: (reply: Packet) => void): void {
+    const query = makeQuery(name, type, { id: this.nextQueryId() });
+    this.route(query, this.address!, "udp", { write: callback });
+  }
+
+  private serveQuery(m: Message<DnsQueryBody>): void {
+    const { packet, transport } = m.body;
+    const limit = transport === "udp" ? udpLimit(packet) : 65_535;
+    this.route(packet, m.from, transport, {
+      write: (reply) => {
+        const sized = truncate(reply, limit);
+        if (this.sim.trace.summary) {
+          const q = packet.questions?.[0];
+          this.sim.trace.record("dns.answer", {
+            server: this.label,
+            client: m.from.text,
+            qname: q?.name ?? "",
+            qtype: q?.type ?? "",
+            rcode: rcodeOf(sized),
+            answers: sized.answers?.length ?? 0,
+          });
+        }
+        this.reply(m, DNS_RESPONSE, { packet: sized, transport } satisfies DnsResponseBody);
+      },
+    });
+  }
+
+  /** Finds the server block for a query and runs its chain (dns.md §3.2). */
+  private route(query: Packet, client: Address, transport: "udp" | "tcp", writer: ResponseWriter): void {
+    const question = query.questions?.[0];
+    if (!question) return writer.write(errorReply(query, "SERVFAIL"));
+    if ((question.class ?? "IN") !== "IN") return writer.write(errorReply(query, "REFUSED"));
+    const name = canonical(question.name);
+    let block: Block | undefined;
+    for (let zone = name; ; ) {
+      block = this.blocks.get(zone);
+      if (block || zone === ".") break;
+      const dot = zone.indexOf(".");
+      zone = dot === zone.length - 1 ? "." : zone.slice(dot + 1);
+    }
+    if (!block) return writer.write(errorReply(query, "REFUSED"));
+    const request: DnsRequest = { query, qname: question.name, name, qtype: question.type, client, transport, zone: block.zone, server: this };
+    block.chain(request, writer);
+  }
+
+  private upstreamReply(m: Message<DnsResponseBody>): void {
+    const id = m.body.packet.id ?? 0;
+    const p = this.pending.get(id);
+    if (!p || p.from !== m.from.ip) return;
+    this.pending.delete(id);
+    p.timer.cancel();
+    p.callback(m.body.packet);
+  }
+}
+
+/** The handler that runs `plugins` in order, ending in SERVFAIL when the last one passes the query on. */
+function chainOf(plugins: readonly Plugin[]): NextHandler {
+  let next: NextHandler = (request, writer) => {
+    request.server.log(`[ERROR] plugin/errors: 2 ${request.qname}. ${request.qtype}: no next plugin found`);
+    writer.write(errorReply(request.query, "SERVFAIL"));
+  };
+  for (let i = plugins.length - 1; i >= 0; i--) {
+    const plugin = plugins[i]!;
+    const after = next;
+    next = (request, writer) => plugin.serve(request, writer, after);
+  }
+  return next;
+}

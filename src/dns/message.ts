@@ -1,0 +1,193 @@
+import * as packet from "dns-packet";
+import type { Answer, Packet, Question, RecordType } from "dns-packet";
+
+/**
+ * DNS messages inside the simulation are dns-packet's objects (DESIGN.md, 'Actors and
+ * messages'): names without a trailing dot (the root is `.`), rcode and flags in `flags`.
+ * These helpers build replies the way CoreDNS's server does and measure and truncate them the
+ * way miekg/dns does, so that every answer the simulator builds is one the wire format carries.
+ */
+
+export type { Answer, Packet, Question, RecordType };
+
+/** The response codes mcsim uses, by name, as dns-packet and dig spell them. */
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+} as const;
+
+/** A response code name. */
+export type Rcode = keyof typeof RCODE;
+
+const RCODE_NAMES = Object.keys(RCODE) as Rcode[];
+
+/** The flag bits of the header, as dns-packet exports them. */
+export const FLAGS = {
+  AA: packet.AUTHORITATIVE_ANSWER,
+  TC: packet.TRUNCATED_RESPONSE,
+  RD: packet.RECURSION_DESIRED,
+  RA: packet.RECURSION_AVAILABLE,
+  AD: packet.AUTHENTIC_DATA,
+  CD: packet.CHECKING_DISABLED,
+} as const;
+
+/** The message kind of a DNS query between actors. */
+export const DNS_QUERY = "dns.query";
+/** The message kind of a DNS response between actors. */
+export const DNS_RESPONSE = "dns.response";
+
+/** The body of a {@link DNS_QUERY} message. */
+export interface DnsQueryBody {
+  readonly packet: Packet;
+  readonly transport: "udp" | "tcp";
+}
+
+/** The body of a {@link DNS_RESPONSE} message. */
+export interface DnsResponseBody {
+  readonly packet: Packet;
+  readonly transport: "udp" | "tcp";
+}
+
+/** The response code of a message, by name (`RCODE_n` for codes mcsim does not name). */
+export function rcodeOf(p: Packet): Rcode | `RCODE_${number}` {
+  const code = (p.flags ?? 0) & 0xf;
+  return RCODE_NAMES[code] ?? `RCODE_${code}`;
+}
+
+/** True when the flag bit is set. */
+export function hasFlag(p: Packet, flag: number): boolean {
+  return ((p.flags ?? 0) & flag) !== 0;
+}
+
+/** A name in lower case with a trailing dot: the form mcsim compares names in (`Foo.com` → `foo.com.`). */
+export function canonical(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower === "." || lower === "") return ".";
+  return lower.endsWith(".") ? lower : `${lower}.`;
+}
+
+/** A name as dns-packet writes it: no trailing dot, the root as `.`. */
+export function wireName(name: string): string {
+  if (name === "." || name === "") return ".";
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}
+
+/** The name with a trailing dot, case kept (`web.default.svc.cluster.local.`), as dig prints owners. */
+export function fqdn(name: string): string {
+  if (name === "." || name === "") return ".";
+  return name.endsWith(".") ? name : `${name}.`;
+}
+
+/** Options of {@link makeQuery}. */
+export interface QueryOptions {
+  readonly id: number;
+  /** Recursion desired; default true, as stub resolvers and dig set it. */
+  readonly rd?: boolean;
+  /** Advertise EDNS0 with this UDP payload size (dig: 1232); default: no EDNS, as glibc and musl. */
+  readonly ednsUdpSize?: number;
+  /** The DO bit, with EDNS. */
+  readonly dnssecOk?: boolean;
+}
+
+/** A query for one name and type. */
+export function makeQuery(name: string, type: RecordType, options: QueryOptions): Packet {
+  const q: Packet = {
+    type: "query",
+    id: options.id,
+    flags: options.rd === false ? 0 : FLAGS.RD,
+    questions: [{ name: wireName(name), type, class: "IN" }],
+  };
+  if (options.ednsUdpSize !== undefined) {
+    q.additionals = [
+      { type: "OPT", name: ".", udpPayloadSize: options.ednsUdpSize, extendedRcode: 0, ednsVersion: 0, flags: options.dnssecOk ? packet.DNSSEC_OK : 0, flag_do: options.dnssecOk ?? false, options: [] },
+    ];
+  }
+  return q;
+}
+
+/** What a reply carries besides what it copies from the query. */
+export interface ReplyParts {
+  readonly rcode?: Rcode;
+  readonly authoritative?: boolean;
+  readonly recursionAvailable?: boolean;
+  readonly answers?: readonly Answer[];
+  readonly authorities?: readonly Answer[];
+  readonly additionals?: readonly Answer[];
+}
+
+/** The OPT record of a message, if it has one. */
+export function optOf(p: Packet): Extract<Answer, { type: "OPT" }> | undefined {
+  return p.additionals?.find((a): a is Extract<Answer, { type: "OPT" }> => a.type === "OPT");
+}
+
+/**
+ * A reply to `query`, as CoreDNS writes one: same id and question, RD copied, the rcode and AA
+ * given, and the query's OPT echoed (same UDP size, DO kept, other flags cleared: the
+ * ScrubWriter, dns.md §3.2) when the query had one.
+ */
+export function makeReply(query: Packet, parts: ReplyParts): Packet {
+  let flags = RCODE[parts.rcode ?? "NOERROR"];
+  if (parts.authoritative) flags |= FLAGS.AA;
+  if (parts.recursionAvailable) flags |= FLAGS.RA;
+  if (hasFlag(query, FLAGS.RD)) flags |= FLAGS.RD;
+  if (hasFlag(query, FLAGS.CD)) flags |= FLAGS.CD;
+  const additionals: Answer[] = [...(parts.additionals ?? [])];
+  const opt = optOf(query);
+  if (opt) {
+    const doBit = (opt.flags ?? 0) & packet.DNSSEC_OK;
+    additionals.push({ type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options: [] });
+  }
+  return {
+    type: "response",
+    id: query.id ?? 0,
+    flags,
+    questions: (query.questions ?? []).map((q) => ({ ...q })),
+    answers: [...(parts.answers ?? [])],
+    authorities: [...(parts.authorities ?? [])],
+    additionals,
+  };
+}
+
+/** A reply with only an rcode (SERVFAIL, REFUSED, FORMERR), as CoreDNS's server writes for an unhandled error. */
+export function errorReply(query: Packet, rcode: Rcode): Packet {
+  return makeReply(query, { rcode });
+}
+
+/** The size of a message on the wire, in bytes (dns-packet writes names uncompressed). */
+export function wireSize(p: Packet): number {
+  return packet.encodingLength(p);
+}
+
+/** The largest UDP reply a query accepts: 512 bytes without EDNS, else its advertised size (at least 512). */
+export function udpLimit(query: Packet): number {
+  const opt = optOf(query);
+  return opt ? Math.max(512, opt.udpPayloadSize) : 512;
+}
+
+/**
+ * Fits a reply into `limit` bytes as miekg/dns's Truncate does (dns.md §3.2): unchanged if it
+ * fits; otherwise it keeps the OPT record and as many answer records as fit, drops the authority
+ * and additional sections, and sets TC so that the client retries over TCP.
+ */
+export function truncate(reply: Packet, limit: number): Packet {
+  if (wireSize(reply) <= limit) return reply;
+  const opt = optOf(reply);
+  const out: Packet = { ...reply, flags: (reply.flags ?? 0) | FLAGS.TC, answers: [], authorities: [], additionals: opt ? [opt] : [] };
+  for (const a of reply.answers ?? []) {
+    out.answers!.push(a);
+    if (wireSize(out) > limit) {
+      out.answers!.pop();
+      break;
+    }
+  }
+  return out;
+}
+
+/** The message as it comes out of the wire: encoded and decoded again. */
+export function roundTrip(p: Packet): Packet {
+  return packet.decode(packet.encode(p));
+}

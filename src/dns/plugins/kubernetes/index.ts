@@ -1,0 +1,202 @@
+/**
+ * kubernetes — serves the Kubernetes DNS schema from the cluster's Services and EndpointSlices.
+ *
+ * Syntax (the options mcsim honours; CoreDNS's plugin/kubernetes README):
+ *
+ *     kubernetes [ZONES...] {
+ *         pods disabled|insecure|verified
+ *         endpoint_pod_names
+ *         ttl TTL
+ *         fallthrough [ZONES...]
+ *         namespaces NAMESPACE...
+ *         noendpoints
+ *         ignore empty_service
+ *         startup_timeout DURATION
+ *     }
+ *
+ * Behaviour follows shared/reference/dns.md §2: query parsing (§2.2), how answers are built
+ * (§2.3), the rcode and sections of every outcome (§2.4) and TTLs (§2.5). The data comes from
+ * watches on the API server, so the plugin sees changes after the watch delay, and answers
+ * SERVFAIL until its first sync, as CoreDNS does before its informers have synced.
+ */
+import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
+import { canonical, makeReply, type Answer, type Packet } from "../../message.js";
+import { KubernetesIndex } from "./index-cache.js";
+import { answerQuery, type KubernetesConfig } from "./records.js";
+import { parseDuration } from "../../../sim/time.js";
+
+const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
+
+function parseConfig(context: SetupContext): KubernetesConfig {
+  const d = context.directive;
+  const zones = d.args.length > 0 ? d.args.map(canonical) : [...context.zones];
+  for (const z of zones) {
+    if (!context.zones.some((block) => z === block || z.endsWith(`.${block}`) || block === ".")) {
+      throw directiveError(d, `kubernetes: zone ${z} is not in the server block's zones (${context.zones.join(" ")})`);
+    }
+  }
+  const primary = zones.find((z) => !REVERSE.test(z));
+  if (!primary) throw directiveError(d, "kubernetes: non-reverse zone name must be used");
+  const config: KubernetesConfig = {
+    zones,
+    primaryZone: primary,
+    pods: "disabled",
+    endpointPodNames: false,
+    ttl: 5,
+    fallthrough: null,
+    namespaces: null,
+    noEndpoints: false,
+    ignoreEmptyService: false,
+    startupTimeout: 5_000_000,
+  };
+  for (const option of d.block ?? []) {
+    const args = option.args;
+    const need = (n: number) => {
+      if (args.length !== n) throw directiveError(option, `kubernetes: ${option.name} takes ${n} argument${n === 1 ? "" : "s"}, got ${args.length}`);
+    };
+    switch (option.name) {
+      case "pods":
+        need(1);
+        if (args[0] !== "disabled" && args[0] !== "insecure" && args[0] !== "verified") {
+          throw directiveError(option, `kubernetes: pods must be disabled, insecure or verified, got ${JSON.stringify(args[0])}`);
+        }
+        config.pods = args[0];
+        break;
+      case "endpoint_pod_names":
+        need(0);
+        config.endpointPodNames = true;
+        break;
+      case "ttl": {
+        need(1);
+        const ttl = Number(args[0]);
+        if (!/^\d+$/.test(args[0]!) || ttl > 3600) throw directiveError(option, `kubernetes: ttl must be a whole number of seconds from 0 to 3600, got ${JSON.stringify(args[0])}`);
+        config.ttl = ttl;
+        break;
+      }
+      case "fallthrough":
+        config.fallthrough = args.length > 0 ? args.map(canonical) : ["."];
+        break;
+      case "namespaces":
+        if (args.length === 0) throw directiveError(option, "kubernetes: namespaces needs at least one namespace");
+        config.namespaces = new Set(args.map((a) => a.toLowerCase()));
+        break;
+      case "noendpoints":
+        need(0);
+        config.noEndpoints = true;
+        break;
+      case "ignore":
+        need(1);
+        if (args[0] !== "empty_service") throw directiveError(option, `kubernetes: ignore takes empty_service, got ${JSON.stringify(args[0])}`);
+        config.ignoreEmptyService = true;
+        break;
+      case "startup_timeout":
+        need(1);
+        try {
+          config.startupTimeout = parseDuration(args[0]!);
+        } catch (e) {
+          throw directiveError(option, `kubernetes: startup_timeout: ${(e as Error).message}`);
+        }
+        break;
+      case "endpoint":
+      case "tls":
+      case "kubeconfig":
+      case "apiserver_qps":
+      case "apiserver_burst":
+      case "apiserver_max_inflight":
+      case "namespace_labels":
+      case "labels":
+      case "multicluster":
+      case "zonal":
+        throw directiveError(option, `kubernetes: the option ${option.name} is not supported by mcsim yet`);
+      default:
+        throw directiveError(option, `kubernetes: unknown option ${JSON.stringify(option.name)}`);
+    }
+  }
+  return config;
+}
+
+/** The kubernetes plugin. */
+export const kubernetes: PluginFactory = {
+  name: "kubernetes",
+  setup(context) {
+    const config = parseConfig(context);
+    if (!context.api) throw directiveError(context.directive, "kubernetes: this server runs outside a cluster, so it has no API server to watch");
+    const index = new KubernetesIndex(context.server.sim, context.api, `coredns/${context.server.label}`, config.noEndpoints);
+    return new KubernetesPlugin(config, index);
+  },
+};
+
+class KubernetesPlugin implements Plugin {
+  readonly name = "kubernetes";
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly config: KubernetesConfig,
+    private readonly index: KubernetesIndex,
+  ) {
+    this.startedAt = index.sim.now;
+  }
+
+  ready(): boolean {
+    return this.index.synced;
+  }
+
+  serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
+    const zone = matchZone(request.name, this.config.zones);
+    if (!zone) return next(request, writer);
+    const index = this.index;
+    // CoreDNS does not listen until its informers have synced or startup_timeout has passed:
+    // a query before then gets no answer at all, and the client times out.
+    if (!index.synced && index.sim.now < this.startedAt + this.config.startupTimeout) return;
+    const outcome = answerQuery(request, zone, this.config, index);
+    const soa = () => soaRecord(request, zone, this.config, index);
+    switch (outcome.kind) {
+      case "answer":
+        return writer.write(makeReply(request.query, { authoritative: true, answers: outcome.answers, additionals: outcome.additionals }));
+      case "nodata":
+        return writer.write(makeReply(request.query, { authoritative: true, authorities: [soa()] }));
+      case "nxdomain":
+        // handler.go: a name error falls through first; unsynced, it is a server failure.
+        if (this.fallsThrough(request.name)) return next(request, writer);
+        return writer.write(makeReply(request.query, { rcode: index.synced ? "NXDOMAIN" : "SERVFAIL", authoritative: true, authorities: [soa()] }));
+      case "upstream":
+        // An ExternalName outside the zone: the CNAME, then what the server's own chain finds for the target.
+        request.server.lookup(outcome.target, request.qtype, (reply: Packet) => {
+          writer.write(makeReply(request.query, { authoritative: true, answers: [...outcome.answers, ...(reply.answers ?? [])] }));
+        });
+        return;
+    }
+  }
+
+  private fallsThrough(name: string): boolean {
+    const ft = this.config.fallthrough;
+    return ft !== null && ft.some((z) => z === "." || name === z || name.endsWith(`.${z}`));
+  }
+}
+
+/** Unix time of the epoch the simulation starts at (2026-01-01T00:00:00Z). */
+const EPOCH_UNIX_SECONDS = 1_767_225_600;
+
+/**
+ * The SOA of negative answers (dns.md §2.4): owner the zone with the query's case, header TTL
+ * min(ttl, 300), serial the Unix time of the last change the plugin saw, minimum the plugin ttl.
+ */
+function soaRecord(request: DnsRequest, zone: string, config: KubernetesConfig, index: KubernetesIndex): Answer {
+  const zoneNoDot = zone.slice(0, -1);
+  const owner = request.qname.length >= zoneNoDot.length ? request.qname.slice(request.qname.length - zoneNoDot.length) : zoneNoDot;
+  return {
+    type: "SOA",
+    name: owner,
+    ttl: Math.min(config.ttl, 300),
+    class: "IN",
+    data: {
+      mname: `ns.dns.${zoneNoDot}`,
+      rname: `hostmaster.${zoneNoDot}`,
+      serial: EPOCH_UNIX_SECONDS + Math.floor(index.modifiedAt / 1_000_000),
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minimum: config.ttl,
+    },
+  };
+}

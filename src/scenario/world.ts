@@ -1,0 +1,204 @@
+import { installClusterDns, type ClusterDnsOptions } from "../dns/cluster-dns.js";
+import { DNS_PORT } from "../dns/coredns.js";
+import { PodResolver, type PodLookup } from "../dns/pod-resolver.js";
+import { resolverSettings } from "../dns/resolver/behaviour.js";
+import { podResolvConf, type ResolvConf } from "../dns/resolver/resolvconf.js";
+import { BEHAVIOURS, type BehaviourName, type LookupFamily, type LookupResult } from "../dns/resolver/types.js";
+import { UpstreamDns, type UpstreamRecord } from "../dns/upstream.js";
+import { KubeCluster } from "../k8s/cluster.js";
+import type { Distribution } from "../sim/distribution.js";
+import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
+import type { LinkProfile, LinkScope } from "../net/link.js";
+import { Network } from "../net/network.js";
+import { Topology, type ClusterSpec } from "../net/topology.js";
+import type { RunResult } from "../sim/scheduler.js";
+import { Sim } from "../sim/sim.js";
+import type { Micros } from "../sim/time.js";
+import type { TraceLevel, TraceSink } from "../sim/trace.js";
+
+/** Options of a {@link World}. */
+export interface WorldOptions {
+  readonly seed: number;
+  /** The name in the trace header. */
+  readonly name?: string;
+  readonly traceLevel?: TraceLevel;
+  readonly traceSinks?: readonly TraceSink[];
+  readonly maxEvents?: number;
+  /** Link profiles per scope. */
+  readonly links?: Partial<Record<LinkScope, LinkProfile>>;
+  /** What the internet's resolver knows (names outside every cluster). */
+  readonly upstreamRecords?: readonly UpstreamRecord[];
+}
+
+/** How to add a cluster to a {@link World}. */
+export interface WorldClusterSpec extends ClusterSpec {
+  /** The cluster domain; default `cluster.local`. */
+  readonly domain?: string;
+  /** The cluster's DNS (CoreDNS replicas, Corefile, service model); false for none. */
+  readonly dns?: ClusterDnsOptions | false;
+  /** How long API changes take to reach watchers. */
+  readonly watchDelay?: Distribution;
+  /** From a pod's creation to it running and ready. */
+  readonly podStartup?: Distribution;
+  /** Search domains of the nodes' own resolv.conf, appended to pods' (EKS: `<region>.compute.internal`). */
+  readonly nodeSearch?: readonly string[];
+}
+
+/** Options of {@link World.resolve}. */
+export interface ResolveOptions {
+  /** The pod's resolver; default by image: musl for alpine and busybox images, else glibc. */
+  readonly resolver?: BehaviourName;
+  /** getaddrinfo's family; default unspec (A and AAAA). */
+  readonly family?: LookupFamily;
+  /** Called when the lookup is done. */
+  readonly onDone?: (result: LookupResult) => void;
+}
+
+/** A lookup or pod reference that does not exist in the world. */
+export class WorldError extends Error {
+  override readonly name = "WorldError";
+}
+
+/** The address of the internet's resolver in every world: TEST-NET-2, reserved for documentation. */
+export const UPSTREAM_DNS_IP = "198.51.100.53";
+/** The first port pod resolvers send from (one per resolver behaviour). */
+const RESOLVER_PORT = 33_053;
+
+/**
+ * A world of clusters: the kernel, the network, Kubernetes clusters with their DNS, and the
+ * internet's resolver beyond them. The public way to build a world in code:
+ *
+ * ```ts
+ * const world = new World({ seed: 1 });
+ * world.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
+ * world.apply("east", manifests);
+ * world.runFor(seconds(30));
+ * const lookup = world.resolve("east", "default/client", "web");
+ * world.runFor(seconds(1));
+ * lookup.result; // addresses, every query sent, latency
+ * ```
+ */
+export class World {
+  readonly sim: Sim;
+  readonly topology = new Topology();
+  readonly network: Network;
+  readonly clusters = new Map<string, KubeCluster>();
+  private readonly resolvers = new Map<string, PodResolver>();
+  private readonly nodeResolvConf = new Map<string, ResolvConf>();
+  private readonly dnsIps = new Map<string, string>();
+  private upstream: UpstreamDns | null = null;
+
+  constructor(private readonly options: WorldOptions) {
+    this.sim = new Sim({
+      seed: options.seed,
+      ...(options.name ? { name: options.name } : {}),
+      ...(options.traceLevel ? { traceLevel: options.traceLevel } : {}),
+      ...(options.traceSinks ? { traceSinks: options.traceSinks } : {}),
+      ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    });
+    this.network = new Network(this.sim, this.topology, options.links ? { links: options.links } : {});
+  }
+
+  /** Adds a cluster, with kubeadm's DNS unless `dns: false`. */
+  addCluster(spec: WorldClusterSpec): KubeCluster {
+    const topo = this.topology.addCluster(spec);
+    this.ensureUpstream(spec.region, spec.zones[0]!);
+    const cluster = new KubeCluster(this.sim, this.network, topo, {
+      ...(spec.domain ? { domain: spec.domain } : {}),
+      ...(spec.watchDelay ? { watchDelay: spec.watchDelay } : {}),
+      ...(spec.podStartup ? { podStartup: spec.podStartup } : {}),
+    });
+    this.clusters.set(spec.name, cluster);
+    this.nodeResolvConf.set(spec.name, { nameservers: [UPSTREAM_DNS_IP], searches: [...(spec.nodeSearch ?? [])], options: [] });
+    if (spec.dns !== false) {
+      const dns = spec.dns ?? {};
+      this.dnsIps.set(spec.name, installClusterDns(cluster, { ...dns, upstreams: dns.upstreams ?? [UPSTREAM_DNS_IP] }));
+    }
+    return cluster;
+  }
+
+  /** The cluster of this name. */
+  cluster(name: string): KubeCluster {
+    const c = this.clusters.get(name);
+    if (!c) throw new WorldError(`no cluster named ${JSON.stringify(name)}; there are: ${[...this.clusters.keys()].join(", ") || "none"}`);
+    return c;
+  }
+
+  /** Applies objects to a cluster (create or update, in order). */
+  apply(cluster: string, objects: readonly K8sObject[]): void {
+    this.cluster(cluster).apply(objects);
+  }
+
+  /** Deletes an object from a cluster. */
+  delete(cluster: string, kind: Kind, namespace: string, name: string): void {
+    this.cluster(cluster).delete(kind, namespace, name);
+  }
+
+  /** Marks a pod (`namespace/name`) Ready or not. */
+  setPodReady(cluster: string, pod: string, ready: boolean): void {
+    const [ns, name] = splitRef(pod);
+    this.cluster(cluster).setPodReady(ns, name, ready);
+  }
+
+  /**
+   * Starts a lookup of `name` from a running pod (`namespace/name`), through the pod's resolv.conf
+   * as the kubelet wrote it and the pod's libc. Run the clock to let it finish; its result is on
+   * the returned lookup.
+   */
+  resolve(cluster: string, pod: string, name: string, options: ResolveOptions = {}): PodLookup {
+    const c = this.cluster(cluster);
+    const [ns, podName] = splitRef(pod);
+    const object = c.api.get("Pod", ns, podName);
+    if (!object) throw new WorldError(`cluster ${cluster} has no pod ${ns}/${podName}`);
+    const host = c.podHost(ns, podName);
+    if (!host) throw new WorldError(`pod ${ns}/${podName} in cluster ${cluster} is not running yet: run the clock until it is scheduled`);
+    const behaviour = options.resolver ?? behaviourOf(object);
+    const key = `${cluster}/${ns}/${podName}/${behaviour}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver || resolver.address?.ip !== host.ip) {
+      const conf = podResolvConf({
+        dnsPolicy: object.spec.dnsPolicy,
+        dnsConfig: object.spec.dnsConfig,
+        hostNetwork: object.spec.hostNetwork,
+        namespace: ns,
+        podName,
+        clusterDomain: c.domain,
+        clusterDNS: this.dnsIps.has(cluster) ? [this.dnsIps.get(cluster)!] : [],
+        node: this.nodeResolvConf.get(cluster)!,
+      }).config;
+      resolver = new PodResolver(this.sim, { cluster, namespace: ns, name: podName }, resolverSettings(behaviour, conf));
+      this.network.bind(resolver, host, RESOLVER_PORT + BEHAVIOURS.indexOf(behaviour));
+      this.resolvers.set(key, resolver);
+    }
+    return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
+  }
+
+  /** Runs the clock for a while. */
+  runFor(duration: Micros): RunResult {
+    return this.sim.runFor(duration);
+  }
+
+  /** Runs the clock to an instant. */
+  runUntil(time: Micros): RunResult {
+    return this.sim.runUntil(time);
+  }
+
+  private ensureUpstream(region: string, zone: string): void {
+    if (this.upstream) return;
+    const node = this.topology.addExternalNode({ name: "internet", region, zone });
+    const host = this.network.addHost({ name: "internet/resolver", node, ip: UPSTREAM_DNS_IP });
+    this.upstream = new UpstreamDns(this.sim, { cluster: "", namespace: "internet", name: "resolver" }, this.options.upstreamRecords ?? []);
+    this.network.bind(this.upstream, host, DNS_PORT);
+  }
+}
+
+function splitRef(ref: string): [string, string] {
+  const slash = ref.indexOf("/");
+  return slash < 0 ? ["default", ref] : [ref.slice(0, slash), ref.slice(slash + 1)];
+}
+
+/** musl for Alpine and busybox images, glibc for the rest (Debian, Ubuntu, distroless/base). */
+function behaviourOf(pod: Readonly<Pod>): BehaviourName {
+  const image = pod.spec.containers[0]?.image ?? "";
+  return /(^|\/)(alpine|busybox)(:|$)/.test(image) ? "musl" : "glibc";
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { SECOND } from "../../src/index.js";
+import type { Deployment, Pod, Service } from "../../src/k8s/objects.js";
+import { World } from "../../src/scenario/world.js";
+
+/** kubeadm's Corefile without the plugins that sit outside the kubernetes answers (cache, forward, loop, loadbalance). */
+const COREFILE = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    reload
+}
+`;
+
+const web: Deployment = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace: "default" },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: "web" } },
+    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } },
+  },
+};
+const webSvc: Service = {
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "web", namespace: "default" },
+  spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 80 }] },
+};
+const client = (image: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "client", namespace: "default" },
+  spec: { containers: [{ name: "c", image }] },
+});
+
+function world(image = "debian:12") {
+  const w = new World({ seed: 7 });
+  w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"], dns: { corefile: COREFILE } });
+  w.apply("east", [web, webSvc, client(image)]);
+  w.runFor(20 * SECOND);
+  return w;
+}
+
+describe("in-cluster DNS end to end", () => {
+  it("runs kubeadm's kube-dns: the Service at .10 of the range, CoreDNS pods from the coredns ConfigMap", () => {
+    const w = world();
+    const c = w.cluster("east");
+    expect(c.api.get("Service", "kube-system", "kube-dns")!.spec.clusterIP).toBe("10.100.0.10");
+    expect(c.api.get("ConfigMap", "kube-system", "coredns")!.data!.Corefile).toBe(COREFILE);
+    const pods = c.api.list("Pod", "kube-system").filter((p) => p.metadata.labels?.["k8s-app"] === "kube-dns");
+    expect(pods).toHaveLength(2);
+    expect(c.proxy.backends("10.100.0.10", 53).map((a) => a.port)).toEqual([53, 53]);
+  });
+
+  it("resolves a Service's short name from a glibc pod to its cluster IP with one A and one AAAA query (dns.md §5.7)", () => {
+    const w = world();
+    const lookup = w.resolve("east", "default/client", "web");
+    w.runFor(SECOND);
+    const r = lookup.result!;
+    expect(r.ok).toBe(true);
+    const ip = w.cluster("east").api.get("Service", "default", "web")!.spec.clusterIP!;
+    expect(r.addresses).toEqual([{ family: 4, address: ip }]);
+    expect(r.queries.map((q) => [q.name, q.qtype, q.server, q.outcome])).toEqual([
+      ["web.default.svc.cluster.local", "A", "10.100.0.10", "NOERROR"],
+      ["web.default.svc.cluster.local", "AAAA", "10.100.0.10", "NOERROR"],
+    ]);
+    // A round trip inside one region: well under a few milliseconds.
+    expect(r.finishedAt - r.startedAt).toBeGreaterThan(0);
+    expect(r.finishedAt - r.startedAt).toBeLessThan(10_000);
+  });
+
+  it("walks the search list for a name in another namespace: NXDOMAIN first, then the answer (dns.md §5.7)", () => {
+    const w = world();
+    w.apply("east", [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "production" } }, { ...webSvc, metadata: { name: "myservice", namespace: "production" } }]);
+    w.runFor(SECOND);
+    const lookup = w.resolve("east", "default/client", "myservice.production");
+    w.runFor(SECOND);
+    const r = lookup.result!;
+    expect(r.ok).toBe(true);
+    expect(r.queries.map((q) => [q.name, q.qtype, q.outcome])).toEqual([
+      ["myservice.production.default.svc.cluster.local", "A", "NXDOMAIN"],
+      ["myservice.production.default.svc.cluster.local", "AAAA", "NXDOMAIN"],
+      ["myservice.production.svc.cluster.local", "A", "NOERROR"],
+      ["myservice.production.svc.cluster.local", "AAAA", "NOERROR"],
+    ]);
+  });
+
+  it("stops a musl pod's walk at NODATA where glibc goes on (dns.md §5.3)", () => {
+    const musl = world("alpine:3.20");
+    const glibc = world("debian:12");
+    const m = musl.resolve("east", "default/client", "kube-system");
+    const g = glibc.resolve("east", "default/client", "kube-system");
+    musl.runFor(SECOND);
+    glibc.runFor(SECOND);
+    expect(m.result!.queries.map((q) => q.name)).toEqual(["kube-system.default.svc.cluster.local", "kube-system.default.svc.cluster.local", "kube-system.svc.cluster.local", "kube-system.svc.cluster.local"]);
+    expect(m.result!.error).toBe("no-data");
+    expect(g.result!.queries.length).toBeGreaterThan(4);
+  });
+
+  it("answers from the EndpointSlices a watch delay after a change: a new Service resolves only once CoreDNS has seen it", () => {
+    const w = world();
+    w.apply("east", [{ ...webSvc, metadata: { name: "late", namespace: "default" } }]);
+    const early = w.resolve("east", "default/client", "late.default.svc.cluster.local.");
+    w.runFor(SECOND);
+    expect(early.result!.ok).toBe(false);
+    expect(early.result!.error).toBe("not-found");
+    const later = w.resolve("east", "default/client", "late.default.svc.cluster.local.");
+    w.runFor(SECOND);
+    expect(later.result!.ok).toBe(true);
+  });
+
+  it("gives the same lookups, byte for byte, from the same seed", () => {
+    const run = () => {
+      const w = world();
+      const l = w.resolve("east", "default/client", "web");
+      w.runFor(SECOND);
+      return JSON.stringify(l.result);
+    };
+    expect(run()).toBe(run());
+  });
+});
