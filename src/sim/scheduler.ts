@@ -43,10 +43,10 @@ export class Timer<A = unknown> {
   constructor(
     /** When it fires. */
     readonly at: Micros,
+    /** @internal Dropped on cancel: a cancelled timer waits in the queue until its time, and must not keep what it would have run alive. */
+    public fn: EventHandler<A> | null,
     /** @internal */
-    readonly fn: EventHandler<A>,
-    /** @internal */
-    readonly arg: A,
+    public arg: A | undefined,
     private readonly owner: Scheduler,
   ) {}
 
@@ -59,6 +59,8 @@ export class Timer<A = unknown> {
   cancel(): boolean {
     if (this.state !== PENDING) return false;
     this.state = CANCELLED;
+    this.fn = null;
+    this.arg = undefined;
     this.owner.noteCancelled();
     return true;
   }
@@ -66,7 +68,11 @@ export class Timer<A = unknown> {
 
 function fireTimer(t: Timer): void {
   t.state = FIRED;
-  t.fn(t.arg);
+  const fn = t.fn!;
+  const arg = t.arg;
+  t.fn = null;
+  t.arg = undefined;
+  fn(arg);
 }
 
 /** Options of a {@link Scheduler}. */
