@@ -101,6 +101,7 @@ export class CoreDns extends Actor implements DnsServer {
         const plugin = factory.setup({
           directive,
           zones,
+          serverDirectives: server.directives,
           server: this,
           ...(options.api ? { api: options.api } : {}),
           resolvConfNameservers: options.resolvConfNameservers ?? [],
