@@ -148,8 +148,12 @@ class KubernetesPlugin implements Plugin {
     // CoreDNS does not listen until its informers have synced or startup_timeout has passed:
     // a query before then gets no answer at all, and the client times out.
     if (!index.synced && index.sim.now < this.startedAt + this.config.startupTimeout) return;
-    const outcome = answerQuery(request, zone, this.config, index);
     const soa = () => soaRecord(request, zone, this.config, index);
+    // handler.go: SOA is answered at the zone's apex only; for any other name, existing or not, it is NODATA.
+    if (request.qtype === "SOA") {
+      return writer.write(makeReply(request.query, { authoritative: true, ...(request.name === zone ? { answers: [soa()] } : { authorities: [soa()] }) }));
+    }
+    const outcome = answerQuery(request, zone, this.config, index);
     switch (outcome.kind) {
       case "answer":
         return writer.write(makeReply(request.query, { authoritative: true, answers: outcome.answers, additionals: outcome.additionals }));
@@ -178,8 +182,9 @@ class KubernetesPlugin implements Plugin {
 const EPOCH_UNIX_SECONDS = 1_767_225_600;
 
 /**
- * The SOA of negative answers (dns.md §2.4): owner the zone with the query's case, header TTL
- * min(ttl, 300), serial the Unix time of the last change the plugin saw, minimum the plugin ttl.
+ * The SOA of negative answers (dns.md §2.4): owner the zone with the query's case (and so are the
+ * mname and rname built from it: backend_lookup.go SOA), header TTL min(ttl, 300), serial the
+ * Unix time of the last change the plugin saw, minimum the plugin ttl.
  */
 function soaRecord(request: DnsRequest, zone: string, config: KubernetesConfig, index: KubernetesIndex): Answer {
   const zoneNoDot = zone.slice(0, -1);
@@ -190,8 +195,8 @@ function soaRecord(request: DnsRequest, zone: string, config: KubernetesConfig, 
     ttl: Math.min(config.ttl, 300),
     class: "IN",
     data: {
-      mname: `ns.dns.${zoneNoDot}`,
-      rname: `hostmaster.${zoneNoDot}`,
+      mname: `ns.dns.${owner}`,
+      rname: `hostmaster.${owner}`,
       serial: EPOCH_UNIX_SECONDS + Math.floor(index.modifiedAt / 1_000_000),
       refresh: 7200,
       retry: 1800,

@@ -55,16 +55,22 @@ const REVERSE_V6 = /^((?:[0-9a-f]\.){32})ip6\.arpa\.$/;
 export function answerQuery(request: DnsRequest, zone: string, config: KubernetesConfig, index: KubernetesIndex, depth = 0): Outcome {
   const name = request.name;
   const qtype = request.qtype;
-  if (zone.endsWith("in-addr.arpa.") || zone.endsWith("ip6.arpa.")) return reverse(request, config, index);
+  if (zone.endsWith("in-addr.arpa.") || zone.endsWith("ip6.arpa.")) {
+    if (name === zone) return NODATA;
+    // Only PTR reads a reverse name as an address; any other type parses it as a Kubernetes name,
+    // which it is not (parse.go: the last label must be svc or pod), so it is a name error.
+    return qtype === "PTR" ? reverse(request, config, index) : NXDOMAIN;
+  }
   const ttl = config.ttl;
   const owner = request.qname;
+  // The zone as the query spells it: CoreDNS builds SRV targets in it (handler_case_test.go).
+  const zoneAsAsked = request.qname.slice(request.qname.length - (zone.length - 1));
   if (name === zone) {
     if (qtype === "NS") return nsAnswer(request, zone, config, index);
     return NODATA;
   }
   const base = name.slice(0, name.length - zone.length - 1);
-  if (base === "dns-version") {
-    if (qtype !== "TXT") return NODATA;
+  if (base === "dns-version" && qtype === "TXT") {
     return answer([{ type: "TXT", name: owner, ttl: 28800, class: "IN", data: DNS_SCHEMA_VERSION }]);
   }
   if (base === "svc" || base === "pod") return NODATA;
@@ -74,13 +80,13 @@ export function answerQuery(request: DnsRequest, zone: string, config: Kubernete
   const ns = labels.pop()!;
   if (!namespaceExposed(ns, config, index)) return NXDOMAIN;
   // `<ns>.svc.<zone>`: the namespace exists, but it has no records itself.
-  if (labels.length === 0) return NODATA;
+  if (labels.length === 0) return kind === "pod" && config.pods === "disabled" ? NXDOMAIN : NODATA;
   const serviceLabel = labels.pop()!;
   if (kind === "pod") return labels.length === 0 ? podAnswer(serviceLabel, ns, request, config, index) : NXDOMAIN;
   if (labels.length > 2) return NXDOMAIN;
   const svc = index.services.get(`${ns}/${serviceLabel}`);
   if (!svc) return NXDOMAIN;
-  const svcName = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${zone}`;
+  const svcName = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${zoneAsAsked}`;
 
   if ((svc.spec.type ?? "ClusterIP") === "ExternalName") {
     if (labels.length > 0) return NXDOMAIN;
@@ -90,9 +96,12 @@ export function answerQuery(request: DnsRequest, zone: string, config: Kubernete
     if (qtype !== "A" && qtype !== "AAAA") return NODATA;
     const targetZone = config.zones.find((z) => target === z || target.endsWith(`.${z}`));
     if (!targetZone) return { kind: "upstream", answers: [cname], target: wireName(target) };
-    if (depth >= 10 || target === name) return answer([cname]);
+    // backend_lookup.go: an `x CNAME x` loop or a chain too long adds nothing, and the CNAME is
+    // added only together with what its target resolves to (else the name answers NODATA).
+    if (depth >= 10 || target === name) return NODATA;
     const inner = answerQuery({ ...request, name: target, qname: wireName(target) }, targetZone, config, index, depth + 1);
-    return answer(inner.kind === "answer" ? [cname, ...inner.answers] : [cname]);
+    if (inner.kind === "upstream") return { ...inner, answers: [cname, ...inner.answers] };
+    return inner.kind === "answer" && inner.answers.length > 0 ? answer([cname, ...inner.answers]) : NODATA;
   }
 
   const [portLabel, protoLabel] = labels.length === 2 ? [strip(labels[0]!), strip(labels[1]!)] : ["", ""];
@@ -247,6 +256,7 @@ function ptrTargets(ip: string, config: KubernetesConfig, index: KubernetesIndex
     if (!svc) continue;
     for (const slice of slices.values()) {
       for (const ep of slice.endpoints) {
+        if (ep.conditions?.ready === false) continue;
         const addr = ep.addresses.find(same);
         if (!addr) continue;
         const target = `${endpointName(ep, addr, config)}.${svc.metadata.name}.${svc.metadata.namespace}.svc.${config.primaryZone}`;
@@ -265,7 +275,7 @@ function nsAnswer(request: DnsRequest, zone: string, config: KubernetesConfig, i
     if (!svc || !own) continue;
     if (![...slices.values()].some((s) => s.endpoints.some((e) => e.addresses.includes(own)))) continue;
     const target = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${zone}`;
-    const additionals: Answer[] = (svc.spec.clusterIPs ?? []).filter((ip) => ip !== "None").map((ip) => ({ type: isV4(ip) ? "A" : "AAAA", name: wireName(target), ttl: config.ttl, class: "IN", data: ip }) as Answer);
+    const additionals: Answer[] = (svc.spec.clusterIPs ?? [svc.spec.clusterIP ?? ""]).filter((ip) => ip && ip !== "None").map((ip) => ({ type: isV4(ip) ? "A" : "AAAA", name: wireName(target), ttl: config.ttl, class: "IN", data: ip }) as Answer);
     return { kind: "answer", answers: [{ type: "NS", name: request.qname, ttl: config.ttl, class: "IN", data: wireName(target) }], additionals };
   }
   const target = `ns.dns.${zone}`;
