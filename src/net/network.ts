@@ -145,6 +145,8 @@ export class Network implements Transport {
   private readonly nextPodIndex = new Map<Node, number>();
   private readonly faults: NetFault[] = [];
   private readonly virtuals = new Map<string, Map<string, VirtualRoute>>();
+  /** For each pod address that reached a host outside the clusters, the network it is on. */
+  private readonly returnNetworks = new Map<string, string>();
 
   constructor(
     readonly sim: Sim,
@@ -535,6 +537,21 @@ export class Network implements Transport {
     return path;
   }
 
+  /**
+   * The host an address names for a sender: on the sender's own network, else outside the
+   * clusters; a host outside answers a pod only once that pod has reached out to it (see
+   * `returnNetworks`).
+   */
+  private lookupHost(src: Host, ip: string): Host | null {
+    const own = this.hostsOn(src.network).get(ip);
+    if (own) return own;
+    const external = this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(ip);
+    if (external) return external;
+    if (src.network !== EXTERNAL_NETWORK) return null;
+    const back = this.returnNetworks.get(ip);
+    return back ? (this.hostsByNetwork.get(back)?.get(ip) ?? null) : null;
+  }
+
   /** Works out a path's destination, link and faults afresh. */
   private resolve(path: Path): void {
     path.version = this.version;
@@ -545,8 +562,14 @@ export class Network implements Transport {
     path.duplicates.length = 0;
     const src = path.src;
     path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? null;
-    const dst = path.virtual ? null : (this.hostsOn(src.network).get(path.ip) ?? this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null);
+    const dst = path.virtual ? null : this.lookupHost(src, path.ip);
     path.dst = dst;
+    // A pod reaching outside is source-NATed by its node, so the outside can answer it: remember
+    // which network the pod's address is on, for the replies.
+    if (dst && dst.network === EXTERNAL_NETWORK && src.network !== EXTERNAL_NETWORK && this.returnNetworks.get(src.ip) !== src.network) {
+      this.returnNetworks.set(src.ip, src.network);
+      this.version++;
+    }
     if (!dst) {
       path.link = null;
       path.plain = false;

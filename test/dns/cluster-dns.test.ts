@@ -129,3 +129,40 @@ describe("in-cluster DNS end to end", () => {
     expect(run()).toBe(run());
   });
 });
+
+describe("kubeadm's default Corefile", () => {
+  it("resolves cluster names from the kubernetes plugin and external names through forward to the node's resolver, then from the cache", () => {
+    const w = new World({ seed: 3, upstreamRecords: [{ name: "api.example.com", type: "A", data: "203.0.113.7", ttl: 300 }] });
+    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
+    w.apply("east", [web, webSvc, client("debian:12")]);
+    w.runFor(20 * SECOND);
+    const first = w.resolve("east", "default/client", "api.example.com.", { family: "inet" });
+    w.runFor(SECOND);
+    const second = w.resolve("east", "default/client", "api.example.com.", { family: "inet" });
+    w.runFor(SECOND);
+    const local = w.resolve("east", "default/client", "web", { family: "inet" });
+    w.runFor(SECOND);
+    expect(first.result!.addresses).toEqual([{ family: 4, address: "203.0.113.7" }]);
+    expect(second.result!.addresses).toEqual([{ family: 4, address: "203.0.113.7" }]);
+    const took = (r: typeof first) => r.result!.finishedAt - r.result!.startedAt;
+    // Forwarded to the upstream (its own service time) the first time; from the cache the second.
+    expect(took(first)).toBeGreaterThan(took(second));
+    expect(local.result!.ok).toBe(true);
+  });
+
+  it("answers NXDOMAIN for a name nobody knows, after the search walk (dns.md §5.7)", () => {
+    const w = new World({ seed: 3 });
+    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
+    w.apply("east", [client("debian:12")]);
+    w.runFor(20 * SECOND);
+    const l = w.resolve("east", "default/client", "nothing.example.org", { family: "inet" });
+    w.runFor(5 * SECOND);
+    expect(l.result!.error).toBe("not-found");
+    expect(l.result!.queries.map((q) => q.name)).toEqual([
+      "nothing.example.org.default.svc.cluster.local",
+      "nothing.example.org.svc.cluster.local",
+      "nothing.example.org.cluster.local",
+      "nothing.example.org",
+    ]);
+  });
+});

@@ -148,7 +148,7 @@ describe("addresses", () => {
     expect(() => w.net.addHost({ name: "y", node: "no-such-node" })).toThrow(TopologyError);
   });
 
-  it("external hosts need an address; pods reach them, they do not reach pod addresses", () => {
+  it("external hosts need an address; pods reach them, they do not reach a pod that has not reached out", () => {
     const w = makeWorld({ links: flatLinks(500) });
     w.topology.addExternalNode({ name: "internet", region: "us-east-1", zone: "us-east-1a" });
     expect(() => w.net.addHost({ name: "noip", node: "internet" })).toThrow("node internet is outside any cluster: give its hosts an ip");
@@ -156,9 +156,9 @@ describe("addresses", () => {
     const ext2 = spawn(w, "ext2", "internet", { ip: "198.51.100.11" });
     const pod = spawn(w, "pod", "b-eu-west-1a-0");
     expect(ext.host.network).toBe("external");
+    ext.probe.sendAt(0, pod.addr, "ext->pod");
     pod.probe.sendAt(0, ext.addr, "pod->ext");
     ext.probe.sendAt(0, ext2.addr, "ext->ext2");
-    ext.probe.sendAt(0, pod.addr, "ext->pod");
     w.sim.runUntilIdle();
     expect(ext.probe.got.map((g) => [g.body, g.t])).toEqual([["pod->ext", 500]]);
     expect(ext2.probe.bodies()).toEqual(["ext->ext2"]);
@@ -420,5 +420,19 @@ describe("trace", () => {
     w.sim.runUntilIdle();
     expect(latencies).toEqual([250, 250]);
     expect(b.probe.times()).toEqual([250, 290]);
+  });
+});
+
+describe("replies from outside the clusters", () => {
+  it("lets a host outside answer a pod that reached it (the node's source NAT), and only then", () => {
+    const w = makeWorld({ links: flatLinks(1_000) });
+    const node = w.topology.addExternalNode({ name: "internet", region: "us-east-1", zone: "us-east-1a" });
+    const pod = spawn(w, "pod", "a-us-east-1a-0", { kinds: ["msg", "pong"] });
+    const outside = spawn(w, "outside", node, { ip: "198.51.100.53", onReceive: (m, probe) => probe.reply(m, "pong", m.body) });
+    outside.probe.sendAt(0, pod.addr, "unsolicited");
+    pod.probe.sendAt(10_000, outside.addr, "ping");
+    w.sim.runUntilIdle();
+    expect(pod.probe.got.map((g) => [g.kind, g.body])).toEqual([["pong", "ping"]]);
+    expect(drops(w.net)).toEqual({ "no-route": 1 });
   });
 });

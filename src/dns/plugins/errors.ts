@@ -1,12 +1,14 @@
 /**
- * errors — logs the queries that end in SERVFAIL.
+ * errors — accepted; the error lines are written by the plugin that fails.
  *
  * Syntax: `errors` (the `consolidate` and `stacktrace` options are not supported).
  *
- * CoreDNS logs `[ERROR] plugin/errors: 2 <qname> <qtype>: <error>` (dns.md §3.4); the model's
- * plugins report a failure as a SERVFAIL reply, which this writes to the server's log.
+ * CoreDNS's errors plugin logs `[ERROR] plugin/errors: <rcode> <qname> <qtype>: <error>` for every
+ * error a later plugin returns (dns.md §3.4), not for replies that merely carry SERVFAIL. In the
+ * model a failing plugin writes that line itself when it fails (forward's timeouts, rewrite's
+ * invalid names, autopath), so this plugin has nothing left to do in the query path. The one
+ * difference from CoreDNS: without `errors` in the Corefile the lines are still written.
  */
-import { rcodeOf } from "../message.js";
 import { directiveError, type PluginFactory } from "../plugin.js";
 
 export const errors: PluginFactory = {
@@ -15,16 +17,6 @@ export const errors: PluginFactory = {
     const d = context.directive;
     if (d.args.length > 0) throw directiveError(d, `errors: takes no arguments, got ${d.args.length}`);
     if (d.block && d.block.length > 0) throw directiveError(d.block[0]!, `errors: the option ${d.block[0]!.name} is not supported by mcsim`);
-    return {
-      name: "errors",
-      serve(request, writer, next) {
-        next(request, {
-          write(reply) {
-            if (rcodeOf(reply) === "SERVFAIL") request.server.log(`[ERROR] plugin/errors: 2 ${request.qname}. ${request.qtype}: server failure`);
-            writer.write(reply);
-          },
-        });
-      },
-    };
+    return null;
   },
 };

@@ -2,6 +2,8 @@ import type { PluginFactory } from "../plugin.js";
 import { health, prometheus, ready, reload } from "./accepted.js";
 import { errors } from "./errors.js";
 import { autopath } from "./autopath.js";
+import { cache } from "./cache.js";
+import { forward } from "./forward.js";
 import { hosts } from "./hosts.js";
 import { kubernetes } from "./kubernetes/index.js";
 import { loadbalance } from "./loadbalance.js";
@@ -14,7 +16,7 @@ import { rewrite } from "./rewrite.js";
  * order (PLUGIN_ORDER in the Corefile parser), whatever order a Corefile lists them in.
  */
 export const PLUGINS: ReadonlyMap<string, PluginFactory> = new Map(
-  [errors, health, ready, reload, prometheus, kubernetes, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
+  [errors, health, ready, reload, prometheus, kubernetes, cache, forward, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
 );
 
 /** The names of the implemented plugins, for the Corefile parser's "not implemented" errors. */
