@@ -148,3 +148,39 @@ export {
   type Directive,
   type Scheme,
 } from "./dns/corefile.js";
+
+// DNS: messages, the CoreDNS model, cluster DNS, pod resolvers on the network, the internet's resolver.
+export {
+  RCODE,
+  FLAGS,
+  DNS_QUERY,
+  DNS_RESPONSE,
+  makeQuery,
+  makeReply,
+  errorReply,
+  rcodeOf,
+  canonical,
+  wireName,
+  fqdn,
+  truncate,
+  udpLimit,
+  wireSize,
+  roundTrip,
+  type Packet,
+  type Question,
+  type Answer,
+  type RecordType,
+  type DnsQueryBody,
+  type DnsResponseBody,
+  type QueryOptions,
+  type ReplyParts,
+} from "./dns/message.js";
+export type { DnsRequest, DnsServer, Plugin, PluginFactory, ResponseWriter, NextHandler, SetupContext } from "./dns/plugin.js";
+export { PLUGINS, IMPLEMENTED_PLUGINS } from "./dns/plugins/index.js";
+export { CoreDns, DNS_PORT, DEFAULT_COREDNS_SERVICE, type CoreDnsOptions, type LogLine } from "./dns/coredns.js";
+export { installClusterDns, COREDNS_IMAGE, type ClusterDnsOptions } from "./dns/cluster-dns.js";
+export { PodResolver, toStubResponse, type PodLookup } from "./dns/pod-resolver.js";
+export { UpstreamDns, DEFAULT_UPSTREAM_SERVICE, type UpstreamRecord } from "./dns/upstream.js";
+
+// Worlds: clusters with their DNS, and lookups from pods.
+export { World, WorldError, UPSTREAM_DNS_IP, type WorldOptions, type WorldClusterSpec, type ResolveOptions } from "./scenario/world.js";

@@ -1,16 +1,27 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-/** The README's kernel example must run as written and print what the README says it prints. */
-it("runs the README's kernel example and prints what the README shows", () => {
-  const readme = readFileSync("README.md", "utf8");
-  const section = readme.slice(readme.indexOf("## The kernel in code"));
-  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  const printed = /It prints:\n\n```\n([\s\S]*?)```/.exec(section)?.[1];
-  expect(code).toBeDefined();
-  expect(printed).toBeDefined();
-  const r = spawnSync(process.execPath, ["--input-type=module"], { input: code, encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.stdout).toBe(printed);
+/** Every README example must run as written and print exactly what the README says it prints. */
+const readme = readFileSync("README.md", "utf8");
+const examples = readme
+  .split(/^## /m)
+  .slice(1)
+  .flatMap((section) => {
+    const m = /```js\n([\s\S]*?)```\n\nIt prints:\n\n```\n([\s\S]*?)```/.exec(section);
+    return m ? [{ section: section.slice(0, section.indexOf("\n")), code: m[1]!, printed: m[2]! }] : [];
+  });
+
+describe("README examples", () => {
+  it("has the kernel example and the clusters-and-DNS example", () => {
+    expect(examples.map((e) => e.section)).toEqual(["The kernel in code", "Clusters and DNS in code"]);
+  });
+
+  for (const example of examples) {
+    it(`runs "${example.section}" and prints what the README shows`, () => {
+      const r = spawnSync(process.execPath, ["--input-type=module"], { input: example.code, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(example.printed);
+    });
+  }
 });

@@ -6,6 +6,7 @@ import { podResolvConf, type ResolvConf } from "../dns/resolver/resolvconf.js";
 import { BEHAVIOURS, type BehaviourName, type LookupFamily, type LookupResult } from "../dns/resolver/types.js";
 import { UpstreamDns, type UpstreamRecord } from "../dns/upstream.js";
 import { KubeCluster } from "../k8s/cluster.js";
+import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
@@ -124,9 +125,13 @@ export class World {
     return c;
   }
 
-  /** Applies objects to a cluster (create or update, in order). */
-  apply(cluster: string, objects: readonly K8sObject[]): void {
-    this.cluster(cluster).apply(objects);
+  /**
+   * Applies objects to a cluster (create or update, in order): Kubernetes YAML (one or more
+   * documents, validated as {@link loadManifests} does; `file` names it in errors) or objects.
+   */
+  apply(cluster: string, manifests: string | readonly K8sObject[], file = "manifest.yaml"): void {
+    const target = this.cluster(cluster);
+    target.apply(typeof manifests === "string" ? loadManifests(manifests, file) : manifests);
   }
 
   /** Deletes an object from a cluster. */
