@@ -347,7 +347,11 @@ export function muslCandidates(s: MuslSettings, name: string): string[] {
 /** Go's `avoidDNS`: `.onion` names are never sent to DNS (RFC 7686). */
 function avoidDNS(name: string): boolean {
   const n = name.endsWith(".") ? name.slice(0, -1) : name;
-  return n.toLowerCase().endsWith(".onion") || n.toLowerCase() === "onion";
+  // Most names do not end in an 'n' at all: no need to lower-case them.
+  const last = n.charCodeAt(n.length - 1);
+  if (last < 128 && last !== 110 && last !== 78) return false;
+  const lower = n.toLowerCase();
+  return lower.endsWith(".onion") || lower === "onion";
 }
 
 /**

@@ -32,7 +32,7 @@ import { SECOND } from "../../sim/time.js";
 import { GLIBC_EDNS_UDP_SIZE, GLIBC_GAI_MESSAGES, type GlibcSettings } from "./behaviour.js";
 import { countDots, encodable, stripDot } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
-import { wait, type Co, type Machine, type WaitEvent } from "./runtime.js";
+import type { Co, Machine, WaitEvent } from "./runtime.js";
 import type { AddressQtype, LookupFamily, Rcode, StubResponse, StubTransport } from "./types.js";
 
 type HErrno = "HOST_NOT_FOUND" | "NO_DATA" | "TRY_AGAIN" | "NO_RECOVERY";
@@ -69,7 +69,8 @@ const HEADER = 12;
 interface Sock {
   epoch: number;
   open: boolean;
-  queue: { tx: number; response: StubResponse }[];
+  /** Replies that arrived while another server's socket was being read (allocated on first use). */
+  queue: { tx: number; response: StubResponse }[] | undefined;
 }
 
 interface TxInfo {
@@ -90,6 +91,109 @@ interface QueryResult {
   candidate: string;
 }
 
+const NEXT: DgResult = Object.freeze({ kind: "next" });
+const TC: DgResult = Object.freeze({ kind: "tc" });
+
+/**
+ * The state one getaddrinfo call keeps in glibc: the resolver's sockets (`statp->_u._ext`), the
+ * options `send_dg` may switch on, and what the coroutines below share.
+ */
+class Lookup {
+  readonly nscount: number;
+  readonly socks: Sock[];
+  /** What was sent as each transmission: `txs[tx - 1]`. */
+  readonly txs: TxInfo[] = [];
+  readonly qtypes: readonly AddressQtype[];
+  readonly ednsUdpSize: number | undefined;
+  vcEpoch = 0;
+  rotation = 0;
+  // RES_SNGLKUP / RES_SNGLKUPREOP, which send_dg may switch on for the rest of the lookup.
+  single: boolean;
+  reopen: boolean;
+  gotsomewhere = false;
+  /** The rcode in the first answer buffer of the current query (`hp->rcode`). */
+  buf1Rcode: Rcode = "NOERROR";
+
+  constructor(
+    readonly m: Machine,
+    readonly s: GlibcSettings,
+    family: LookupFamily,
+  ) {
+    this.nscount = s.nameservers.length;
+    this.socks = [];
+    for (let i = 0; i < this.nscount; i++) this.socks.push({ epoch: 0, open: false, queue: undefined });
+    this.single = s.singleRequest || s.singleRequestReopen;
+    this.reopen = s.singleRequestReopen;
+    this.qtypes = qtypesFor(family, s.noAaaa);
+    this.ednsUdpSize = s.edns0 ? GLIBC_EDNS_UDP_SIZE : undefined;
+  }
+
+  closeAll(): void {
+    for (const sock of this.socks) {
+      if (!sock.open) continue;
+      sock.open = false;
+      if (sock.queue !== undefined) {
+        for (const q of sock.queue) this.m.discard(q.tx, "socket closed before it was read");
+        sock.queue = undefined;
+      }
+    }
+    this.vcEpoch++;
+  }
+
+  openSock(ns: number): Sock {
+    const sock = this.socks[ns] as Sock;
+    if (!sock.open) {
+      sock.open = true;
+      sock.epoch++;
+    }
+    return sock;
+  }
+
+  sendOn(q: Query, ns: number, transport: StubTransport, epoch: number): void {
+    this.m.send(q.id, q.name, q.qtype, this.s.nameservers[ns] as string, transport, this.ednsUdpSize);
+    this.txs.push({ id: q.id, ns, epoch, transport });
+  }
+
+  /** A reply buffered on server `ns`'s UDP socket while another was being read, if any. */
+  buffered(ns: number): WaitEvent | undefined {
+    const queue = (this.socks[ns] as Sock).queue;
+    if (queue === undefined || queue.length === 0) return undefined;
+    const q = queue.shift() as { tx: number; response: StubResponse };
+    return { kind: "answer", tx: q.tx, response: q.response };
+  }
+
+  /**
+   * What a reader of server `ns`'s UDP socket (`transport` udp) or of the TCP connection makes of
+   * an event: a timeout or a reply for it is returned; replies for other servers' open sockets are
+   * buffered there, replies on closed sockets dropped (then undefined: read on).
+   */
+  accept(ns: number, transport: StubTransport, ev: WaitEvent): WaitEvent | undefined {
+    if (ev.kind === "timeout") return ev;
+    const info = this.txs[ev.tx - 1] as TxInfo;
+    if (info.transport === "tcp") {
+      if (transport === "tcp" && info.epoch === this.vcEpoch && info.ns === ns) return ev;
+      this.m.discard(ev.tx, "TCP connection closed");
+      return undefined;
+    }
+    const its = this.socks[info.ns] as Sock;
+    if (!its.open || its.epoch !== info.epoch) {
+      this.m.discard(ev.tx, "socket closed");
+      return undefined;
+    }
+    if (transport === "udp" && info.ns === ns) return ev;
+    (its.queue ??= []).push({ tx: ev.tx, response: ev.response });
+    return undefined;
+  }
+
+  /** The wait of a UDP try (and, here, of a TCP exchange) at list position `pos`. */
+  tryWait(pos: number): number {
+    let secs = this.s.timeout << pos;
+    if (pos > 0) secs = Math.trunc(secs / this.nscount);
+    if (secs <= 0) secs = 1;
+    return secs * SECOND;
+  }
+}
+
 /** The glibc lookup coroutine. */
 export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family: LookupFamily): Co<Outcome> {
   if (name === "") return fail("HOST_NOT_FOUND");
@@ -97,309 +201,7 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   if (literal) return literal;
   const fromHosts = hostsOutcome(s.hosts, name, family, false);
   if (fromHosts) return fromHosts;
-
-  const servers = s.nameservers;
-  const nscount = servers.length;
-  const socks: Sock[] = servers.map(() => ({ epoch: 0, open: false, queue: [] }));
-  const txs = new Map<number, TxInfo>();
-  let vcEpoch = 0;
-  let rotation = 0;
-  // RES_SNGLKUP / RES_SNGLKUPREOP, which send_dg may switch on for the rest of the lookup.
-  let single = s.singleRequest || s.singleRequestReopen;
-  let reopen = s.singleRequestReopen;
-  let gotsomewhere = false;
-  const qtypes = qtypesFor(family, s.noAaaa);
-
-  const closeAll = (): void => {
-    for (const sock of socks) {
-      if (!sock.open) continue;
-      sock.open = false;
-      for (const q of sock.queue) m.discard(q.tx, "socket closed before it was read");
-      sock.queue = [];
-    }
-    vcEpoch++;
-  };
-  const openSock = (ns: number): Sock => {
-    const sock = socks[ns] as Sock;
-    if (!sock.open) {
-      sock.open = true;
-      sock.epoch++;
-    }
-    return sock;
-  };
-  const sendOn = (q: Query, ns: number, transport: StubTransport, epoch: number): void => {
-    const tx = m.send({
-      id: q.id,
-      name: q.name,
-      qtype: q.qtype,
-      server: servers[ns] as string,
-      transport,
-      ednsUdpSize: s.edns0 ? GLIBC_EDNS_UDP_SIZE : undefined,
-    });
-    txs.set(tx, { id: q.id, ns, epoch, transport });
-  };
-
-  /**
-   * The next event for a reader of server `ns`'s UDP socket (`transport` udp) or of the TCP
-   * connection: replies buffered on the socket first, then whatever arrives until `until`.
-   * Replies for other servers' open sockets are buffered there; replies on closed sockets dropped.
-   */
-  function* readFrom(ns: number, transport: StubTransport, until: number): Co<WaitEvent> {
-    const sock = socks[ns] as Sock;
-    for (;;) {
-      if (transport === "udp" && sock.queue.length > 0) {
-        const q = sock.queue.shift() as { tx: number; response: StubResponse };
-        return { kind: "answer", tx: q.tx, response: q.response };
-      }
-      const ev = yield* wait(until);
-      if (ev.kind === "timeout") return ev;
-      const info = txs.get(ev.tx) as TxInfo;
-      if (info.transport === "tcp") {
-        if (transport === "tcp" && info.epoch === vcEpoch && info.ns === ns) return ev;
-        m.discard(ev.tx, "TCP connection closed");
-        continue;
-      }
-      const its = socks[info.ns] as Sock;
-      if (!its.open || its.epoch !== info.epoch) {
-        m.discard(ev.tx, "socket closed");
-        continue;
-      }
-      if (transport === "udp" && info.ns === ns) return ev;
-      its.queue.push({ tx: ev.tx, response: ev.response });
-    }
-  }
-
-  /** The wait of a UDP try (and, here, of a TCP exchange) at list position `pos`. */
-  const tryWait = (pos: number): number => {
-    let secs = s.timeout << pos;
-    if (pos > 0) secs = Math.trunc(secs / nscount);
-    if (secs <= 0) secs = 1;
-    return secs * SECOND;
-  };
-
-  function* sendDg(pos: number, ns: number, q1: Query, q2: Query | undefined, st: { buf1Rcode: Rcode }): Co<DgResult> {
-    const saveGot = gotsomewhere;
-    let sock = openSock(ns);
-    retry: for (;;) {
-      const finish = m.now + tryWait(pos);
-      let recv1 = false;
-      let recv2 = q2 === undefined;
-      let resplen = 0;
-      let resplen2 = 0;
-      let b1: Reply | undefined;
-      let b2: Reply | undefined;
-      let nwritten = 0;
-      sendOn(q1, ns, "udp", sock.epoch);
-      nwritten = 1;
-      if (q2 && !single) {
-        sendOn(q2, ns, "udp", sock.epoch);
-        nwritten = 2;
-      }
-      for (;;) {
-        const ev = yield* readFrom(ns, "udp", finish);
-        if (ev.kind === "timeout") {
-          if (resplen > 1 && (recv1 || (q2 !== undefined && recv2))) {
-            // One reply came, the other did not: retry the pair sequentially (RES_SNGLKUP), then
-            // with a new socket for the second query (RES_SNGLKUPREOP), then make do with one.
-            if (!single) {
-              single = true;
-              gotsomewhere = saveGot;
-              continue retry;
-            }
-            if (!reopen) {
-              reopen = true;
-              gotsomewhere = saveGot;
-              closeAll();
-              sock = openSock(ns);
-              continue retry;
-            }
-            return { kind: "answered", resplen, resplen2: FAKE, b1, b2 };
-          }
-          gotsomewhere = true;
-          return { kind: "next" };
-        }
-        const { tx, response: r } = ev;
-        const id = (txs.get(tx) as TxInfo).id;
-        gotsomewhere = true;
-        const intoFirst = (!recv1 && !recv2) || q2 === undefined;
-        const m1 = !recv1 && id === q1.id;
-        const m2 = !recv2 && q2 !== undefined && id === q2.id;
-        if (!m1 && !m2) {
-          m.discard(tx, "old answer (ID not awaited)");
-          continue;
-        }
-        const qtype = m1 ? q1.qtype : (q2 as Query).qtype;
-        if (r.rcode === "SERVFAIL" || r.rcode === "NOTIMP" || r.rcode === "REFUSED") {
-          if (intoFirst) {
-            b1 = { qtype, response: r };
-            st.buf1Rcode = r.rcode;
-          } else b2 = { qtype, response: r };
-          if (recv1 || (q2 !== undefined && recv2)) {
-            return { kind: "answered", resplen, resplen2: 0, b1, b2: undefined };
-          }
-          if (q2 !== undefined) {
-            resplen = 0;
-            if (id === q1.id) recv1 = true;
-            else recv2 = true;
-            continue;
-          }
-          closeAll();
-          return { kind: "next" };
-        }
-        if (r.rcode === "NOERROR" && r.answers.length === 0 && r.authoritative === false && r.recursionAvailable === false && (r.additionalCount ?? 0) === 0) {
-          m.discard(tx, "referral (no AA, no RA): next server");
-          closeAll();
-          return { kind: "next" };
-        }
-        if (r.truncated) {
-          closeAll();
-          return { kind: "tc" };
-        }
-        if (!recv1 && id === q1.id) recv1 = true;
-        else recv2 = true;
-        if (intoFirst) {
-          b1 = { qtype, response: r };
-          st.buf1Rcode = r.rcode;
-          resplen = REAL;
-        } else {
-          b2 = { qtype, response: r };
-          resplen2 = REAL;
-        }
-        if (!(recv1 && recv2)) {
-          if (single && q2 !== undefined) {
-            if (reopen) {
-              closeAll();
-              sock = openSock(ns);
-            }
-            if (nwritten < 2) {
-              sendOn(q2, ns, "udp", sock.epoch);
-              nwritten = 2;
-            }
-          }
-          continue;
-        }
-        return { kind: "answered", resplen, resplen2, b1, b2 };
-      }
-    }
-  }
-
-  function* sendVc(pos: number, ns: number, q1: Query, q2: Query | undefined, st: { buf1Rcode: Rcode }): Co<DgResult> {
-    vcEpoch++;
-    const finish = m.now + tryWait(pos);
-    sendOn(q1, ns, "tcp", vcEpoch);
-    if (q2) sendOn(q2, ns, "tcp", vcEpoch);
-    let recv1 = false;
-    let recv2 = q2 === undefined;
-    let resplen = 0;
-    let resplen2 = 0;
-    let b1: Reply | undefined;
-    let b2: Reply | undefined;
-    for (;;) {
-      const ev = yield* readFrom(ns, "tcp", finish);
-      if (ev.kind === "timeout") {
-        vcEpoch++;
-        return { kind: "next" };
-      }
-      const id = (txs.get(ev.tx) as TxInfo).id;
-      const m1 = !recv1 && id === q1.id;
-      const m2 = !recv2 && q2 !== undefined && id === q2.id;
-      if (!m1 && !m2) {
-        m.discard(ev.tx, "old answer (ID not awaited)");
-        continue;
-      }
-      const qtype = m1 ? q1.qtype : (q2 as Query).qtype;
-      if ((!recv1 && !recv2) || q2 === undefined) {
-        b1 = { qtype, response: ev.response };
-        st.buf1Rcode = ev.response.rcode;
-        resplen = REAL;
-      } else {
-        b2 = { qtype, response: ev.response };
-        resplen2 = REAL;
-      }
-      if (m1) recv1 = true;
-      else recv2 = true;
-      if (recv1 && recv2) return { kind: "answered", resplen, resplen2, b1, b2 };
-    }
-  }
-
-  /** `__libc_res_nsend`: servers in order, `attempts` rounds. */
-  function* resSend(q1: Query, q2: Query | undefined, st: { buf1Rcode: Rcode }): Co<Exchange | { kind: "failed"; connRefused: boolean }> {
-    let vc = s.useVc;
-    gotsomewhere = false;
-    const order = servers.map((_, i) => i);
-    if (s.rotate) {
-      rotation = (rotation + 1) % nscount;
-      for (let i = 0; i < rotation; i++) order.push(order.shift() as number);
-    }
-    let lastRound = false;
-    for (let attempt = 0; attempt < s.attempts && !lastRound; attempt++) {
-      for (let i = 0; i < nscount; i++) {
-        // With rotation the wait follows the list position, as in glibc.
-        const ns = order[i] as number;
-        for (;;) {
-          let r: DgResult;
-          if (vc) {
-            lastRound = true;
-            r = yield* sendVc(i, ns, q1, q2, st);
-          } else {
-            r = yield* sendDg(i, ns, q1, q2, st);
-          }
-          if (r.kind === "next") break;
-          if (r.kind === "tc") {
-            vc = true;
-            continue;
-          }
-          if (r.resplen === 0 && (q2 === undefined || r.resplen2 === 0)) break;
-          closeAll();
-          return r;
-        }
-      }
-    }
-    closeAll();
-    return { kind: "failed", connRefused: !vc && !gotsomewhere };
-  }
-
-  /** `__res_context_query` for one candidate. */
-  function* query(longname: string): Co<QueryResult> {
-    const candidate = stripDot(longname);
-    const st: { buf1Rcode: Rcode } = { buf1Rcode: "NOERROR" };
-    if (!encodable(longname)) {
-      return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate };
-    }
-    const q1: Query = { id: m.nextId(), qtype: qtypes[0] as AddressQtype, name: candidate };
-    const q2: Query | undefined = qtypes[1] ? { id: m.nextId(), qtype: qtypes[1], name: candidate } : undefined;
-    const r = yield* resSend(q1, q2, st);
-    if (r.kind === "failed") {
-      return { ok: false, herrno: "TRY_AGAIN", connRefused: r.connRefused, buf1Rcode: st.buf1Rcode, replies: [], candidate };
-    }
-    let hp = r.b1;
-    let hp2: Reply | undefined;
-    if (q2 === undefined || r.resplen2 < HEADER) hp2 = hp;
-    else {
-      hp2 = r.b2;
-      if (r.resplen < HEADER) hp = hp2;
-    }
-    const h1 = (hp as Reply).response;
-    const h2 = (hp2 as Reply).response;
-    const bad = (h: StubResponse): boolean => h.rcode !== "NOERROR" || h.answers.length === 0;
-    const replies = [r.b1, r.b2].filter((x): x is Reply => x !== undefined && (x === hp || x === hp2));
-    if (bad(h1) && bad(h2)) {
-      const rc = h1.rcode === "NOERROR" ? h2.rcode : h1.rcode;
-      let herrno: HErrno;
-      if (rc === "NXDOMAIN") herrno = "HOST_NOT_FOUND";
-      else if (rc === "SERVFAIL") herrno = "TRY_AGAIN";
-      else if (rc === "NOERROR") herrno = "NO_DATA";
-      else herrno = "NO_RECOVERY";
-      return { ok: false, herrno, connRefused: false, buf1Rcode: st.buf1Rcode, replies, candidate };
-    }
-    return { ok: true, herrno: "HOST_NOT_FOUND", connRefused: false, buf1Rcode: st.buf1Rcode, replies, candidate };
-  }
-
-  function found(q: QueryResult): Outcome {
-    const out = success(q.candidate, q.replies);
-    // An answer section without addresses (a CNAME alone) ends the walk with no addresses.
-    return out.addresses.length > 0 ? out : fail("NO_DATA");
-  }
+  const g = new Lookup(m, s, family);
 
   // __res_context_search
   const dots = countDots(name);
@@ -412,7 +214,7 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   let gotServfail = false;
   let rootOnList = false;
   if (dots >= s.ndots || trailing) {
-    const r = yield* query(name);
+    const r = yield* query(g, name);
     herrno = r.herrno;
     if (r.ok) return found(r);
     if (trailing) return fail(r.herrno);
@@ -424,7 +226,7 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
       searched = true;
       const d = domain.startsWith(".") ? domain.slice(1) : domain;
       if (d === "") rootOnList = true;
-      const r = yield* query(`${name}.${d}`);
+      const r = yield* query(g, `${name}.${d}`);
       herrno = r.herrno;
       if (r.ok) return found(r);
       if (r.connRefused) return fail("TRY_AGAIN");
@@ -438,7 +240,7 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
     }
   }
   if ((dots > 0 || !searched || !s.noTldQuery) && !(triedAsIs || rootOnList)) {
-    const r = yield* query(name);
+    const r = yield* query(g, name);
     herrno = r.herrno;
     if (r.ok) return found(r);
   }
@@ -446,6 +248,241 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   else if (gotNodata) herrno = "NO_DATA";
   else if (gotServfail) herrno = "TRY_AGAIN";
   return fail(herrno);
+}
+
+/** `__res_context_query` for one candidate. */
+function* query(g: Lookup, longname: string): Co<QueryResult> {
+  const candidate = stripDot(longname);
+  g.buf1Rcode = "NOERROR";
+  if (!encodable(longname)) {
+    return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate };
+  }
+  const q1: Query = { id: g.m.nextId(), qtype: g.qtypes[0] as AddressQtype, name: candidate };
+  const q2: Query | undefined = g.qtypes[1] ? { id: g.m.nextId(), qtype: g.qtypes[1], name: candidate } : undefined;
+  const r = yield* resSend(g, q1, q2);
+  if (r.kind === "failed") {
+    return { ok: false, herrno: "TRY_AGAIN", connRefused: r.connRefused, buf1Rcode: g.buf1Rcode, replies: [], candidate };
+  }
+  let hp = r.b1;
+  let hp2: Reply | undefined;
+  if (q2 === undefined || r.resplen2 < HEADER) hp2 = hp;
+  else {
+    hp2 = r.b2;
+    if (r.resplen < HEADER) hp = hp2;
+  }
+  const h1 = (hp as Reply).response;
+  const h2 = (hp2 as Reply).response;
+  const replies: Reply[] = [];
+  if (r.b1 !== undefined && (r.b1 === hp || r.b1 === hp2)) replies.push(r.b1);
+  if (r.b2 !== undefined && (r.b2 === hp || r.b2 === hp2)) replies.push(r.b2);
+  if (bad(h1) && bad(h2)) {
+    const rc = h1.rcode === "NOERROR" ? h2.rcode : h1.rcode;
+    let herrno: HErrno;
+    if (rc === "NXDOMAIN") herrno = "HOST_NOT_FOUND";
+    else if (rc === "SERVFAIL") herrno = "TRY_AGAIN";
+    else if (rc === "NOERROR") herrno = "NO_DATA";
+    else herrno = "NO_RECOVERY";
+    return { ok: false, herrno, connRefused: false, buf1Rcode: g.buf1Rcode, replies, candidate };
+  }
+  return { ok: true, herrno: "HOST_NOT_FOUND", connRefused: false, buf1Rcode: g.buf1Rcode, replies, candidate };
+}
+
+function bad(h: StubResponse): boolean {
+  return h.rcode !== "NOERROR" || h.answers.length === 0;
+}
+
+/** `__libc_res_nsend`: servers in order, `attempts` rounds. */
+function* resSend(g: Lookup, q1: Query, q2: Query | undefined): Co<Exchange | { kind: "failed"; connRefused: boolean }> {
+  const s = g.s;
+  const nscount = g.nscount;
+  let vc = s.useVc;
+  g.gotsomewhere = false;
+  if (s.rotate) g.rotation = (g.rotation + 1) % nscount;
+  let lastRound = false;
+  for (let attempt = 0; attempt < s.attempts && !lastRound; attempt++) {
+    for (let i = 0; i < nscount; i++) {
+      // The servers rotated left `rotation` times; with rotation the wait follows the list
+      // position, as in glibc.
+      const ns = s.rotate ? (i + g.rotation) % nscount : i;
+      for (;;) {
+        let r: DgResult;
+        if (vc) {
+          lastRound = true;
+          r = yield* sendVc(g, i, ns, q1, q2);
+        } else {
+          r = yield* sendDg(g, i, ns, q1, q2);
+        }
+        if (r.kind === "next") break;
+        if (r.kind === "tc") {
+          vc = true;
+          continue;
+        }
+        if (r.resplen === 0 && (q2 === undefined || r.resplen2 === 0)) break;
+        g.closeAll();
+        return r;
+      }
+    }
+  }
+  g.closeAll();
+  return { kind: "failed", connRefused: !vc && !g.gotsomewhere };
+}
+
+/** `send_dg`: one UDP try of the pair to server `ns`. */
+function* sendDg(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | undefined): Co<DgResult> {
+  const m = g.m;
+  const saveGot = g.gotsomewhere;
+  let sock = g.openSock(ns);
+  retry: for (;;) {
+    const finish = m.now + g.tryWait(pos);
+    let recv1 = false;
+    let recv2 = q2 === undefined;
+    let resplen = 0;
+    let resplen2 = 0;
+    let b1: Reply | undefined;
+    let b2: Reply | undefined;
+    let nwritten = 0;
+    g.sendOn(q1, ns, "udp", sock.epoch);
+    nwritten = 1;
+    if (q2 && !g.single) {
+      g.sendOn(q2, ns, "udp", sock.epoch);
+      nwritten = 2;
+    }
+    for (;;) {
+      // Read the socket: replies buffered on it first, then whatever arrives until `finish`.
+      let ev = g.buffered(ns);
+      while (ev === undefined) ev = g.accept(ns, "udp", (yield finish) as WaitEvent);
+      if (ev.kind === "timeout") {
+        if (resplen > 1 && (recv1 || (q2 !== undefined && recv2))) {
+          // One reply came, the other did not: retry the pair sequentially (RES_SNGLKUP), then
+          // with a new socket for the second query (RES_SNGLKUPREOP), then make do with one.
+          if (!g.single) {
+            g.single = true;
+            g.gotsomewhere = saveGot;
+            continue retry;
+          }
+          if (!g.reopen) {
+            g.reopen = true;
+            g.gotsomewhere = saveGot;
+            g.closeAll();
+            sock = g.openSock(ns);
+            continue retry;
+          }
+          return { kind: "answered", resplen, resplen2: FAKE, b1, b2 };
+        }
+        g.gotsomewhere = true;
+        return NEXT;
+      }
+      const { tx, response: r } = ev;
+      const id = (g.txs[tx - 1] as TxInfo).id;
+      g.gotsomewhere = true;
+      const intoFirst = (!recv1 && !recv2) || q2 === undefined;
+      const m1 = !recv1 && id === q1.id;
+      const m2 = !recv2 && q2 !== undefined && id === q2.id;
+      if (!m1 && !m2) {
+        m.discard(tx, "old answer (ID not awaited)");
+        continue;
+      }
+      const qtype = m1 ? q1.qtype : (q2 as Query).qtype;
+      if (r.rcode === "SERVFAIL" || r.rcode === "NOTIMP" || r.rcode === "REFUSED") {
+        if (intoFirst) {
+          b1 = { qtype, response: r };
+          g.buf1Rcode = r.rcode;
+        } else b2 = { qtype, response: r };
+        if (recv1 || (q2 !== undefined && recv2)) {
+          return { kind: "answered", resplen, resplen2: 0, b1, b2: undefined };
+        }
+        if (q2 !== undefined) {
+          resplen = 0;
+          if (id === q1.id) recv1 = true;
+          else recv2 = true;
+          continue;
+        }
+        g.closeAll();
+        return NEXT;
+      }
+      if (r.rcode === "NOERROR" && r.answers.length === 0 && r.authoritative === false && r.recursionAvailable === false && (r.additionalCount ?? 0) === 0) {
+        m.discard(tx, "referral (no AA, no RA): next server");
+        g.closeAll();
+        return NEXT;
+      }
+      if (r.truncated) {
+        g.closeAll();
+        return TC;
+      }
+      if (!recv1 && id === q1.id) recv1 = true;
+      else recv2 = true;
+      if (intoFirst) {
+        b1 = { qtype, response: r };
+        g.buf1Rcode = r.rcode;
+        resplen = REAL;
+      } else {
+        b2 = { qtype, response: r };
+        resplen2 = REAL;
+      }
+      if (!(recv1 && recv2)) {
+        if (g.single && q2 !== undefined) {
+          if (g.reopen) {
+            g.closeAll();
+            sock = g.openSock(ns);
+          }
+          if (nwritten < 2) {
+            g.sendOn(q2, ns, "udp", sock.epoch);
+            nwritten = 2;
+          }
+        }
+        continue;
+      }
+      return { kind: "answered", resplen, resplen2, b1, b2 };
+    }
+  }
+}
+
+/** `send_vc`: the pair over a new TCP connection to server `ns`. */
+function* sendVc(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | undefined): Co<DgResult> {
+  g.vcEpoch++;
+  const finish = g.m.now + g.tryWait(pos);
+  g.sendOn(q1, ns, "tcp", g.vcEpoch);
+  if (q2) g.sendOn(q2, ns, "tcp", g.vcEpoch);
+  let recv1 = false;
+  let recv2 = q2 === undefined;
+  let resplen = 0;
+  let resplen2 = 0;
+  let b1: Reply | undefined;
+  let b2: Reply | undefined;
+  for (;;) {
+    let ev: WaitEvent | undefined;
+    do ev = g.accept(ns, "tcp", (yield finish) as WaitEvent);
+    while (ev === undefined);
+    if (ev.kind === "timeout") {
+      g.vcEpoch++;
+      return NEXT;
+    }
+    const id = (g.txs[ev.tx - 1] as TxInfo).id;
+    const m1 = !recv1 && id === q1.id;
+    const m2 = !recv2 && q2 !== undefined && id === q2.id;
+    if (!m1 && !m2) {
+      g.m.discard(ev.tx, "old answer (ID not awaited)");
+      continue;
+    }
+    const qtype = m1 ? q1.qtype : (q2 as Query).qtype;
+    if ((!recv1 && !recv2) || q2 === undefined) {
+      b1 = { qtype, response: ev.response };
+      g.buf1Rcode = ev.response.rcode;
+      resplen = REAL;
+    } else {
+      b2 = { qtype, response: ev.response };
+      resplen2 = REAL;
+    }
+    if (m1) recv1 = true;
+    else recv2 = true;
+    if (recv1 && recv2) return { kind: "answered", resplen, resplen2, b1, b2 };
+  }
+}
+
+function found(q: QueryResult): Outcome {
+  const out = success(q.candidate, q.replies);
+  // An answer section without addresses (a CNAME alone) ends the walk with no addresses.
+  return out.addresses.length > 0 ? out : fail("NO_DATA");
 }
 
 function fail(herrno: HErrno): Outcome {

@@ -20,7 +20,7 @@ import { SECOND } from "../../sim/time.js";
 import { GO_EDNS_UDP_SIZE, goNameList, type GoSettings } from "./behaviour.js";
 import { encodable, goIsDomainName, isIpv6, stripDot } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
-import { recv, wait, type Co, type Machine } from "./runtime.js";
+import { RECV, type Co, type Machine, type WaitEvent } from "./runtime.js";
 import type { AddressQtype, LookupFamily, StubResponse } from "./types.js";
 
 /** A `*net.DNSError`. */
@@ -47,16 +47,24 @@ export const GO_ERRORS = {
 
 type TryResult = { ok: true; reply: Reply; server: string } | { ok: false; error: GoError };
 
+/** `host:53` for each server met so far (a server's form never changes; isIpv6 is not free). */
+const HOST_PORTS = new Map<string, string>();
+
 function hostPort(server: string): string {
-  return isIpv6(server) ? `[${server}]:53` : `${server}:53`;
+  let hp = HOST_PORTS.get(server);
+  if (hp === undefined) {
+    hp = isIpv6(server) ? `[${server}]:53` : `${server}:53`;
+    if (HOST_PORTS.size < 4096) HOST_PORTS.set(server, hp);
+  }
+  return hp;
 }
 
-function goError(err: string, name: string, server: string, extra: Partial<GoError> = {}): GoError {
-  return { err, name, server, isNotFound: false, isTimeout: false, isTemporary: false, kind: "fail", ...extra };
+function goError(err: string, name: string, server: string, kind: GoError["kind"] = "fail", isNotFound = false, isTimeout = false, isTemporary = false): GoError {
+  return { err, name, server, isNotFound, isTimeout, isTemporary, kind };
 }
 
 function noSuchHost(name: string, server: string): GoError {
-  return goError(GO_ERRORS.noSuchHost, name, server, { isNotFound: true, kind: "not-found" });
+  return goError(GO_ERRORS.noSuchHost, name, server, "not-found", true);
 }
 
 function errorText(e: GoError): string {
@@ -73,6 +81,21 @@ export interface GoLookupOptions {
   strictErrors?: boolean;
 }
 
+/** What one `LookupIPAddr` call shares between its goroutines. */
+interface Lookup {
+  readonly m: Machine;
+  readonly s: GoSettings;
+  /** The resolver's server offset (`Resolver.soffset`), with `rotate`. */
+  soffset: number;
+}
+
+type ExchangeResult = { ok: true; response: StubResponse } | { ok: false; err: string; timeout: boolean };
+
+const UDP_THEN_TCP = ["udp", "tcp"] as const;
+const TCP_ONLY = ["tcp"] as const;
+const NO_ANSWER: ExchangeResult = Object.freeze({ ok: false, err: GO_ERRORS.noAnswer, timeout: false });
+const TIMED_OUT: ExchangeResult = Object.freeze({ ok: false, err: GO_ERRORS.timeout, timeout: true });
+
 /** The Go lookup coroutine. */
 export function* goLookup(m: Machine, s: GoSettings, name: string, family: LookupFamily, opts: GoLookupOptions = {}): Co<Outcome> {
   const literal = literalOutcome(name, family);
@@ -83,73 +106,16 @@ export function* goLookup(m: Machine, s: GoSettings, name: string, family: Looku
   const names = goNameList(s, name);
   if (names.length === 0) return failure(noSuchHost(name, ""));
   const qtypes = qtypesFor(family);
-  let soffset = 0;
-
-  /** `exchange`: one server, UDP then TCP if truncated, a fresh ID and socket each time. */
-  function* exchange(server: string, fqdn: string, qtype: AddressQtype): Co<{ ok: true; response: StubResponse } | { ok: false; err: string; timeout: boolean }> {
-    const id = m.nextId();
-    const networks = s.useTCP ? (["tcp"] as const) : (["udp", "tcp"] as const);
-    for (const transport of networks) {
-      const deadline = m.now + s.timeout * SECOND;
-      const tx = m.send({ id, name: stripDot(fqdn), qtype, server, transport, ednsUdpSize: GO_EDNS_UDP_SIZE });
-      for (;;) {
-        const ev = yield* wait(deadline);
-        if (ev.kind === "timeout") return { ok: false, err: GO_ERRORS.timeout, timeout: true };
-        if (ev.tx !== tx) {
-          m.discard(ev.tx, "connection closed");
-          continue;
-        }
-        if (ev.response.truncated) break; // next network (RFC 5966)
-        return { ok: true, response: ev.response };
-      }
-    }
-    return { ok: false, err: GO_ERRORS.noAnswer, timeout: false };
-  }
-
-  /** `tryOneName`. */
-  function* tryOneName(fqdn: string, qtype: AddressQtype): Co<TryResult> {
-    if (!encodable(fqdn)) return { ok: false, error: goError(GO_ERRORS.cannotMarshal, fqdn, "") };
-    const offset = s.rotate ? ++soffset : 0;
-    const n = s.nameservers.length;
-    let lastErr: GoError | undefined;
-    for (let i = 0; i < s.attempts; i++) {
-      for (let j = 0; j < n; j++) {
-        const server = s.nameservers[(offset + j) % n] as string;
-        const hp = hostPort(server);
-        const r = yield* exchange(server, fqdn, qtype);
-        if (!r.ok) {
-          lastErr = goError(r.err, fqdn, hp, r.timeout ? { isTimeout: true, isTemporary: true, kind: "try-again" } : {});
-          continue;
-        }
-        const p = r.response;
-        if (p.rcode === "NXDOMAIN") return { ok: false, error: noSuchHost(fqdn, hp) };
-        if (p.rcode === "NOERROR" && p.authoritative === false && p.recursionAvailable === false && p.answers.length === 0 && (p.additionalCount ?? 0) === 0) {
-          lastErr = goError(GO_ERRORS.lameReferral, fqdn, hp);
-          continue;
-        }
-        if (p.rcode !== "NOERROR") {
-          lastErr =
-            p.rcode === "SERVFAIL"
-              ? goError(GO_ERRORS.serverMisbehaving, fqdn, hp, { isTemporary: true, kind: "try-again" })
-              : goError(GO_ERRORS.serverMisbehaving, fqdn, hp);
-          continue;
-        }
-        // skipToAnswer: no record of the type asked (NODATA, or a CNAME alone) is "no such host".
-        if (!p.answers.some((rr) => rr.type === qtype)) return { ok: false, error: noSuchHost(fqdn, hp) };
-        return { ok: true, reply: { qtype, response: p }, server: hp };
-      }
-    }
-    return { ok: false, error: lastErr ?? goError(GO_ERRORS.noAnswer, fqdn, "") };
-  }
+  const l: Lookup = { m, s, soffset: 0 };
 
   let lastErr: GoError | undefined;
   for (const fqdn of names) {
     const results: TryResult[] = [];
     if (s.singleRequest) {
-      for (const qtype of qtypes) results.push(yield* tryOneName(fqdn, qtype));
+      for (const qtype of qtypes) results.push(yield* tryOneName(l, fqdn, qtype));
     } else {
-      for (const qtype of qtypes) m.spawn(tryOneName(fqdn, qtype));
-      for (let k = 0; k < qtypes.length; k++) results.push(yield* recv<TryResult>());
+      for (const qtype of qtypes) m.spawn(tryOneName(l, fqdn, qtype));
+      for (let k = 0; k < qtypes.length; k++) results.push((yield RECV) as TryResult);
     }
     const replies: Reply[] = [];
     let hitStrictError = false;
@@ -171,4 +137,69 @@ export function* goLookup(m: Machine, s: GoSettings, name: string, family: Looku
   const e = lastErr ?? noSuchHost(name, "");
   // "Show original name passed to lookup, not suffixed one."
   return failure({ ...e, name });
+}
+
+/** `tryOneName`. */
+function* tryOneName(l: Lookup, fqdn: string, qtype: AddressQtype): Co<TryResult> {
+  if (!encodable(fqdn)) return { ok: false, error: goError(GO_ERRORS.cannotMarshal, fqdn, "") };
+  const s = l.s;
+  const offset = s.rotate ? ++l.soffset : 0;
+  const n = s.nameservers.length;
+  let lastErr: GoError | undefined;
+  for (let i = 0; i < s.attempts; i++) {
+    for (let j = 0; j < n; j++) {
+      const server = s.nameservers[(offset + j) % n] as string;
+      const hp = hostPort(server);
+      const r = yield* exchange(l, server, fqdn, qtype);
+      if (!r.ok) {
+        lastErr = r.timeout ? goError(r.err, fqdn, hp, "try-again", false, true, true) : goError(r.err, fqdn, hp);
+        continue;
+      }
+      const p = r.response;
+      if (p.rcode === "NXDOMAIN") return { ok: false, error: noSuchHost(fqdn, hp) };
+      if (p.rcode === "NOERROR" && p.authoritative === false && p.recursionAvailable === false && p.answers.length === 0 && (p.additionalCount ?? 0) === 0) {
+        lastErr = goError(GO_ERRORS.lameReferral, fqdn, hp);
+        continue;
+      }
+      if (p.rcode !== "NOERROR") {
+        lastErr =
+          p.rcode === "SERVFAIL"
+            ? goError(GO_ERRORS.serverMisbehaving, fqdn, hp, "try-again", false, false, true)
+            : goError(GO_ERRORS.serverMisbehaving, fqdn, hp);
+        continue;
+      }
+      // skipToAnswer: no record of the type asked (NODATA, or a CNAME alone) is "no such host".
+      if (!hasType(p, qtype)) return { ok: false, error: noSuchHost(fqdn, hp) };
+      return { ok: true, reply: { qtype, response: p }, server: hp };
+    }
+  }
+  return { ok: false, error: lastErr ?? goError(GO_ERRORS.noAnswer, fqdn, "") };
+}
+
+function hasType(p: StubResponse, qtype: AddressQtype): boolean {
+  for (const rr of p.answers) if (rr.type === qtype) return true;
+  return false;
+}
+
+/** `exchange`: one server, UDP then TCP if truncated, a fresh ID and socket each time. */
+function* exchange(l: Lookup, server: string, fqdn: string, qtype: AddressQtype): Co<ExchangeResult> {
+  const m = l.m;
+  const id = m.nextId();
+  const networks = l.s.useTCP ? TCP_ONLY : UDP_THEN_TCP;
+  const name = stripDot(fqdn);
+  for (const transport of networks) {
+    const deadline = m.now + l.s.timeout * SECOND;
+    const tx = m.send(id, name, qtype, server, transport, GO_EDNS_UDP_SIZE);
+    for (;;) {
+      const ev = (yield deadline) as WaitEvent;
+      if (ev.kind === "timeout") return TIMED_OUT;
+      if (ev.tx !== tx) {
+        m.discard(ev.tx, "connection closed");
+        continue;
+      }
+      if (ev.response.truncated) break; // next network (RFC 5966)
+      return { ok: true, response: ev.response };
+    }
+  }
+  return NO_ANSWER;
 }

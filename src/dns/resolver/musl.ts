@@ -18,10 +18,10 @@
  */
 
 import { MILLISECOND } from "../../sim/time.js";
-import { MUSL_GAI_MESSAGES, muslFeatures, type MuslSettings } from "./behaviour.js";
+import { MUSL_GAI_MESSAGES, muslFeatures, type MuslFeatures, type MuslSettings } from "./behaviour.js";
 import { countDots, encodable, stripDot } from "./names.js";
 import { addressesOf, hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
-import { wait, type Co, type Machine } from "./runtime.js";
+import type { Co, Machine, WaitEvent } from "./runtime.js";
 import type { AddressQtype, LookupFamily, StubResponse } from "./types.js";
 
 type Eai = "EAI_NONAME" | "EAI_NODATA" | "EAI_AGAIN" | "EAI_FAIL";
@@ -47,6 +47,46 @@ interface Slot {
   response?: StubResponse;
 }
 
+/** What each transmission of a lookup was: `txs[tx - 1]`. */
+interface TxInfo {
+  call: number;
+  slot: number;
+  server: number;
+  tcp: boolean;
+}
+
+/** What one getaddrinfo call keeps while musl runs it. */
+class Lookup {
+  /** Number of `__res_msend_rc` calls so far (each has its own sockets). */
+  call = 0;
+  readonly txs: TxInfo[] = [];
+
+  constructor(
+    readonly m: Machine,
+    readonly s: MuslSettings,
+    readonly features: MuslFeatures,
+    readonly qtypes: readonly AddressQtype[],
+  ) {}
+
+  sendUdp(call: number, slots: Slot[], cname: string, i: number, j: number): void {
+    const slot = slots[i] as Slot;
+    this.m.send(slot.id, cname, slot.qtype, this.s.nameservers[j] as string, "udp");
+    this.txs.push({ call, slot: i, server: j, tcp: false });
+  }
+}
+
+/** `muslFeatures` of each version met so far (versions are few; the answer never changes). */
+const FEATURES = new Map<string, MuslFeatures>();
+
+function featuresOf(version: string): MuslFeatures {
+  let f = FEATURES.get(version);
+  if (f === undefined) {
+    f = Object.freeze(muslFeatures(version));
+    FEATURES.set(version, f);
+  }
+  return f;
+}
+
 /** The musl lookup coroutine. */
 export function* muslLookup(m: Machine, s: MuslSettings, name: string, family: LookupFamily): Co<Outcome> {
   // __lookup_name: reject an empty name and one too long for its buffers.
@@ -55,128 +95,129 @@ export function* muslLookup(m: Machine, s: MuslSettings, name: string, family: L
   if (literal) return literal;
   const fromHosts = hostsOutcome(s.hosts, name, family, false);
   if (fromHosts) return fromHosts;
-  const features = muslFeatures(s.version);
-  const qtypes = qtypesFor(family);
-  let call = 0;
-  const txCall = new Map<number, { call: number; slot: number; server: number; tcp: boolean }>();
-
-  /** `__res_msend_rc`: the queries of one candidate, to every nameserver, with retransmission. */
-  function* msend(cname: string): Co<Slot[]> {
-    const thisCall = ++call;
-    const slots: Slot[] = [];
-    for (const qtype of qtypes) {
-      let id = m.nextId();
-      // "Ensure query IDs are distinct" (the high byte is bumped).
-      if (slots.length > 0 && id === (slots[0] as Slot).id) id = (id + 256) % 65536;
-      slots.push({ qtype, id, state: "none" });
-    }
-    const timeout = 1000 * s.timeout * MILLISECOND;
-    const attempts = Math.max(1, s.attempts); // attempts:0 would divide by zero in musl
-    const retry = Math.trunc((1000 * s.timeout) / attempts) * MILLISECOND;
-    const t0 = m.now;
-    let t1 = t0 - retry;
-    let servfailRetry = 0;
-    const sendUdp = (i: number, j: number): void => {
-      const slot = slots[i] as Slot;
-      const tx = m.send({ id: slot.id, name: cname, qtype: slot.qtype, server: s.nameservers[j] as string, transport: "udp" });
-      txCall.set(tx, { call: thisCall, slot: i, server: j, tcp: false });
-    };
-    for (let t2 = m.now; t2 - t0 < timeout; t2 = m.now) {
-      if (t2 - t1 >= retry) {
-        for (let i = 0; i < slots.length; i++) {
-          if ((slots[i] as Slot).state !== "none") continue;
-          for (let j = 0; j < s.nameservers.length; j++) sendUdp(i, j);
-        }
-        t1 = t2;
-        servfailRetry = 2 * slots.length;
-      }
-      const ev = yield* wait(t1 + retry);
-      if (ev.kind === "timeout") continue;
-      const info = txCall.get(ev.tx);
-      if (!info || info.call !== thisCall) {
-        m.discard(ev.tx, "socket closed");
-        continue;
-      }
-      const slot = slots[info.slot] as Slot;
-      const r = ev.response;
-      if (info.tcp) {
-        if (slot.state !== "tcp") {
-          m.discard(ev.tx, "TCP connection closed");
-          continue;
-        }
-        slot.state = "done";
-        slot.response = r;
-      } else {
-        if (slot.state !== "none") {
-          m.discard(ev.tx, "query already answered");
-          continue;
-        }
-        if (r.rcode === "SERVFAIL") {
-          if (servfailRetry > 0) {
-            servfailRetry--;
-            m.discard(ev.tx, "SERVFAIL: sent again at once");
-            sendUdp(info.slot, info.server);
-          } else m.discard(ev.tx, "SERVFAIL: ignored");
-          continue;
-        }
-        if (r.rcode !== "NOERROR" && r.rcode !== "NXDOMAIN") {
-          m.discard(ev.tx, `${r.rcode}: ignored`);
-          continue;
-        }
-        if (r.truncated && features.tcpFallback) {
-          slot.state = "tcp";
-          m.discard(ev.tx, "truncated: retrying over TCP");
-          const tx = m.send({ id: slot.id, name: cname, qtype: slot.qtype, server: s.nameservers[info.server] as string, transport: "tcp" });
-          txCall.set(tx, { call: thisCall, slot: info.slot, server: info.server, tcp: true });
-          continue;
-        }
-        slot.state = "done";
-        slot.response = r;
-      }
-      if (slots.every((x) => x.state === "done")) break;
-    }
-    return slots;
-  }
-
-  /** `name_from_dns` for one candidate. */
-  function* fromDns(cname: string): Co<NameResult> {
-    if (!encodable(cname)) return 0; // res_mkquery fails: "return 0", try the next name
-    const slots = yield* msend(stripDot(cname));
-    const replies: Reply[] = [];
-    for (const sl of slots) if (sl.state === "done" && sl.response) replies.push({ qtype: sl.qtype, response: sl.response });
-    if (features.pairedErrors) {
-      for (const sl of slots) {
-        const rc = sl.state === "done" ? sl.response?.rcode : undefined;
-        if (rc === undefined || rc === "SERVFAIL") return "EAI_AGAIN";
-        if (rc === "NXDOMAIN") return 0;
-        if (rc !== "NOERROR") return "EAI_FAIL";
-      }
-      const out = success(cname, replies);
-      if (out.addresses.length > 0) return out;
-      return features.eaiNodata ? "EAI_NODATA" : "EAI_NONAME";
-    }
-    // Before 1.2.2: addresses from either reply win; otherwise the A reply decides.
-    if (addressesOf(replies).length > 0) return success(cname, replies);
-    const first = slots[0] as Slot;
-    const rc = first.state === "done" ? first.response?.rcode : undefined;
-    if (rc === undefined || rc === "SERVFAIL") return "EAI_AGAIN";
-    if (rc === "NOERROR") return "EAI_NONAME";
-    if (rc === "NXDOMAIN") return 0;
-    return "EAI_FAIL";
-  }
-
-  const toOutcome = (r: Exclude<NameResult, 0>): Outcome => (typeof r === "string" ? fail(r) : r);
+  const l = new Lookup(m, s, featuresOf(s.version), qtypesFor(family));
 
   // name_from_dns_search
   const dots = countDots(name);
-  const searching = features.search && dots < s.ndots && !name.endsWith(".");
+  const searching = l.features.search && dots < s.ndots && !name.endsWith(".");
   if (searching) {
     for (const d of s.search) {
       if (d.length >= 256 - name.length - 1) continue;
-      const r = yield* fromDns(`${name}.${d}`);
+      const r = yield* fromDns(l, `${name}.${d}`);
       if (r !== 0) return toOutcome(r);
     }
   }
-  const last = yield* fromDns(name);
+  const last = yield* fromDns(l, name);
   return last === 0 ? fail("EAI_NONAME") : toOutcome(last);
+}
+
+function toOutcome(r: Exclude<NameResult, 0>): Outcome {
+  return typeof r === "string" ? fail(r) : r;
+}
+
+/** `name_from_dns` for one candidate. */
+function* fromDns(l: Lookup, cname: string): Co<NameResult> {
+  if (!encodable(cname)) return 0; // res_mkquery fails: "return 0", try the next name
+  const slots = yield* msend(l, stripDot(cname));
+  const replies: Reply[] = [];
+  for (const sl of slots) if (sl.state === "done" && sl.response) replies.push({ qtype: sl.qtype, response: sl.response });
+  if (l.features.pairedErrors) {
+    for (const sl of slots) {
+      const rc = sl.state === "done" ? sl.response?.rcode : undefined;
+      if (rc === undefined || rc === "SERVFAIL") return "EAI_AGAIN";
+      if (rc === "NXDOMAIN") return 0;
+      if (rc !== "NOERROR") return "EAI_FAIL";
+    }
+    const out = success(cname, replies);
+    if (out.addresses.length > 0) return out;
+    return l.features.eaiNodata ? "EAI_NODATA" : "EAI_NONAME";
+  }
+  // Before 1.2.2: addresses from either reply win; otherwise the A reply decides.
+  if (addressesOf(replies).length > 0) return success(cname, replies);
+  const first = slots[0] as Slot;
+  const rc = first.state === "done" ? first.response?.rcode : undefined;
+  if (rc === undefined || rc === "SERVFAIL") return "EAI_AGAIN";
+  if (rc === "NOERROR") return "EAI_NONAME";
+  if (rc === "NXDOMAIN") return 0;
+  return "EAI_FAIL";
+}
+
+/** `__res_msend_rc`: the queries of one candidate, to every nameserver, with retransmission. */
+function* msend(l: Lookup, cname: string): Co<Slot[]> {
+  const m = l.m;
+  const s = l.s;
+  const thisCall = ++l.call;
+  const slots: Slot[] = [];
+  for (const qtype of l.qtypes) {
+    let id = m.nextId();
+    // "Ensure query IDs are distinct" (the high byte is bumped).
+    if (slots.length > 0 && id === (slots[0] as Slot).id) id = (id + 256) % 65536;
+    slots.push({ qtype, id, state: "none" });
+  }
+  const timeout = 1000 * s.timeout * MILLISECOND;
+  const attempts = Math.max(1, s.attempts); // attempts:0 would divide by zero in musl
+  const retry = Math.trunc((1000 * s.timeout) / attempts) * MILLISECOND;
+  const t0 = m.now;
+  let t1 = t0 - retry;
+  let servfailRetry = 0;
+  for (let t2 = m.now; t2 - t0 < timeout; t2 = m.now) {
+    if (t2 - t1 >= retry) {
+      for (let i = 0; i < slots.length; i++) {
+        if ((slots[i] as Slot).state !== "none") continue;
+        for (let j = 0; j < s.nameservers.length; j++) l.sendUdp(thisCall, slots, cname, i, j);
+      }
+      t1 = t2;
+      servfailRetry = 2 * slots.length;
+    }
+    const ev = (yield t1 + retry) as WaitEvent;
+    if (ev.kind === "timeout") continue;
+    const info = l.txs[ev.tx - 1];
+    if (!info || info.call !== thisCall) {
+      m.discard(ev.tx, "socket closed");
+      continue;
+    }
+    const slot = slots[info.slot] as Slot;
+    const r = ev.response;
+    if (info.tcp) {
+      if (slot.state !== "tcp") {
+        m.discard(ev.tx, "TCP connection closed");
+        continue;
+      }
+      slot.state = "done";
+      slot.response = r;
+    } else {
+      if (slot.state !== "none") {
+        m.discard(ev.tx, "query already answered");
+        continue;
+      }
+      if (r.rcode === "SERVFAIL") {
+        if (servfailRetry > 0) {
+          servfailRetry--;
+          m.discard(ev.tx, "SERVFAIL: sent again at once");
+          l.sendUdp(thisCall, slots, cname, info.slot, info.server);
+        } else m.discard(ev.tx, "SERVFAIL: ignored");
+        continue;
+      }
+      if (r.rcode !== "NOERROR" && r.rcode !== "NXDOMAIN") {
+        m.discard(ev.tx, `${r.rcode}: ignored`);
+        continue;
+      }
+      if (r.truncated && l.features.tcpFallback) {
+        slot.state = "tcp";
+        m.discard(ev.tx, "truncated: retrying over TCP");
+        m.send(slot.id, cname, slot.qtype, s.nameservers[info.server] as string, "tcp");
+        l.txs.push({ call: thisCall, slot: info.slot, server: info.server, tcp: true });
+        continue;
+      }
+      slot.state = "done";
+      slot.response = r;
+    }
+    if (allDone(slots)) break;
+  }
+  return slots;
+}
+
+function allDone(slots: readonly Slot[]): boolean {
+  for (const x of slots) if (x.state !== "done") return false;
+  return true;
 }

@@ -19,12 +19,15 @@ export function stripDot(name: string): string {
  * (255 octets on the wire), labels of 1 to 63 characters. `res_mkquery`/`dn_comp` refuse others.
  */
 export function encodable(name: string): boolean {
-  const n = stripDot(name);
-  if (n.length === 0 || n.length > 253) return false;
-  for (const label of n.split(".")) {
-    if (label.length === 0 || label.length > 63) return false;
+  const end = name.endsWith(".") ? name.length - 1 : name.length;
+  if (end === 0 || end > 253) return false;
+  let label = 0;
+  for (let i = 0; i < end; i++) {
+    if (name.charCodeAt(i) !== 46) label++;
+    else if (label === 0 || label > 63) return false;
+    else label = 0;
   }
-  return true;
+  return label !== 0 && label <= 63;
 }
 
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -68,7 +71,11 @@ export function isIpLiteral(text: string): boolean {
 
 /** Lower-cases ASCII letters only, as DNS compares names. */
 export function dnsLower(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return name.replace(/[A-Z]/g, (u) => u.toLowerCase());
+  }
+  return name;
 }
 
 /** Go's `isDomainName` (src/net/dnsclient.go): what Go agrees to look up at all. */
@@ -76,26 +83,28 @@ export function goIsDomainName(s: string): boolean {
   if (s === ".") return true;
   const l = s.length;
   if (l === 0 || l > 254 || (l === 254 && !s.endsWith("."))) return false;
-  let last = ".";
+  // Character codes: '.' 46, '-' 45, '_' 95, '0'-'9' 48-57, 'A'-'Z' 65-90, 'a'-'z' 97-122.
+  let last = 46;
   let nonNumeric = false;
   let partlen = 0;
-  for (const c of s) {
-    if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
+  for (let i = 0; i < l; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
       nonNumeric = true;
       partlen++;
-    } else if (c >= "0" && c <= "9") {
+    } else if (c >= 48 && c <= 57) {
       partlen++;
-    } else if (c === "-") {
-      if (last === ".") return false;
+    } else if (c === 45) {
+      if (last === 46) return false;
       partlen++;
       nonNumeric = true;
-    } else if (c === ".") {
-      if (last === "." || last === "-") return false;
+    } else if (c === 46) {
+      if (last === 46 || last === 45) return false;
       if (partlen > 63 || partlen === 0) return false;
       partlen = 0;
     } else return false;
     last = c;
   }
-  if (last === "-" || partlen > 63) return false;
+  if (last === 45 || partlen > 63) return false;
   return nonNumeric;
 }

@@ -24,21 +24,33 @@ export interface Reply {
   response: StubResponse;
 }
 
-/** The query types for a family (A before AAAA, as all three behaviours send them). */
-export function qtypesFor(family: LookupFamily, noAaaa = false): AddressQtype[] {
-  if (family === "inet") return ["A"];
-  if (family === "inet6") return ["AAAA"];
-  return noAaaa ? ["A"] : ["A", "AAAA"];
+const ONLY_A: readonly AddressQtype[] = Object.freeze(["A"]);
+const ONLY_AAAA: readonly AddressQtype[] = Object.freeze(["AAAA"]);
+const BOTH: readonly AddressQtype[] = Object.freeze(["A", "AAAA"]);
+
+/** The query types for a family (A before AAAA, as all three behaviours send them). Shared, frozen. */
+export function qtypesFor(family: LookupFamily, noAaaa = false): readonly AddressQtype[] {
+  if (family === "inet") return ONLY_A;
+  if (family === "inet6") return ONLY_AAAA;
+  return noAaaa ? ONLY_A : BOTH;
 }
 
 /** Follows CNAME records from `name` through an answer section; returns the last name reached. */
 export function followCnames(name: string, responses: readonly StubResponse[]): string {
+  return followCnamesIn(name, responses, itself);
+}
+
+const itself = (r: StubResponse): StubResponse => r;
+
+/** {@link followCnames} over the responses of replies (or anything that holds one). */
+function followCnamesIn<T>(name: string, items: readonly T[], responseOf: (item: T) => StubResponse): string {
   let current = stripDot(name);
   for (let hops = 0; hops < 16; hops++) {
     let next: string | undefined;
-    for (const r of responses) {
-      for (const rr of r.answers) {
-        if (rr.type === "CNAME" && dnsLower(stripDot(rr.name)) === dnsLower(current)) {
+    let key: string | undefined;
+    for (const item of items) {
+      for (const rr of responseOf(item).answers) {
+        if (rr.type === "CNAME" && dnsLower(stripDot(rr.name)) === (key ??= dnsLower(current))) {
           next = stripDot(rr.data);
           break;
         }
@@ -51,10 +63,13 @@ export function followCnames(name: string, responses: readonly StubResponse[]): 
   return current;
 }
 
+const responseOfReply = (r: Reply): StubResponse => r.response;
+const ADDRESS_QTYPES = ["A", "AAAA"] as const;
+
 /** Addresses of the replies: A records of the A reply first, then AAAA records of the AAAA reply. */
 export function addressesOf(replies: readonly Reply[]): ResolvedAddress[] {
   const out: ResolvedAddress[] = [];
-  for (const qtype of ["A", "AAAA"] as const) {
+  for (const qtype of ADDRESS_QTYPES) {
     for (const reply of replies) {
       if (reply.qtype !== qtype) continue;
       for (const rr of reply.response.answers) {
@@ -70,7 +85,7 @@ export function success(candidate: string, replies: readonly Reply[]): Outcome {
   return {
     ok: true,
     addresses: addressesOf(replies),
-    canonicalName: followCnames(candidate, replies.map((r) => r.response)),
+    canonicalName: followCnamesIn(candidate, replies, responseOfReply),
     answeredName: stripDot(candidate),
     source: "dns",
   };
@@ -90,6 +105,7 @@ export function literalOutcome(name: string, family: LookupFamily): Outcome | un
  * `localhost`); Go compares absolute names (`rooted: true`).
  */
 export function hostsOutcome(hosts: readonly HostsEntry[], name: string, family: LookupFamily, rooted: boolean): Outcome | undefined {
+  if (hosts.length === 0) return undefined;
   const key = dnsLower(rooted ? stripDot(name) : name);
   const addresses: ResolvedAddress[] = [];
   let canonical: string | undefined;

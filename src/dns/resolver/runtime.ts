@@ -4,74 +4,75 @@
  * Each behaviour is written as a generator that reads like the C or Go code it models: it sends
  * queries, then `yield`s to wait for a reply or a deadline. The {@link Machine} turns that into the
  * explicit interface of `StubLookup`: every call returns the actions to perform (send, set or
- * cancel a timer, done). Go's parallel A/AAAA goroutines are child tasks whose results the parent
+ * cancel a timer). Go's parallel A/AAAA goroutines are child tasks whose results the parent
  * receives in completion order. No randomness, no wall clock: the same calls give the same
  * actions.
+ *
+ * What a coroutine yields (allocation-free, since a lookup costs a few microseconds at most):
+ * - a number `until`: wait for a reply to one of this task's transmissions, or until `until`
+ *   (which may already have passed: then a timeout at once). It resumes with a {@link WaitEvent}:
+ *   `const ev = (yield until) as WaitEvent`.
+ * - {@link RECV}: wait for the next result of a child task; it resumes with that result.
+ *
+ * Lookups run millions of times in a benchmark, so the hot paths here avoid per-call allocation:
+ * transmissions and timers are dense numbers indexing arrays (no maps), and a lookup that has a
+ * single task (glibc, musl, Go with `single-request`) never allocates a task list.
  */
 
 import type { Micros } from "../../sim/time.js";
-import type { AddressQtype, QueryRecord, StubAction, StubResponse, StubTransport } from "./types.js";
+import type { AddressQtype, QueryRecord, SendAction, StubAction, StubResponse, StubTransport } from "./types.js";
 
-/** What a coroutine yields. */
-export type Op =
-  /** Wait for a reply to one of this task's transmissions, or until `until`. */
-  | { op: "wait"; until: Micros }
-  /** Wait for the next result of a child task. */
-  | { op: "recv" };
+/** Yielded to receive the next finished child's result. */
+export const RECV: unique symbol = Symbol("recv");
 
-/** What a `wait` resumes with. */
-export type WaitEvent = { kind: "answer"; tx: number; response: StubResponse } | { kind: "timeout" };
+/** What a coroutine yields: a deadline to wait for a reply until, or {@link RECV}. */
+export type Op = Micros | typeof RECV;
+
+/** What a wait resumes with. */
+export type WaitEvent = { readonly kind: "answer"; readonly tx: number; readonly response: StubResponse } | { readonly kind: "timeout" };
+
+/** The (shared) timeout event. */
+export const TIMEOUT: WaitEvent = Object.freeze({ kind: "timeout" });
 
 /** A coroutine returning R. */
 export type Co<R> = Generator<Op, R, unknown>;
 
-/** Wait for a reply or until `until` (which may already have passed: then a timeout at once). */
-export function* wait(until: Micros): Co<WaitEvent> {
-  return (yield { op: "wait", until }) as WaitEvent;
-}
+const RUNNING = 0;
+const WAITING = 1;
+const RECEIVING = 2;
+const DONE = 3;
 
-/** Receive the next finished child's result. */
-export function* recv<T>(): Co<T> {
-  return (yield { op: "recv" }) as T;
-}
-
-/** What to send. */
-export interface SendSpec {
-  id: number;
-  name: string;
-  qtype: AddressQtype;
-  server: string;
-  transport: StubTransport;
-  ednsUdpSize?: number | undefined;
-}
-
-interface Task {
-  readonly num: number;
-  readonly gen: Co<unknown>;
-  readonly parent: Task | undefined;
-  state: "running" | "wait" | "recv" | "done";
-  until: Micros;
-  timer: number | undefined;
-  timerAt: Micros;
-  readonly lane: unknown[];
+class Task {
+  state = RUNNING;
+  /** The armed timer, or 0. */
+  timer = 0;
+  timerAt: Micros = 0;
+  /** Results of finished children not yet received (allocated on first use). */
+  lane: unknown[] | undefined = undefined;
+  constructor(
+    readonly gen: Co<unknown>,
+    readonly parent: Task | undefined,
+  ) {}
 }
 
 /** Runs one lookup's coroutines and collects the actions they cause. */
 export class Machine {
   /** The current instant (the last `now` given by the caller). */
   now: Micros = 0;
-  /** Every transmission, in the order sent. */
+  /** Every transmission, in the order sent: transmission `tx` is `records[tx - 1]`. */
   readonly records: QueryRecord[] = [];
-  private readonly byTx = new Map<number, { record: QueryRecord; task: Task }>();
-  private readonly byTimer = new Map<number, Task>();
-  private readonly tasks: Task[] = [];
+  /** The root coroutine's result, once {@link isFinished}. */
+  value: unknown = undefined;
+  /** The task that sent each transmission (parallel to `records`). */
+  private readonly senders: Task[] = [];
+  /** The task that armed each timer: timer `t` is `timers[t - 1]`. */
+  private readonly timers: Task[] = [];
+  private root: Task | undefined = undefined;
+  /** Child tasks, in the order spawned (allocated on the first spawn). */
+  private children: Task[] | undefined = undefined;
   private actions: StubAction[] = [];
-  private current: Task | undefined;
-  private txCounter = 0;
-  private timerCounter = 0;
-  private taskCounter = 0;
+  private current: Task | undefined = undefined;
   private finished = false;
-  private onFinish: ((value: unknown) => StubAction) | undefined;
 
   constructor(private readonly nextIdFn: () => number) {}
 
@@ -87,65 +88,47 @@ export class Machine {
     return ((id % 65536) + 65536) % 65536;
   }
 
-  /** Sends a query on behalf of the running task. */
-  send(spec: SendSpec): number {
+  /** Sends a query on behalf of the running task; returns its transmission number. */
+  send(id: number, name: string, qtype: AddressQtype, server: string, transport: StubTransport, ednsUdpSize?: number): number {
     const task = this.current;
     if (!task) throw new Error("send() outside a running task");
-    const tx = ++this.txCounter;
-    const record: QueryRecord = {
-      tx,
-      id: spec.id,
-      name: spec.name,
-      qtype: spec.qtype,
-      server: spec.server,
-      transport: spec.transport,
-      sentAt: this.now,
-      outcome: "timeout",
-    };
-    this.records.push(record);
-    this.byTx.set(tx, { record, task });
-    const action: StubAction = {
-      kind: "send",
-      tx,
-      id: spec.id,
-      name: spec.name,
-      qtype: spec.qtype,
-      server: spec.server,
-      transport: spec.transport,
-      recursionDesired: true,
-    };
-    if (spec.ednsUdpSize !== undefined) action.ednsUdpSize = spec.ednsUdpSize;
+    const tx = this.records.length + 1;
+    this.records.push({ tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
+    this.senders.push(task);
+    const action: SendAction = { kind: "send", tx, id, name, qtype, server, transport, recursionDesired: true };
+    if (ednsUdpSize !== undefined) action.ednsUdpSize = ednsUdpSize;
     this.actions.push(action);
     return tx;
   }
 
   /** The record of a transmission. */
   record(tx: number): QueryRecord {
-    const r = this.byTx.get(tx);
+    const r = this.records[tx - 1];
     if (!r) throw new Error(`unknown transmission ${tx}`);
-    return r.record;
+    return r;
   }
 
   /** Notes that the reply to `tx` reached the stub but was not used, and why. */
   discard(tx: number, reason: string): void {
-    const r = this.byTx.get(tx);
-    if (r && r.record.discarded === undefined) r.record.discarded = reason;
+    const r = this.records[tx - 1];
+    if (r && r.discarded === undefined) r.discarded = reason;
   }
 
-  /** Starts a child task of the running task; its result goes to the parent's `recv`. */
+  /** Starts a child task of the running task; its result goes to the parent's `yield RECV`. */
   spawn(co: Co<unknown>): void {
     const parent = this.current;
-    const task = this.newTask(co, parent);
+    const task = new Task(co, parent);
+    (this.children ??= []).push(task);
     this.run(task, undefined);
     this.current = parent;
   }
 
-  /** Starts the root coroutine. `finish` turns its result into the final action. */
-  start(now: Micros, root: Co<unknown>, finish: (value: unknown) => StubAction): StubAction[] {
-    if (this.tasks.length > 0) throw new Error("start() called twice");
+  /** Starts the root coroutine; when it returns, {@link isFinished} and {@link value} tell. */
+  start(now: Micros, root: Co<unknown>): StubAction[] {
+    if (this.root) throw new Error("start() called twice");
     this.advance(now);
-    this.onFinish = finish;
-    this.run(this.newTask(root, undefined), undefined);
+    this.root = new Task(root, undefined);
+    this.run(this.root, undefined);
     return this.flush();
   }
 
@@ -153,15 +136,15 @@ export class Machine {
   answer(now: Micros, tx: number, response: StubResponse): StubAction[] {
     this.advance(now);
     if (this.finished) return this.flush();
-    const entry = this.byTx.get(tx);
-    if (!entry) return this.flush();
-    if (entry.record.receivedAt === undefined) {
-      entry.record.receivedAt = now;
-      entry.record.outcome = response.rcode;
-      if (response.truncated) entry.record.truncated = true;
+    const record = this.records[tx - 1];
+    if (!record) return this.flush();
+    if (record.receivedAt === undefined) {
+      record.receivedAt = now;
+      record.outcome = response.rcode;
+      if (response.truncated) record.truncated = true;
     }
-    const task = entry.task;
-    if (task.state === "wait") this.run(task, { kind: "answer", tx, response } satisfies WaitEvent);
+    const task = this.senders[tx - 1] as Task;
+    if (task.state === WAITING) this.run(task, { kind: "answer", tx, response } satisfies WaitEvent);
     else this.discard(tx, "the resolver had stopped listening for it");
     return this.flush();
   }
@@ -170,12 +153,11 @@ export class Machine {
   timer(now: Micros, timer: number): StubAction[] {
     this.advance(now);
     if (this.finished) return this.flush();
-    const task = this.byTimer.get(timer);
+    const task = this.timers[timer - 1];
     if (!task || task.timer !== timer) return this.flush();
     if (now < task.timerAt) throw new RangeError(`timer ${timer} fired at ${now}us, before its time ${task.timerAt}us`);
-    this.byTimer.delete(timer);
-    task.timer = undefined;
-    if (task.state === "wait") this.run(task, { kind: "timeout" } satisfies WaitEvent);
+    task.timer = 0;
+    if (task.state === WAITING) this.run(task, TIMEOUT);
     return this.flush();
   }
 
@@ -191,79 +173,73 @@ export class Machine {
     return out;
   }
 
-  private newTask(gen: Co<unknown>, parent: Task | undefined): Task {
-    const task: Task = { num: ++this.taskCounter, gen, parent, state: "running", until: 0, timer: undefined, timerAt: 0, lane: [] };
-    this.tasks.push(task);
-    return task;
-  }
-
   private disarm(task: Task): void {
-    if (task.timer !== undefined) {
+    if (task.timer !== 0) {
       this.actions.push({ kind: "cancelTimer", timer: task.timer });
-      this.byTimer.delete(task.timer);
-      task.timer = undefined;
+      task.timer = 0;
     }
   }
 
   private arm(task: Task, at: Micros): void {
-    if (task.timer !== undefined && task.timerAt === at) return;
+    if (task.timer !== 0 && task.timerAt === at) return;
     this.disarm(task);
-    const timer = ++this.timerCounter;
+    this.timers.push(task);
+    const timer = this.timers.length;
     task.timer = timer;
     task.timerAt = at;
-    this.byTimer.set(timer, task);
     this.actions.push({ kind: "setTimer", timer, at });
   }
 
   private run(task: Task, input: unknown): void {
     let value = input;
-    task.state = "running";
+    task.state = RUNNING;
     for (;;) {
       this.current = task;
       const step = task.gen.next(value);
       this.current = undefined;
-      if (step.done) {
+      if (step.done === true) {
         this.complete(task, step.value);
         return;
       }
       const op = step.value;
-      if (op.op === "wait") {
-        if (op.until <= this.now) {
-          value = { kind: "timeout" } satisfies WaitEvent;
+      if (op !== RECV) {
+        if (op <= this.now) {
+          value = TIMEOUT;
           continue;
         }
-        task.state = "wait";
-        task.until = op.until;
-        this.arm(task, op.until);
+        task.state = WAITING;
+        this.arm(task, op);
         return;
       }
       this.disarm(task);
-      if (task.lane.length > 0) {
+      if (task.lane !== undefined && task.lane.length > 0) {
         value = task.lane.shift();
         continue;
       }
-      task.state = "recv";
+      task.state = RECEIVING;
       return;
     }
   }
 
   private complete(task: Task, value: unknown): void {
     this.disarm(task);
-    task.state = "done";
+    task.state = DONE;
     const parent = task.parent;
     if (parent) {
-      parent.lane.push(value);
-      if (parent.state === "recv") this.run(parent, parent.lane.shift());
+      (parent.lane ??= []).push(value);
+      if (parent.state === RECEIVING) this.run(parent, parent.lane.shift());
       return;
     }
     // The root returned: the lookup is over. Abandon any task still waiting.
-    for (const t of this.tasks) {
-      if (t.state !== "done") {
-        this.disarm(t);
-        t.state = "done";
+    if (this.children) {
+      for (const t of this.children) {
+        if (t.state !== DONE) {
+          this.disarm(t);
+          t.state = DONE;
+        }
       }
     }
     this.finished = true;
-    this.actions.push((this.onFinish as (value: unknown) => StubAction)(value));
+    this.value = value;
   }
 }

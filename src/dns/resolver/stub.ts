@@ -64,19 +64,25 @@ export class StubLookup {
     if (this.started) throw new Error("StubLookup.start() called twice");
     this.started = true;
     this.startedAt = now;
-    return this.machine.start(now, this.coroutine(), (value) => this.finish(value as Outcome));
+    return this.settle(this.machine.start(now, this.coroutine()));
   }
 
   /** A reply to transmission `tx` reached the pod at `now`. */
   onAnswer(now: Micros, tx: number, response: StubResponse): StubAction[] {
     this.requireStarted();
-    return this.machine.answer(now, tx, response);
+    return this.settle(this.machine.answer(now, tx, response));
   }
 
   /** Timer `timer` fired at `now`. */
   onTimer(now: Micros, timer: number): StubAction[] {
     this.requireStarted();
-    return this.machine.timer(now, timer);
+    return this.settle(this.machine.timer(now, timer));
+  }
+
+  /** Appends `done` to the actions of the call in which the coroutine returned. */
+  private settle(actions: StubAction[]): StubAction[] {
+    if (this.result === undefined && this.machine.isFinished) actions.push(this.finish(this.machine.value as Outcome));
+    return actions;
   }
 
   private requireStarted(): void {
