@@ -174,7 +174,7 @@ export function udpLimit(query: Packet): number {
  * and additional sections, and sets TC so that the client retries over TCP.
  */
 export function truncate(reply: Packet, limit: number): Packet {
-  if (wireSize(reply) <= limit) return reply;
+  if (sizeBound(reply) <= limit || wireSize(reply) <= limit) return reply;
   const opt = optOf(reply);
   const out: Packet = { ...reply, flags: (reply.flags ?? 0) | FLAGS.TC, answers: [], authorities: [], additionals: opt ? [opt] : [] };
   for (const a of reply.answers ?? []) {
@@ -185,6 +185,47 @@ export function truncate(reply: Packet, limit: number): Packet {
     }
   }
   return out;
+}
+
+/** At least a name's wire size: 3 bytes per UTF-16 unit covers any character, plus length bytes. */
+function nameBound(name: string): number {
+  return name === "." || name === "" ? 1 : name.length * 3 + 2;
+}
+
+/** At least the wire size of one record's data, or infinity for data this bound does not know. */
+function dataBound(a: Answer): number {
+  switch (a.type) {
+    case "A":
+      return 4;
+    case "AAAA":
+      return 16;
+    case "CNAME":
+    case "PTR":
+    case "NS":
+    case "DNAME":
+      return nameBound(a.data);
+    case "SRV":
+      return 6 + nameBound(a.data.target);
+    case "SOA":
+      return nameBound(a.data.mname) + nameBound(a.data.rname) + 20;
+    case "OPT":
+      return a.options.length === 0 ? 0 : Number.POSITIVE_INFINITY;
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * An upper bound of {@link wireSize} that costs a few additions, so that the common small reply
+ * needs no exact measurement before deciding it fits.
+ */
+export function sizeBound(p: Packet): number {
+  let size = 12;
+  for (const q of p.questions ?? []) size += nameBound(q.name) + 4;
+  for (const section of [p.answers, p.authorities, p.additionals]) {
+    for (const a of section ?? []) size += nameBound(a.name) + 10 + dataBound(a);
+  }
+  return size;
 }
 
 /** The message as it comes out of the wire: encoded and decoded again. */

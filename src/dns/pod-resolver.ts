@@ -45,6 +45,8 @@ interface Transmission {
 export class PodResolver extends Actor {
   private readonly ids: Rng;
   private readonly inFlight = new Map<string, Transmission[]>();
+  /** The in-flight keys each lookup used, so that finishing one touches only its own. */
+  private readonly keysOf = new Map<StubLookup, string[]>();
   private readonly timers = new Map<StubLookup, Map<number, Pick<Timer, "cancel">>>();
   private readonly callbacks = new Map<StubLookup, (result: LookupResult) => void>();
 
@@ -74,9 +76,12 @@ export class PodResolver extends Actor {
         case "send": {
           const query = makeQuery(action.name, action.qtype, { id: action.id, ...(action.ednsUdpSize ? { ednsUdpSize: action.ednsUdpSize } : {}) });
           const key = keyOf(action.id, action.name, action.qtype);
-          const list = this.inFlight.get(key) ?? [];
-          list.push({ lookup, tx: action.tx });
-          this.inFlight.set(key, list);
+          const list = this.inFlight.get(key);
+          if (list) list.push({ lookup, tx: action.tx });
+          else this.inFlight.set(key, [{ lookup, tx: action.tx }]);
+          const keys = this.keysOf.get(lookup);
+          if (keys) keys.push(key);
+          else this.keysOf.set(lookup, [key]);
           this.send(address(action.server, DNS_PORT), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
           break;
         }
@@ -102,11 +107,14 @@ export class PodResolver extends Actor {
   private finish(lookup: StubLookup, result: LookupResult): void {
     for (const t of this.timers.get(lookup)?.values() ?? []) t.cancel();
     this.timers.delete(lookup);
-    for (const [key, list] of this.inFlight) {
+    for (const key of this.keysOf.get(lookup) ?? []) {
+      const list = this.inFlight.get(key);
+      if (!list) continue;
       const rest = list.filter((t) => t.lookup !== lookup);
       if (rest.length === 0) this.inFlight.delete(key);
       else this.inFlight.set(key, rest);
     }
+    this.keysOf.delete(lookup);
     if (this.sim.trace.summary) {
       this.sim.trace.record("dns.lookup", {
         pod: this.label,
