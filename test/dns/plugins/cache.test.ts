@@ -6,13 +6,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Sim } from "../../../src/index.js";
-import { CorefileError } from "../../../src/dns/corefile.js";
 import { FLAGS, hasFlag, makeQuery, makeReply, rcodeOf, type Answer, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
 import type { DnsRequest, NextHandler, Plugin } from "../../../src/dns/plugin.js";
 import { CachePlugin, cache, shardOf } from "../../../src/dns/plugins/cache.js";
 import { forward } from "../../../src/dns/plugins/forward.js";
 import { returnedError } from "../../../src/dns/plugins/returned-error.js";
-import { directive, fakeServer, request, setup, type FakeServer } from "./harness.js";
+import { directive, fakeServer, request, setup, type FakeServer, expectSetupError } from "./harness.js";
 
 const S = 1_000_000;
 
@@ -611,22 +610,7 @@ describe("cache setup errors", () => {
     ["an unknown property", [], [directive("sucess", ["1000"], null, 3)], /unknown property "sucess"/],
   ];
   for (const [what, args, block, message] of cases) {
-    it(`rejects ${what}, naming the line and column`, () => {
-      const sim = new Sim({ seed: 1 });
-      const server = fakeServer(sim);
-      let error: unknown;
-      try {
-        setup(cache, server, directive("cache", args, block, 2));
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(CorefileError);
-      const e = error as CorefileError;
-      expect(e.message).toMatch(message);
-      expect(e.line).toBe(block ? 3 : 2);
-      expect(e.column).toBe(5);
-      expect(e.message.startsWith(`Corefile:${block ? 3 : 2}:5: cache:`)).toBe(true);
-    });
+    it(`rejects ${what}, naming the line and column`, () => expectSetupError(cache, args, block, message));
   }
 
   it("accepts the kubeadm Corefile's cache block (§3.4)", () => {

@@ -6,12 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { Sim, type Address } from "../../../src/index.js";
-import { CorefileError } from "../../../src/dns/corefile.js";
 import { FLAGS, hasFlag, makeQuery, makeReply, rcodeOf, type Answer, type Packet, type Rcode } from "../../../src/dns/message.js";
 import type { DnsRequest, NextHandler } from "../../../src/dns/plugin.js";
 import { ForwardPlugin, forward } from "../../../src/dns/plugins/forward.js";
 import { returnedErrorOf } from "../../../src/dns/plugins/returned-error.js";
-import { directive, fakeServer, request, setup, type FakeServer } from "./harness.js";
+import { directive, fakeServer, request, setup, type FakeServer, expectSetupError } from "./harness.js";
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -490,22 +489,7 @@ describe("forward setup errors", () => {
     ["an unknown property", [".", "10.0.0.1"], [directive("max_fail", ["3"], null, 3)], /unknown property 'max_fail'/],
   ];
   for (const [what, args, block, message] of cases) {
-    it(`rejects ${what}, naming the line and column`, () => {
-      const sim = new Sim({ seed: 1 });
-      const server = fakeServer(sim);
-      let error: unknown;
-      try {
-        setup(forward, server, directive("forward", args, block, 2));
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(CorefileError);
-      const e = error as CorefileError;
-      expect(e.message).toMatch(message);
-      expect(e.line).toBe(block ? 3 : 2);
-      expect(e.column).toBe(5);
-      expect(e.message.startsWith(`Corefile:${block ? 3 : 2}:5: forward:`)).toBe(true);
-    });
+    it(`rejects ${what}, naming the line and column`, () => expectSetupError(forward, args, block, message));
   }
 
   it("accepts the kubeadm Corefile's forward (§3.4) and the no-op connection knobs", () => {

@@ -3,7 +3,8 @@
  * answers `exchange` and `lookup` from test-supplied functions), requests built from a name and a
  * type, and a runner that captures what the plugin writes.
  */
-import { Sim, address, type Address, type Micros } from "../../../src/index.js";
+import { expect } from "vitest";
+import { CorefileError, Sim, address, type Address, type Micros } from "../../../src/index.js";
 import type { Directive } from "../../../src/dns/corefile.js";
 import { canonical, makeQuery, type Packet, type RecordType } from "../../../src/dns/message.js";
 import type { DnsRequest, DnsServer, NextHandler, Plugin, PluginFactory, SetupContext } from "../../../src/dns/plugin.js";
@@ -70,4 +71,26 @@ export function serve(plugin: Plugin, req: DnsRequest, next: NextHandler, sim: S
   plugin.serve(req, { write: (p) => written.push(p) }, next);
   sim.runUntilIdle();
   return written;
+}
+
+/**
+ * Asserts that setting `factory` up from `directive(name, args, block, 2)` fails with a CorefileError
+ * matching `message`, at line 2 (or 3, the first line of the block, when there is one), column 5,
+ * and that the message starts with `Corefile:<line>:5: <name>:`.
+ */
+export function expectSetupError(factory: PluginFactory, args: string[], block: Directive[] | null, message: RegExp): void {
+  const server = fakeServer(new Sim({ seed: 1 }));
+  let error: unknown;
+  try {
+    setup(factory, server, directive(factory.name, args, block, 2));
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(CorefileError);
+  const e = error as CorefileError;
+  const line = block ? 3 : 2;
+  expect(e.message).toMatch(message);
+  expect(e.line).toBe(line);
+  expect(e.column).toBe(5);
+  expect(e.message.startsWith(`Corefile:${line}:5: ${factory.name}:`)).toBe(true);
 }
