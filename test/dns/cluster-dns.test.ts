@@ -166,3 +166,44 @@ describe("kubeadm's default Corefile", () => {
     ]);
   });
 });
+
+describe("large answers (dns.md §3.2, §8)", () => {
+  it("truncates a headless Service's 60 addresses to 512 bytes with TC over UDP, and glibc gets them all over TCP", () => {
+    const w = new World({ seed: 5 });
+    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"], nodesPerZone: 2, dns: { corefile: COREFILE } });
+    w.apply("east", `
+apiVersion: v1
+kind: Service
+metadata: {name: many}
+spec:
+  clusterIP: None
+  selector: {app: many}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: many}
+spec:
+  replicas: 60
+  selector: {matchLabels: {app: many}}
+  template:
+    metadata: {labels: {app: many}}
+    spec: {containers: [{name: m, image: "nginx:1.27"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {containers: [{name: c, image: "debian:12"}]}
+`);
+    w.runFor(30 * SECOND);
+    const lookup = w.resolve("east", "default/client", "many.default.svc.cluster.local.", { family: "inet" });
+    w.runFor(SECOND);
+    const r = lookup.result!;
+    expect(r.ok).toBe(true);
+    expect(r.addresses).toHaveLength(60);
+    expect(r.queries.map((q) => [q.transport, q.truncated ?? false])).toEqual([
+      ["udp", true],
+      ["tcp", false],
+    ]);
+  });
+});
