@@ -84,6 +84,8 @@ export class CoreDns extends Actor implements DnsServer {
   /** The server's log, oldest first (the last {@link MAX_LOG_LINES} lines). */
   readonly logs: LogLine[] = [];
   private readonly blocks = new Map<string, Block>();
+  /** The blocks, longest zone first, for routing. */
+  private readonly byLength: Block[];
   private readonly pending = new Map<number, Pending>();
   private readonly queryIds: Rng;
 
@@ -115,6 +117,7 @@ export class CoreDns extends Actor implements DnsServer {
         this.blocks.set(zone, { zone, chain, plugins });
       }
     }
+    this.byLength = [...this.blocks.values()].sort((a, b) => b.zone.length - a.zone.length);
     this.handle<DnsQueryBody>(DNS_QUERY, (m) => this.serveQuery(m));
     this.handle<DnsResponseBody>(DNS_RESPONSE, (m) => this.upstreamReply(m));
   }
@@ -184,12 +187,14 @@ export class CoreDns extends Actor implements DnsServer {
     if (!question) return writer.write(errorReply(query, "SERVFAIL"));
     if ((question.class ?? "IN") !== "IN") return writer.write(errorReply(query, "REFUSED"));
     const name = canonical(question.name);
+    // The most specific zone that contains the name: the blocks are kept longest zone first.
     let block: Block | undefined;
-    for (let zone = name; ; ) {
-      block = this.blocks.get(zone);
-      if (block || zone === ".") break;
-      const dot = zone.indexOf(".");
-      zone = dot === zone.length - 1 ? "." : zone.slice(dot + 1);
+    for (const b of this.byLength) {
+      const z = b.zone;
+      if (z === "." || name === z || (name.endsWith(z) && name.charCodeAt(name.length - z.length - 1) === 46)) {
+        block = b;
+        break;
+      }
     }
     if (!block) return writer.write(errorReply(query, "REFUSED"));
     const request: DnsRequest = { query, qname: question.name, name, qtype: question.type, client, transport, zone: block.zone, server: this };

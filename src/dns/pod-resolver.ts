@@ -31,9 +31,23 @@ export interface PodLookup {
   readonly result: LookupResult | undefined;
 }
 
-interface Transmission {
+/** A lookup in flight, with everything the resolver keeps for it. */
+interface Active {
   readonly lookup: StubLookup;
+  readonly callback: ((result: LookupResult) => void) | undefined;
+  /** Its timers by the stub's (small, dense) timer number. */
+  readonly timers: (Pick<Timer, "cancel"> | undefined)[];
+  /** Its transmissions still waiting for a reply. */
+  readonly sent: Transmission[];
+}
+
+/** One query on the wire: matched to its reply by message id, then question, as the libcs do. */
+interface Transmission {
+  readonly active: Active;
   readonly tx: number;
+  readonly id: number;
+  readonly name: string;
+  readonly qtype: string;
 }
 
 /**
@@ -44,11 +58,8 @@ interface Transmission {
  */
 export class PodResolver extends Actor {
   private readonly ids: Rng;
-  private readonly inFlight = new Map<string, Transmission[]>();
-  /** The in-flight keys each lookup used, so that finishing one touches only its own. */
-  private readonly keysOf = new Map<StubLookup, string[]>();
-  private readonly timers = new Map<StubLookup, Map<number, Pick<Timer, "cancel">>>();
-  private readonly callbacks = new Map<StubLookup, (result: LookupResult) => void>();
+  /** Transmissions waiting for a reply, by message id. */
+  private readonly byId = new Map<number, Transmission[]>();
 
   constructor(
     sim: Sim,
@@ -64,57 +75,58 @@ export class PodResolver extends Actor {
   /** Starts a lookup of `name` now (getaddrinfo with the given family); `callback` runs when it is done. */
   lookup(name: string, options: { readonly family?: LookupFamily } = {}, callback?: (result: LookupResult) => void): PodLookup {
     const lookup = new StubLookup(this.settings, name, { nextId: () => this.ids.int(65536), ...(options.family ? { family: options.family } : {}) });
-    if (callback) this.callbacks.set(lookup, callback);
-    this.timers.set(lookup, new Map());
-    this.run(lookup, lookup.start(this.sim.now));
+    const active: Active = { lookup, callback, timers: [], sent: [] };
+    this.run(active, lookup.start(this.sim.now));
     return lookup;
   }
 
-  private run(lookup: StubLookup, actions: readonly StubAction[]): void {
+  private run(active: Active, actions: readonly StubAction[]): void {
+    const lookup = active.lookup;
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
           const query = makeQuery(action.name, action.qtype, { id: action.id, ...(action.ednsUdpSize ? { ednsUdpSize: action.ednsUdpSize } : {}) });
-          const key = keyOf(action.id, action.name, action.qtype);
-          const list = this.inFlight.get(key);
-          if (list) list.push({ lookup, tx: action.tx });
-          else this.inFlight.set(key, [{ lookup, tx: action.tx }]);
-          const keys = this.keysOf.get(lookup);
-          if (keys) keys.push(key);
-          else this.keysOf.set(lookup, [key]);
+          const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name.toLowerCase(), qtype: action.qtype };
+          active.sent.push(t);
+          const list = this.byId.get(action.id);
+          if (list) list.push(t);
+          else this.byId.set(action.id, [t]);
           this.send(address(action.server, DNS_PORT), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
           break;
         }
-        case "setTimer": {
-          const timer = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
-            this.timers.get(lookup)?.delete(action.timer);
-            this.run(lookup, lookup.onTimer(this.sim.now, action.timer));
+        case "setTimer":
+          active.timers[action.timer] = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
+            active.timers[action.timer] = undefined;
+            this.run(active, lookup.onTimer(this.sim.now, action.timer));
           });
-          this.timers.get(lookup)?.set(action.timer, timer);
           break;
-        }
         case "cancelTimer":
-          this.timers.get(lookup)?.get(action.timer)?.cancel();
-          this.timers.get(lookup)?.delete(action.timer);
+          active.timers[action.timer]?.cancel();
+          active.timers[action.timer] = undefined;
           break;
         case "done":
-          this.finish(lookup, action.result);
+          this.finish(active, action.result);
           break;
       }
     }
   }
 
-  private finish(lookup: StubLookup, result: LookupResult): void {
-    for (const t of this.timers.get(lookup)?.values() ?? []) t.cancel();
-    this.timers.delete(lookup);
-    for (const key of this.keysOf.get(lookup) ?? []) {
-      const list = this.inFlight.get(key);
+  private finish(active: Active, result: LookupResult): void {
+    const timers = active.timers;
+    for (let i = 0; i < timers.length; i++) timers[i]?.cancel();
+    for (const t of active.sent) {
+      const list = this.byId.get(t.id);
       if (!list) continue;
-      const rest = list.filter((t) => t.lookup !== lookup);
-      if (rest.length === 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, rest);
+      if (list.length === 1 && list[0] === t) {
+        this.byId.delete(t.id);
+        continue;
+      }
+      // Keep the others in send order: a reply goes to the most recent match.
+      const i = list.indexOf(t);
+      if (i < 0) continue;
+      for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1]!;
+      list.pop();
     }
-    this.keysOf.delete(lookup);
     if (this.sim.trace.summary) {
       this.sim.trace.record("dns.lookup", {
         pod: this.label,
@@ -126,25 +138,25 @@ export class PodResolver extends Actor {
         latency: result.finishedAt - result.startedAt,
       });
     }
-    const callback = this.callbacks.get(lookup);
-    this.callbacks.delete(lookup);
-    callback?.(result);
+    active.callback?.(result);
   }
 
   private onReply(m: Message<DnsResponseBody>): void {
     const packet = m.body.packet;
     const q = packet.questions?.[0];
-    if (!q) return;
-    const key = keyOf(packet.id ?? 0, q.name, q.type);
-    const list = this.inFlight.get(key);
+    const list = q ? this.byId.get(packet.id ?? 0) : undefined;
+    if (!q || !list) return;
+    const name = q.name.toLowerCase();
     // The most recent transmission with this id and question: a retry reuses both.
-    const t = list?.[list.length - 1];
-    if (!t) return;
-    this.run(t.lookup, t.lookup.onAnswer(this.sim.now, t.tx, toStubResponse(packet)));
+    for (let i = list.length - 1; i >= 0; i--) {
+      const t = list[i]!;
+      if (t.qtype !== q.type || t.name !== name) continue;
+      this.run(t.active, t.active.lookup.onAnswer(this.sim.now, t.tx, toStubResponse(packet)));
+      return;
+    }
   }
 }
 
-const keyOf = (id: number, name: string, qtype: string) => `${id} ${name.toLowerCase()} ${qtype}`;
 
 /** A dns-packet reply reduced to what the stub resolvers read. */
 export function toStubResponse(p: Packet): StubResponse {
