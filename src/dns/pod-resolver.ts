@@ -1,4 +1,4 @@
-import { Actor, address, type ActorId, type Message } from "../sim/actor.js";
+import { Actor, address, type ActorId, type Address, type Message } from "../sim/actor.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import type { Timer } from "../sim/scheduler.js";
@@ -60,6 +60,8 @@ export class PodResolver extends Actor {
   private readonly ids: Rng;
   /** Transmissions waiting for a reply, by message id. */
   private readonly byId = new Map<number, Transmission[]>();
+  /** The nameservers' addresses, made once each. */
+  private readonly servers = new Map<string, Address>();
 
   constructor(
     sim: Sim,
@@ -91,7 +93,7 @@ export class PodResolver extends Actor {
           const list = this.byId.get(action.id);
           if (list) list.push(t);
           else this.byId.set(action.id, [t]);
-          this.send(address(action.server, DNS_PORT), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
+          this.send(this.serverAddress(action.server), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
           break;
         }
         case "setTimer":
@@ -109,6 +111,15 @@ export class PodResolver extends Actor {
           break;
       }
     }
+  }
+
+  private serverAddress(ip: string): Address {
+    let a = this.servers.get(ip);
+    if (!a) {
+      a = address(ip, DNS_PORT);
+      this.servers.set(ip, a);
+    }
+    return a;
   }
 
   private finish(active: Active, result: LookupResult): void {

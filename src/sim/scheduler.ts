@@ -188,6 +188,35 @@ export class Scheduler {
   /** @internal Called by a {@link Timer} when it is cancelled while pending. */
   noteCancelled(): void {
     this.cancelledPending++;
+    // Cancelled timers wait in the heap until their instant. When they are most of it (timeouts
+    // that were answered in time, the usual case), drop them all at once, so that the heap stays
+    // the size of what will really run.
+    if (this.cancelledPending >= 1024 && this.cancelledPending * 2 > this.size) this.compact();
+  }
+
+  /** Removes every cancelled timer from the heap and restores heap order, in O(size). */
+  private compact(): void {
+    const slots = this.heapSlots;
+    const times = this.heapTimes;
+    const seqs = this.heapSeqs;
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      const slot = slots[i]!;
+      const arg = this.slotArg[slot];
+      if (this.slotFn[slot] === (fireTimer as unknown) && (arg as Timer).state === CANCELLED) {
+        this.slotFn[slot] = undefined;
+        this.slotArg[slot] = undefined;
+        this.freeSlots.push(slot);
+        continue;
+      }
+      slots[kept] = slot;
+      times[kept] = times[i]!;
+      seqs[kept] = seqs[i]!;
+      kept++;
+    }
+    this.size = kept;
+    this.cancelledPending = 0;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   private run(limit: Micros, maxSteps: number): RunResult {
@@ -302,39 +331,49 @@ export class Scheduler {
   /** Removes the earliest event from the heap and returns its slot. */
   private pop(): number {
     const slots = this.heapSlots;
-    const times = this.heapTimes;
-    const seqs = this.heapSeqs;
     const top = slots[0]!;
     const size = --this.size;
     if (size > 0) {
-      const slot = slots[size]!;
-      const time = times[size]!;
-      const seq = seqs[size]!;
-      const half = size >> 1;
-      let pos = 0;
-      while (pos < half) {
-        let child = 2 * pos + 1;
-        let childTime = times[child]!;
-        let childSeq = seqs[child]!;
-        const right = child + 1;
-        if (right < size) {
-          const rightTime = times[right]!;
-          if (rightTime < childTime || (rightTime === childTime && seqs[right]! < childSeq)) {
-            child = right;
-            childTime = rightTime;
-            childSeq = seqs[right]!;
-          }
-        }
-        if (childTime > time || (childTime === time && childSeq > seq)) break;
-        slots[pos] = slots[child]!;
-        times[pos] = childTime;
-        seqs[pos] = childSeq;
-        pos = child;
-      }
-      slots[pos] = slot;
-      times[pos] = time;
-      seqs[pos] = seq;
+      slots[0] = slots[size]!;
+      this.heapTimes[0] = this.heapTimes[size]!;
+      this.heapSeqs[0] = this.heapSeqs[size]!;
+      this.siftDown(0);
     }
     return top;
+  }
+
+  /** Moves the entry at `pos` down until both children sort after it by (time, seq). */
+  private siftDown(start: number): void {
+    const slots = this.heapSlots;
+    const times = this.heapTimes;
+    const seqs = this.heapSeqs;
+    const size = this.size;
+    const slot = slots[start]!;
+    const time = times[start]!;
+    const seq = seqs[start]!;
+    const half = size >> 1;
+    let pos = start;
+    while (pos < half) {
+      let child = 2 * pos + 1;
+      let childTime = times[child]!;
+      let childSeq = seqs[child]!;
+      const right = child + 1;
+      if (right < size) {
+        const rightTime = times[right]!;
+        if (rightTime < childTime || (rightTime === childTime && seqs[right]! < childSeq)) {
+          child = right;
+          childTime = rightTime;
+          childSeq = seqs[right]!;
+        }
+      }
+      if (childTime > time || (childTime === time && childSeq > seq)) break;
+      slots[pos] = slots[child]!;
+      times[pos] = childTime;
+      seqs[pos] = childSeq;
+      pos = child;
+    }
+    slots[pos] = slot;
+    times[pos] = time;
+    seqs[pos] = seq;
   }
 }

@@ -483,3 +483,38 @@ describe("stop", () => {
     expect(r.message).toBe("stopped by a handler");
   });
 });
+
+describe("Scheduler compaction of cancelled timers", () => {
+  it("runs exactly the live events, in (time, seq) order, when most timers are cancelled and the heap is compacted (property)", () => {
+    fc.assert(
+      fc.property(
+        // Mostly timers, mostly cancelled: enough for the heap to compact (1024 cancelled, over half the heap).
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 9 }).map((x) => x < 8), fc.boolean()), { minLength: 2_500, maxLength: 4_000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (plan, seed) => {
+          const sim = new Scheduler();
+          const ran: number[] = [];
+          const expected: { t: number; i: number }[] = [];
+          const timers: { cancel(): boolean }[] = [];
+          plan.forEach(([t, asTimer, cancel], i) => {
+            if (asTimer) {
+              const timer = sim.timer(t, () => ran.push(i));
+              if (cancel || (i + seed) % 5 !== 0) timers.push(timer);
+              else expected.push({ t, i });
+            } else {
+              sim.at(t, () => ran.push(i));
+              expected.push({ t, i });
+            }
+          });
+          for (const timer of timers) timer.cancel();
+          expect(sim.pending).toBe(expected.length);
+          sim.runUntilIdle();
+          expected.sort((a, b) => a.t - b.t || a.i - b.i);
+          expect(ran).toEqual(expected.map((e) => e.i));
+          expect(sim.pending).toBe(0);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});
