@@ -87,7 +87,7 @@ export class PodResolver extends Actor {
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
-          const query = makeQuery(action.name, action.qtype, { id: action.id, ...(action.ednsUdpSize ? { ednsUdpSize: action.ednsUdpSize } : {}) });
+          const query = makeQuery(action.name, action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name.toLowerCase(), qtype: action.qtype };
           active.sent.push(t);
           const list = this.byId.get(action.id);
