@@ -119,6 +119,7 @@ export {
 } from "./k8s/endpointslices.js";
 export { WorkloadController, POD_TEMPLATE_HASH, STATEFULSET_POD_NAME } from "./k8s/workloads.js";
 export { KubeProxy } from "./k8s/kube-proxy.js";
+export { LoadBalancerController } from "./k8s/loadbalancer.js";
 export { KubeCluster, KUBERNETES_SERVICE_INDEX, KUBE_DNS_SERVICE_INDEX, type KubeClusterOptions } from "./k8s/cluster.js";
 export { loadManifests, ManifestError, KIND_SCHEMAS } from "./k8s/manifest.js";
 

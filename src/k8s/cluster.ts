@@ -7,6 +7,7 @@ import { ApiError, ApiServer, type WatchEvent } from "./apiserver.js";
 import { EndpointSliceController } from "./endpointslices.js";
 import { ClusterIpAllocator, clusterIpAdmission } from "./ipam.js";
 import { KubeProxy } from "./kube-proxy.js";
+import { LoadBalancerController } from "./loadbalancer.js";
 import { Kubelet, type ContainerFactory, type KubeletOptions } from "./kubelet.js";
 import type { K8sObject, Kind, ObjectOfKind } from "./objects.js";
 import { WorkloadController } from "./workloads.js";
@@ -36,6 +37,7 @@ export class KubeCluster {
   readonly endpointSlices: EndpointSliceController;
   readonly workloads: WorkloadController;
   readonly proxy: KubeProxy;
+  readonly loadBalancers: LoadBalancerController;
   readonly domain: string;
 
   constructor(
@@ -57,6 +59,7 @@ export class KubeCluster {
     this.endpointSlices = new EndpointSliceController(sim, this.api, network.topology);
     this.workloads = new WorkloadController(sim, this.api);
     this.proxy = new KubeProxy(sim, network, this.api, topology.network);
+    this.loadBalancers = new LoadBalancerController(this.api, network);
     this.api.create({
       apiVersion: "v1",
       kind: "Service",

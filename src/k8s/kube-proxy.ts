@@ -1,5 +1,6 @@
 import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
+import { EXTERNAL_NETWORK } from "../net/topology.js";
 import { address, type Address } from "../sim/actor.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
@@ -16,7 +17,8 @@ interface ServiceRules {
 
 /**
  * kube-proxy for one cluster, in iptables mode: each Service's cluster IP becomes a virtual
- * address on the cluster's network, and a message to `clusterIP:port` goes to one of the ready
+ * address on the cluster's network (and a LoadBalancer's ingress address one on the external
+ * network, reachable from anywhere, as the cloud's load balancer forwards to the nodes), and a message to `clusterIP:port` goes to one of the ready
  * endpoints of that port, picked uniformly at random per message (the iptables rules' random
  * probabilities; connection tracking is not modelled). It learns Services and EndpointSlices
  * through watches, so a new endpoint takes the watch delay to receive traffic, as in a cluster.
@@ -63,19 +65,25 @@ export class KubeProxy {
   }
 
   private readonly byIp = new Map<string, string>();
+  /** The LoadBalancer addresses among byIp's, which live on the external network. */
+  private readonly external = new Set<string>();
 
   private sync(namespace: string, name: string): void {
     const id = `${namespace}/${name}`;
     const svc = this.services.get(id);
+    const clusterIps = svc ? (svc.spec.clusterIPs ?? []).filter((ip) => IPV4.test(ip)) : [];
+    // A LoadBalancer's address is the cloud's, outside the cluster network: anyone may reach it.
+    const lbIps = svc && svc.spec.type === "LoadBalancer" ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter((ip) => IPV4.test(ip)) : [];
     for (const [ip, owner] of [...this.byIp]) {
       if (owner !== id) continue;
-      if (svc && svc.spec.clusterIPs?.includes(ip)) continue;
+      if (clusterIps.includes(ip) || lbIps.includes(ip)) continue;
       this.byIp.delete(ip);
       this.rules.delete(ip);
-      this.network.removeVirtualAddress(this.networkName, ip);
+      this.network.removeVirtualAddress(this.external.has(ip) ? EXTERNAL_NETWORK : this.networkName, ip);
+      this.external.delete(ip);
     }
     if (!svc) return;
-    const ips = (svc.spec.clusterIPs ?? []).filter((ip) => IPV4.test(ip));
+    const ips = [...clusterIps, ...lbIps];
     if (ips.length === 0) return;
     const slices = [...this.slices.values()]
       .filter((s) => (s.metadata.namespace ?? "default") === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name)
@@ -85,13 +93,24 @@ export class KubeProxy {
       const fresh = !this.rules.has(ip);
       this.rules.set(ip, rules);
       this.byIp.set(ip, id);
-      if (fresh) this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, ip, port));
+      if (!fresh) continue;
+      if (lbIps.includes(ip)) {
+        this.external.add(ip);
+        this.network.addVirtualAddress(EXTERNAL_NETWORK, ip, (src, port) => this.balance(src, ip, port));
+      } else {
+        this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, ip, port));
+      }
     }
   }
 
   private route(src: Host, ip: string, port: number): Address | null | undefined {
     // kube-proxy writes its rules on its own cluster's nodes only.
     if (src.node.cluster?.name !== this.api.cluster) return undefined;
+    return this.balance(src, ip, port);
+  }
+
+  /** One of the ready backends of an address and port, uniformly at random. */
+  private balance(src: Host, ip: string, port: number): Address | null {
     const backends = this.rules.get(ip)?.byPort.get(port);
     if (!backends || backends.length === 0) return null;
     if (backends.length === 1) return backends[0]!;

@@ -7,7 +7,7 @@ import { NetFault, type DelayParams, type Direction, type DuplicateParams, type 
 import { Host, type BoundAddress } from "./host.js";
 import { checkLinkProfile, DEFAULT_LINKS, LinkError, scopeBetween, type LinkProfile, type LinkScope } from "./link.js";
 import { checkSelector, describeSelector, type HostSelector } from "./selector.js";
-import { parseIpv4 } from "./ip.js";
+import { Cidr, parseIpv4 } from "./ip.js";
 import { EXTERNAL_NETWORK, TopologyError, type Node, type Topology } from "./topology.js";
 
 declare module "../sim/trace.js" {
@@ -120,6 +120,9 @@ interface HeldMessage {
 
 const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
+/** Where LoadBalancer addresses come from. */
+const EXTERNAL_POOL = Cidr.parse("203.0.113.0/24");
+
 /**
  * The network: hosts with addresses, links with latency and loss between them, faults, and
  * delivery of messages between actors as scheduled events. It is the {@link Transport} of every
@@ -147,6 +150,7 @@ export class Network implements Transport {
   private readonly virtuals = new Map<string, Map<string, VirtualRoute>>();
   /** For each pod address that reached a host outside the clusters, the network it is on. */
   private readonly returnNetworks = new Map<string, string>();
+  private readonly externalTaken = new Set<string>();
 
   constructor(
     readonly sim: Sim,
@@ -292,6 +296,25 @@ export class Network implements Transport {
     }
     routes.set(ip, route);
     this.version++;
+  }
+
+  /**
+   * A free address outside the clusters (from 203.0.113.0/24, TEST-NET-3, reserved for
+   * documentation), for what a cloud would give a LoadBalancer. Marked taken until released.
+   */
+  allocateExternalAddress(): string {
+    for (let i = 10; i < EXTERNAL_POOL.size - 1; i++) {
+      const ip = EXTERNAL_POOL.nth(i);
+      if (this.externalTaken.has(ip) || this.hostsByNetwork.get(EXTERNAL_NETWORK)?.has(ip) || this.virtuals.get(EXTERNAL_NETWORK)?.has(ip)) continue;
+      this.externalTaken.add(ip);
+      return ip;
+    }
+    throw new TopologyError(`no external address left in ${EXTERNAL_POOL}`);
+  }
+
+  /** Gives an address from {@link allocateExternalAddress} back. */
+  releaseExternalAddress(ip: string): void {
+    this.externalTaken.delete(ip);
   }
 
   /** Ends a virtual address: messages to it are dropped (`no-route`) unless a host has it. */
@@ -561,7 +584,7 @@ export class Network implements Transport {
     path.losses.length = 0;
     path.duplicates.length = 0;
     const src = path.src;
-    path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? null;
+    path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? this.virtuals.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null;
     const dst = path.virtual ? null : this.lookupHost(src, path.ip);
     path.dst = dst;
     // A pod reaching outside is source-NATed by its node, so the outside can answer it: remember

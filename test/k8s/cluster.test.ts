@@ -245,3 +245,38 @@ describe("cluster IPs belong to their cluster", () => {
     expect(net.stats.dropped.get("no-route")).toBe(1);
   });
 });
+
+describe("LoadBalancer Services", () => {
+  it("get an address outside the clusters that reaches their endpoints from another cluster", () => {
+    const { cluster, sim, net, topology } = oneCluster();
+    topology.addCluster({ name: "west", region: "us-west-2", zones: ["us-west-2a"] });
+    cluster.apply([pod("web", { app: "web" }), service("web", { app: "web" }, { type: "LoadBalancer" })]);
+    sim.runFor(10 * SECOND);
+    const svc = cluster.api.get("Service", "default", "web")!;
+    const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;
+    expect(ip).toMatch(/^203\.0\.113\.\d+$/);
+    expect(svc.spec.clusterIP).toMatch(/^10\.100\./);
+    const echo = new Echo(sim, "web");
+    net.bind(echo, cluster.podHost("default", "web")!, 8080);
+    const outside = new Sender(sim);
+    net.bind(outside, net.addHost({ name: "outside", node: "west-us-west-2a-0" }), 40000);
+    outside.hello(address(ip!, 80), "via the load balancer");
+    outside.hello(address(svc.spec.clusterIP!, 80), "via the cluster IP");
+    sim.runFor(SECOND);
+    expect(echo.got).toEqual(["via the load balancer"]);
+    cluster.delete("Service", "default", "web");
+    sim.runFor(SECOND);
+    outside.hello(address(ip!, 80), "after deletion");
+    sim.runFor(SECOND);
+    expect(echo.got).toEqual(["via the load balancer"]);
+  });
+
+  it("keep an ingress address a manifest pinned", () => {
+    const { cluster, sim } = oneCluster();
+    const svc = service("pinned", { app: "p" }, { type: "LoadBalancer" });
+    svc.status = { loadBalancer: { ingress: [{ ip: "198.51.100.200" }] } };
+    cluster.apply([svc]);
+    sim.runFor(SECOND);
+    expect(cluster.api.get("Service", "default", "pinned")!.status?.loadBalancer?.ingress).toEqual([{ ip: "198.51.100.200" }]);
+  });
+});
