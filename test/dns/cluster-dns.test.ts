@@ -207,3 +207,41 @@ spec: {containers: [{name: c, image: "debian:12"}]}
     ]);
   });
 });
+
+describe("dns.md §5.7: myservice.production.svc.us-east.example.com from a default pod", () => {
+  // The name has five dots, so with ndots:5 it is tried as is first (the table's note says four).
+  const name = "myservice.production.svc.us-east.example.com";
+  const lookupFrom = (records: { name: string; type: "A"; data: string }[]) => {
+    const w = new World({ seed: 2, upstreamRecords: records });
+    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
+    w.apply("east", [client("debian:12")]);
+    w.runFor(20 * SECOND);
+    const l = w.resolve("east", "default/client", name);
+    w.runFor(30 * SECOND);
+    return l.result!;
+  };
+
+  it("takes 2 queries (A and AAAA of the name as is) when the name resolves", () => {
+    const r = lookupFrom([{ name, type: "A", data: "203.0.113.80" }]);
+    expect(r.ok).toBe(true);
+    expect(r.queries.map((q) => [q.name, q.qtype])).toEqual([
+      [name, "A"],
+      [name, "AAAA"],
+    ]);
+  });
+
+  it("takes 8 queries when it does not: the name as is, then the three cluster search domains", () => {
+    const r = lookupFrom([]);
+    expect(r.ok).toBe(false);
+    expect(r.queries.map((q) => q.name)).toEqual([
+      name,
+      name,
+      `${name}.default.svc.cluster.local`,
+      `${name}.default.svc.cluster.local`,
+      `${name}.svc.cluster.local`,
+      `${name}.svc.cluster.local`,
+      `${name}.cluster.local`,
+      `${name}.cluster.local`,
+    ]);
+  });
+});
