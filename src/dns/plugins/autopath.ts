@@ -37,29 +37,14 @@
  * walk on to the next search domain, as autopath.go's `ClientWrite` check does.
  */
 import type { ApiServer, WatchEvent } from "../../k8s/apiserver.js";
-import { reverseZones } from "../corefile.js";
 import { canonical, fqdn, rcodeOf, wireName, type Answer, type Packet, type Rcode } from "../message.js";
 import { directiveError, inZone, matchZone, withQuestion, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../plugin.js";
 import { parseResolvConf } from "../resolver/resolvconf.js";
-import { onlyOnce } from "./directives.js";
+import { onlyOnce, zonesOf } from "./directives.js";
 import { returnedError, returnedErrorOf } from "./returned-error.js";
 
 /** A search path for a request; the last element is "" (the bare name). Null: no autopath. */
 type SearchFunc = (request: DnsRequest) => readonly string[] | null;
-
-function zonesOf(context: SetupContext, args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    if (a.includes("/")) {
-      try {
-        out.push(...reverseZones(a));
-      } catch (e) {
-        throw directiveError(context.directive, `autopath: ${(e as Error).message}`);
-      }
-    } else out.push(canonical(a));
-  }
-  return out;
-}
 
 /** The `search` domains of a resolv.conf text, canonical. */
 function searchOf(text: string): string[] {
@@ -132,7 +117,7 @@ export const autopath: PluginFactory = {
     if (d.args.length < 1) throw directiveError(d, "autopath: no resolv-conf specified");
     if (d.block && d.block.length > 0) throw directiveError(d.block[0]!, `autopath: unknown property '${d.block[0]!.name}'`);
     const resolv = d.args[d.args.length - 1]!;
-    const zones = d.args.length > 1 ? zonesOf(context, d.args.slice(0, -1)) : [...context.zones];
+    const zones = d.args.length > 1 ? zonesOf(d, d.args.slice(0, -1)) : [...context.zones];
     let search: SearchFunc;
     if (resolv.startsWith("@")) {
       const name = resolv.slice(1);

@@ -7,7 +7,8 @@
  * with `plugin.ErrOnce`. mcsim calls setup once per directive, so the first directive of a name
  * builds the handler from all of them (SetupContext.serverDirectives) and the others return null.
  */
-import type { Directive } from "../corefile.js";
+import { reverseZones, type Directive } from "../corefile.js";
+import { canonical } from "../message.js";
 import { directiveError, type SetupContext } from "../plugin.js";
 
 /** The directives of the block named like `context.directive`, in Corefile order, and whether `context.directive` is the first. */
@@ -43,5 +44,25 @@ export function onlyOnce(context: SetupContext): boolean {
 export function flattenBlock(block: readonly Directive[] | null): string[] {
   const out: string[] = [];
   for (const d of block ?? []) out.push(d.name, ...d.args, ...flattenBlock(d.block));
+  return out;
+}
+
+/**
+ * Zone arguments as CoreDNS normalizes them (plugin.OriginsFromArgsOrServerBlock): names made
+ * canonical, CIDRs turned into their reverse zones. A bad CIDR is an error at `at`.
+ */
+export function zonesOf(at: Directive, args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    if (!a.includes("/")) {
+      out.push(canonical(a));
+      continue;
+    }
+    try {
+      out.push(...reverseZones(a));
+    } catch (e) {
+      throw directiveError(at, `${at.name}: ${(e as Error).message}`);
+    }
+  }
   return out;
 }

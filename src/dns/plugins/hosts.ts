@@ -41,10 +41,9 @@
  */
 import { parseDuration } from "../../sim/time.js";
 import type { Directive } from "../corefile.js";
-import { reverseZones } from "../corefile.js";
 import { canonical, makeReply, wireName, type Answer } from "../message.js";
 import { directiveError, matchZone, type PluginFactory, type SetupContext } from "../plugin.js";
-import { onlyOnce } from "./directives.js";
+import { onlyOnce, zonesOf } from "./directives.js";
 import { addressFromReverse, formatIp, isV4, parseIp } from "./ip.js";
 import { returnedError } from "./returned-error.js";
 
@@ -95,20 +94,6 @@ interface HostsConfig {
   readonly fallthrough: readonly string[] | null;
   readonly fallthroughUnsupported: boolean;
   readonly maps: readonly HostsMap[];
-}
-
-function zonesOf(d: Directive, args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    if (a.includes("/")) {
-      try {
-        out.push(...reverseZones(a));
-      } catch (e) {
-        throw directiveError(d, `hosts: ${(e as Error).message}`);
-      }
-    } else out.push(canonical(a));
-  }
-  return out;
 }
 
 function parseConfig(context: SetupContext): HostsConfig {

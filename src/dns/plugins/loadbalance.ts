@@ -45,18 +45,21 @@ function shuffle(records: Answer[], rng: Rng): void {
   }
 }
 
+/** A section's records by the groups loadbalance reorders, each in its original order. */
+function groups(section: readonly Answer[]): { cname: Answer[]; address: Answer[]; mx: Answer[]; rest: Answer[] } {
+  const out = { cname: [] as Answer[], address: [] as Answer[], mx: [] as Answer[], rest: [] as Answer[] };
+  for (const r of section) {
+    if (r.type === "CNAME") out.cname.push(r);
+    else if (r.type === "A" || r.type === "AAAA") out.address.push(r);
+    else if (r.type === "MX") out.mx.push(r);
+    else out.rest.push(r);
+  }
+  return out;
+}
+
 /** One section reordered: CNAMEs, others, shuffled addresses, shuffled MX (loadbalance.go roundRobin). */
 export function roundRobin(section: readonly Answer[], rng: Rng): Answer[] {
-  const cname: Answer[] = [];
-  const address: Answer[] = [];
-  const mx: Answer[] = [];
-  const rest: Answer[] = [];
-  for (const r of section) {
-    if (r.type === "CNAME") cname.push(r);
-    else if (r.type === "A" || r.type === "AAAA") address.push(r);
-    else if (r.type === "MX") mx.push(r);
-    else rest.push(r);
-  }
+  const { cname, address, mx, rest } = groups(section);
   shuffle(address, rng);
   shuffle(mx, rng);
   return [...cname, ...rest, ...address, ...mx];
@@ -64,16 +67,7 @@ export function roundRobin(section: readonly Answer[], rng: Rng): Answer[] {
 
 /** prefer.go reorderRecords: CNAMEs, addresses by preferred subnet, MX, the rest. */
 function preferSubnets(section: readonly Answer[], subnets: readonly IpNet[]): Answer[] {
-  const cname: Answer[] = [];
-  const address: Answer[] = [];
-  const mx: Answer[] = [];
-  const rest: Answer[] = [];
-  for (const r of section) {
-    if (r.type === "CNAME") cname.push(r);
-    else if (r.type === "A" || r.type === "AAAA") address.push(r);
-    else if (r.type === "MX") mx.push(r);
-    else rest.push(r);
-  }
+  const { cname, address, mx, rest } = groups(section);
   const seen = new Set<number>();
   const matched: Answer[] = [];
   for (const subnet of subnets) {
