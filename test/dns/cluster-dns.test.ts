@@ -2,23 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SECOND } from "../../src/index.js";
 import type { Deployment, Pod, Service } from "../../src/k8s/objects.js";
 import { World } from "../../src/scenario/world.js";
-
-/** kubeadm's Corefile without the plugins that sit outside the kubernetes answers (cache, forward, loop, loadbalance). */
-const COREFILE = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    reload
-}
-`;
+import { CLUSTER_ONLY_COREFILE } from "./corefiles.js";
 
 const web: Deployment = {
   apiVersion: "apps/v1",
@@ -45,7 +29,7 @@ const client = (image: string): Pod => ({
 
 function world(image = "debian:12") {
   const w = new World({ seed: 7 });
-  w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"], dns: { corefile: COREFILE } });
+  w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"], dns: { corefile: CLUSTER_ONLY_COREFILE } });
   w.apply("east", [web, webSvc, client(image)]);
   w.runFor(20 * SECOND);
   return w;
@@ -56,7 +40,7 @@ describe("in-cluster DNS end to end", () => {
     const w = world();
     const c = w.cluster("east");
     expect(c.api.get("Service", "kube-system", "kube-dns")!.spec.clusterIP).toBe("10.100.0.10");
-    expect(c.api.get("ConfigMap", "kube-system", "coredns")!.data!.Corefile).toBe(COREFILE);
+    expect(c.api.get("ConfigMap", "kube-system", "coredns")!.data!.Corefile).toBe(CLUSTER_ONLY_COREFILE);
     const pods = c.api.list("Pod", "kube-system").filter((p) => p.metadata.labels?.["k8s-app"] === "kube-dns");
     expect(pods).toHaveLength(2);
     expect(c.proxy.backends("10.100.0.10", 53).map((a) => a.port)).toEqual([53, 53]);
@@ -170,7 +154,7 @@ describe("kubeadm's default Corefile", () => {
 describe("large answers (dns.md §3.2, §8)", () => {
   it("truncates a headless Service's 60 addresses to 512 bytes with TC over UDP, and glibc gets them all over TCP", () => {
     const w = new World({ seed: 5 });
-    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"], nodesPerZone: 2, dns: { corefile: COREFILE } });
+    w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"], nodesPerZone: 2, dns: { corefile: CLUSTER_ONLY_COREFILE } });
     w.apply("east", `
 apiVersion: v1
 kind: Service

@@ -18,6 +18,7 @@ import { World } from "../../src/scenario/world.js";
 import { fakeServer, request, serve } from "./plugins/harness.js";
 import { apiWith, pluginFromCorefile, substance } from "./plugins/kubernetes-fixture.js";
 import { expandIpv6 } from "../../src/dns/plugins/kubernetes/records.js";
+import { CLUSTER_ONLY_COREFILE } from "./corefiles.js";
 
 const label = fc.stringMatching(/^[a-z]([-a-z0-9]{0,8}[a-z0-9])?$/);
 const hex = fc.integer({ min: 1, max: 0xffff }).map((n) => n.toString(16));
@@ -179,21 +180,6 @@ describe("DNS properties", () => {
   });
 
   it("(2) in a World, every Service resolves from any pod of its cluster to its ClusterIP; a headless one without endpoints does not (spec 2.3.1, 2.4.1)", () => {
-    const COREFILE = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    reload
-}
-`;
     const NAMESPACES = ["default", "team-a", "team-b"];
     const svcArb = (clusters: number) =>
       fc.record({
@@ -218,7 +204,7 @@ describe("DNS properties", () => {
         const world = new World({ seed });
         const names = ["east", "west"].slice(0, clusters);
         for (const [i, name] of names.entries()) {
-          world.addCluster({ name, region: i === 0 ? "us-east-1" : "eu-west-1", zones: [i === 0 ? "us-east-1a" : "eu-west-1a"], dns: { corefile: COREFILE } });
+          world.addCluster({ name, region: i === 0 ? "us-east-1" : "eu-west-1", zones: [i === 0 ? "us-east-1a" : "eu-west-1a"], dns: { corefile: CLUSTER_ONLY_COREFILE } });
           const clients: Pod[] = NAMESPACES.map((ns) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "client", namespace: ns }, spec: { containers: [{ name: "c", image: "debian:12" }] } }));
           world.apply(name, [...namespaces(NAMESPACES), ...clients]);
         }
