@@ -80,7 +80,8 @@ export const GO_EDNS_UDP_SIZE = 1232;
 /** glibc's RESOLV_EDNS_BUFFER_SIZE, advertised with `options edns0`. */
 export const GLIBC_EDNS_UDP_SIZE = 1200;
 
-function compareVersions(a: string, b: string): number {
+/** Compares dotted version numbers (`1.2.4` < `1.29`): negative, zero or positive. */
+export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
   const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

@@ -3,20 +3,10 @@
  */
 
 import { dnsLower, isIpv4, isIpv6, stripDot } from "./names.js";
-import type { AddressQtype, HostsEntry, LookupErrorKind, LookupFamily, ResolvedAddress, StubResponse } from "./types.js";
+import type { AddressQtype, HostsEntry, LookupFamily, LookupResult, ResolvedAddress, StubResponse } from "./types.js";
 
 /** What a behaviour's coroutine returns; `stub.ts` adds the queries and times. */
-export interface Outcome {
-  ok: boolean;
-  error?: LookupErrorKind;
-  code?: string;
-  hErrno?: string;
-  message?: string;
-  addresses: ResolvedAddress[];
-  canonicalName?: string;
-  answeredName?: string;
-  source?: "dns" | "hosts" | "literal";
-}
+export type Outcome = Omit<LookupResult, "behaviour" | "name" | "queries" | "startedAt" | "finishedAt">;
 
 /** A reply to one of the address queries of a candidate name. */
 export interface Reply {

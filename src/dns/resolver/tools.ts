@@ -5,7 +5,7 @@
  */
 
 import { MILLISECOND, SECOND, type Micros } from "../../sim/time.js";
-import { readGlibcSettings } from "./behaviour.js";
+import { compareVersions, readGlibcSettings } from "./behaviour.js";
 import { countDots, isIpv4, isIpv6, stripDot } from "./names.js";
 
 /** One query of a plan. */
@@ -13,16 +13,6 @@ export interface ToolQuery {
   /** Query name without the trailing dot. */
   name: string;
   qtype: string;
-}
-
-function compare(a: string, b: string): number {
-  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** The reverse-lookup name of an address (`in-addr.arpa` / `ip6.arpa`), or undefined. */
@@ -68,7 +58,7 @@ export type BusyboxPlan =
  */
 export function busyboxNslookupPlan(name: string, resolvConf: string, options: { version?: string; type?: string; server?: string } = {}): BusyboxPlan {
   const version = options.version ?? "1.36.1";
-  if (compare(version, "1.29") < 0) return { kind: "libc" };
+  if (compareVersions(version, "1.29") < 0) return { kind: "libc" };
   let search: string[] = [];
   const servers: string[] = [];
   for (const line of resolvConf.split("\n")) {
@@ -76,7 +66,7 @@ export function busyboxNslookupPlan(name: string, resolvConf: string, options: {
     if (f[0] === "search" && f.length > 1) search = f.slice(1);
     if (f[0] === "nameserver" && f[1] !== undefined) servers.push(f[1]);
   }
-  if (compare(version, "1.30") < 0) search = [];
+  if (compareVersions(version, "1.30") < 0) search = [];
   const withSearch = (qtype: string): ToolQuery[] => {
     if (qtype === "PTR" || search.length === 0 || name.includes(".")) return [{ name: stripDot(name), qtype }];
     return search.map((d) => ({ name: stripDot(`${name}.${d}`), qtype }));
