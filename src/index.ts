@@ -136,6 +136,7 @@ export {
   CorefileError,
   PLUGIN_ORDER,
   DEFAULT_KUBEADM_COREFILE,
+  kubeadmCorefile,
   DEFAULT_PORTS,
   MAX_IMPORTS,
   MAX_BLOCK_DEPTH,
@@ -180,6 +181,8 @@ export type { DnsRequest, DnsServer, Plugin, PluginFactory, ResponseWriter, Next
 export { PLUGINS, IMPLEMENTED_PLUGINS } from "./dns/plugins/index.js";
 export { CoreDns, DNS_PORT, DEFAULT_COREDNS_SERVICE, type CoreDnsOptions, type LogLine } from "./dns/coredns.js";
 export { installClusterDns, COREDNS_IMAGE, type ClusterDnsOptions } from "./dns/cluster-dns.js";
+// DNS: Chaos Mesh's DNSChaos, the rules a cluster's CoreDNS replicas fail or lie by.
+export { DnsChaos, DnsChaosError, type DnsChaosAction, type DnsChaosRule, type DnsChaosHandle } from "./dns/chaos.js";
 export { PodResolver, toStubResponse, type PodLookup } from "./dns/pod-resolver.js";
 export { UpstreamDns, DEFAULT_UPSTREAM_SERVICE, type UpstreamRecord } from "./dns/upstream.js";
 

@@ -2,8 +2,9 @@ import type { KubeCluster } from "../k8s/cluster.js";
 import { KUBE_DNS_SERVICE_INDEX } from "../k8s/cluster.js";
 import type { ConfigMap, Deployment, Service } from "../k8s/objects.js";
 import type { ServiceModel } from "../sim/actor.js";
+import type { DnsChaos } from "./chaos.js";
 import { CoreDns, DNS_PORT } from "./coredns.js";
-import { DEFAULT_KUBEADM_COREFILE, parseCorefile } from "./corefile.js";
+import { kubeadmCorefile, parseCorefile } from "./corefile.js";
 import { IMPLEMENTED_PLUGINS } from "./plugins/index.js";
 
 /** The CoreDNS image kubeadm deploys; pods whose image matches run a {@link CoreDns}. */
@@ -14,7 +15,7 @@ const COREDNS_IMAGE_PATTERN = /(^|\/)coredns(\/coredns)?:/;
 export interface ClusterDnsOptions {
   /** CoreDNS replicas; default 2, as kubeadm deploys. */
   readonly replicas?: number;
-  /** The Corefile; default kubeadm's (dns.md §3.4). It lives in the `coredns` ConfigMap in kube-system. */
+  /** The Corefile; default kubeadm's for the cluster's domain (dns.md §3.4). It lives in the `coredns` ConfigMap in kube-system. */
   readonly corefile?: string;
   /** Values for `{$VAR}` in the Corefile (never the process environment). */
   readonly variables?: Readonly<Record<string, string>>;
@@ -24,6 +25,12 @@ export interface ClusterDnsOptions {
   readonly service?: ServiceModel;
   /** The node's upstream resolvers: where `forward . /etc/resolv.conf` sends what the cluster does not know. */
   readonly upstreams?: readonly string[];
+  /**
+   * The cluster's DNSChaos rules (simulation.md §4.1): one table every CoreDNS replica consults,
+   * replicas started later included, so adding or removing a rule reaches the whole cluster at
+   * once. None by default.
+   */
+  readonly chaos?: DnsChaos;
 }
 
 /**
@@ -37,7 +44,7 @@ export interface ClusterDnsOptions {
  * @throws CorefileError when the Corefile cannot be used (checked now, before any pod starts).
  */
 export function installClusterDns(cluster: KubeCluster, options: ClusterDnsOptions = {}): string {
-  const corefileText = options.corefile ?? DEFAULT_KUBEADM_COREFILE;
+  const corefileText = options.corefile ?? kubeadmCorefile(cluster.domain);
   const parseOptions = { plugins: IMPLEMENTED_PLUGINS, variables: options.variables ?? {}, files: options.files ?? {} };
   parseCorefile(corefileText, "Corefile", parseOptions);
   const dnsIp = cluster.serviceIp(KUBE_DNS_SERVICE_INDEX);
@@ -52,6 +59,7 @@ export function installClusterDns(cluster: KubeCluster, options: ClusterDnsOptio
         resolvConfNameservers: options.upstreams ?? [],
         files: options.files ?? {},
         ...(options.service ? { service: options.service } : {}),
+        ...(options.chaos ? { chaos: options.chaos } : {}),
       });
       network.bind(server, host, DNS_PORT);
       return { stop: () => network.unbind(server) };

@@ -3,6 +3,8 @@ import { Actor, type ActorId, type Address, type Message, type ServiceModel } fr
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import type { Micros } from "../sim/time.js";
+import { formatIpv4 } from "../net/ip.js";
+import type { DnsChaos, DnsChaosRule } from "./chaos.js";
 import { orderDirectives, type Corefile } from "./corefile.js";
 import {
   DNS_QUERY,
@@ -10,12 +12,14 @@ import {
   canonical,
   errorReply,
   makeQuery,
+  makeReply,
   rcodeOf,
   truncate,
   udpLimit,
   type DnsQueryBody,
   type DnsResponseBody,
   type Packet,
+  type Question,
   type RecordType,
 } from "./message.js";
 import { directiveError, type DnsRequest, type DnsServer, type NextHandler, type Plugin, type ResponseWriter } from "./plugin.js";
@@ -25,6 +29,8 @@ declare module "../sim/trace.js" {
   interface TraceEventMap {
     /** A DNS server answered a query (summary level). */
     "dns.answer": { server: string; client: string; qname: string; qtype: string; rcode: string; answers: number };
+    /** A DNSChaos rule took over a query (summary level); its `dns.answer` follows. */
+    "dns.chaos": { server: string; client: string; qname: string; qtype: string; action: string };
   }
 }
 
@@ -52,7 +58,12 @@ export interface CoreDnsOptions {
   /** Files the server can read (`hosts FILE`). */
   readonly files?: Readonly<Record<string, string>>;
   readonly service?: ServiceModel;
+  /** The cluster's DNSChaos rules (simulation.md §4.1), consulted for every query from the network. */
+  readonly chaos?: DnsChaos;
 }
+
+/** The TTL of a `random` answer: k8s_dns_chaos writes 10. */
+const CHAOS_TTL = 10;
 
 /** One line of a server's log. */
 export interface LogLine {
@@ -88,11 +99,14 @@ export class CoreDns extends Actor implements DnsServer {
   private readonly byLength: Block[];
   private readonly pending = new Map<number, Pending>();
   private readonly queryIds: Rng;
+  /** The DNSChaos table and the stream `random` answers draw from (its own, so other draws stay put). */
+  private readonly chaos: { readonly table: DnsChaos; readonly rng: Rng } | undefined;
 
   constructor(sim: Sim, id: ActorId, options: CoreDnsOptions) {
     super(sim, id, { service: options.service ?? DEFAULT_COREDNS_SERVICE });
     this.rng = sim.rng.stream(`coredns/${this.label}`);
     this.queryIds = this.rng.stream("query-ids");
+    this.chaos = options.chaos ? { table: options.chaos, rng: this.rng.stream("chaos") } : undefined;
     for (const server of options.corefile.servers) {
       const zones = server.keys.filter((k) => k.port === DNS_PORT).map((k) => canonical(k.zone));
       if (zones.length === 0) continue;
@@ -162,7 +176,7 @@ export class CoreDns extends Actor implements DnsServer {
   private serveQuery(m: Message<DnsQueryBody>): void {
     const { packet, transport } = m.body;
     const limit = transport === "udp" ? udpLimit(packet) : 65_535;
-    this.route(packet, m.from, transport, {
+    const writer: ResponseWriter = {
       write: (reply) => {
         const sized = truncate(reply, limit);
         if (this.sim.trace.summary) {
@@ -178,7 +192,26 @@ export class CoreDns extends Actor implements DnsServer {
         }
         this.reply(m, DNS_RESPONSE, { packet: sized, transport } satisfies DnsResponseBody);
       },
-    });
+    };
+    // k8s_dns_chaos runs before every other plugin, so chaos wins over zones, cache and forward.
+    const question = packet.questions?.[0];
+    const rule = this.chaos && question ? this.chaos.table.match(question.name, question.type, m.from.ip) : undefined;
+    if (rule) return writer.write(this.chaosReply(packet, question!, rule, m.from.text));
+    this.route(packet, m.from, transport, writer);
+  }
+
+  /** What k8s_dns_chaos answers: SERVFAIL, or one authoritative record of a random address. */
+  private chaosReply(query: Packet, question: Question, rule: DnsChaosRule, client: string): Packet {
+    if (this.sim.trace.summary) {
+      this.sim.trace.record("dns.chaos", { server: this.label, client, qname: question.name, qtype: question.type, action: rule.action });
+    }
+    if (rule.action === "error") return errorReply(query, "SERVFAIL");
+    const rng = this.chaos!.rng;
+    const answer =
+      question.type === "A"
+        ? { type: "A" as const, name: question.name, ttl: CHAOS_TTL, class: "IN" as const, data: formatIpv4(rng.nextUint32()) }
+        : { type: "AAAA" as const, name: question.name, ttl: CHAOS_TTL, class: "IN" as const, data: randomIpv6(rng) };
+    return makeReply(query, { authoritative: true, answers: [answer] });
   }
 
   /** Finds the server block for a query and runs its chain (dns.md §3.2). */
@@ -223,4 +256,17 @@ function chainOf(plugins: readonly Plugin[]): NextHandler {
     next = (request, writer) => plugin.serve(request, writer, after);
   }
   return next;
+}
+
+/**
+ * 128 random bits as an IPv6 address, written as dns-packet's decoder writes one (the first run of
+ * zero groups shortened to `::`), so the answer is the same after a trip through the wire format.
+ */
+function randomIpv6(rng: Rng): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const word = rng.nextUint32();
+    groups.push((word >>> 16).toString(16), (word & 0xffff).toString(16));
+  }
+  return groups.join(":").replace(/(^|:)0(:0)*:0(:|$)/, "$1::$3").replace(/:{3,4}/, "::");
 }

@@ -86,3 +86,8 @@ export const DEFAULT_KUBEADM_COREFILE = `.:53 {
     loadbalance
 }
 `;
+
+/** kubeadm's Corefile for a cluster domain: kubeadm writes its `DNSDomain` wherever the default has `cluster.local`. */
+export function kubeadmCorefile(domain: string): string {
+  return DEFAULT_KUBEADM_COREFILE.replaceAll("cluster.local", domain);
+}

@@ -110,6 +110,7 @@ class Envelope implements Message {
     readonly body: unknown,
     readonly sentAt: Micros,
     readonly path: Path,
+    readonly via: Address | undefined,
   ) {}
 }
 
@@ -437,27 +438,34 @@ export class Network implements Transport {
 
   // ---- messages ---------------------------------------------------------------------------
 
-  /** Sends a message from an actor bound to this network; see {@link Actor.send}. */
-  send(from: Actor, to: Address, kind: string, body: unknown): void {
+  /**
+   * Sends a message from an actor bound to this network; see {@link Actor.send}. `source` is the
+   * address the message appears to come from (a reply from a Service's address); the path is the
+   * sender's host's all the same.
+   */
+  send(from: Actor, to: Address, kind: string, body: unknown, source?: Address): void {
     const address = from.address as BoundAddress | null;
     if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
+    const shown = source ?? address;
     let path = this.path(address.host, to.ip);
+    let via: Address | undefined;
     if (path.virtual) {
       const target = path.virtual(address.host, to.port);
       if (!target) {
         this.stats.sent++;
-        this.dropped(new Envelope(this.nextMessageId++, kind, address, to, body, this.sim.now, path), target === null ? "no-endpoints" : "no-route");
+        this.dropped(new Envelope(this.nextMessageId++, kind, shown, to, body, this.sim.now, path, undefined), target === null ? "no-endpoints" : "no-route");
         return;
       }
-      // Destination NAT: from here on the message is addressed to the backend.
+      // Destination NAT: from here on the message is addressed to the backend; replies come from `via`.
+      via = to;
       to = target;
       path = this.path(address.host, to.ip);
     }
     const sim = this.sim;
-    const envelope = new Envelope(this.nextMessageId++, kind, address, to, body, sim.now, path);
+    const envelope = new Envelope(this.nextMessageId++, kind, shown, to, body, sim.now, path, via);
     this.stats.sent++;
     const trace = sim.trace;
-    if (trace.full) trace.record("send", { id: envelope.id, kind, from: address.text, to: to.text });
+    if (trace.full) trace.record("send", { id: envelope.id, kind, from: shown.text, to: to.text });
     const link = path.link;
     if (path.plain && link) {
       sim.after(sample(link.profile.latency, link.rng), this.deliver, envelope);

@@ -30,11 +30,17 @@ export interface Message<B = unknown> {
   readonly body: B;
   /** When it was sent. */
   readonly sentAt: Micros;
+  /**
+   * The address the sender used when the network rewrote it (a Service's cluster IP, DNATed to a
+   * backend): replies come from it, as conntrack reverses the translation. Undefined otherwise.
+   */
+  readonly via?: Address | undefined;
 }
 
 /** Carries messages between actors; the network layer implements it. */
 export interface Transport {
-  send(from: Actor, to: Address, kind: string, body: unknown): void;
+  /** `source`, when given, is the address the message appears to come from (a reply through a NAT). */
+  send(from: Actor, to: Address, kind: string, body: unknown, source?: Address): void;
   /** Counts and traces a message that an actor dropped after it arrived (a full queue, no handler). */
   dropped(message: Message, reason: string): void;
 }
@@ -121,9 +127,10 @@ export abstract class Actor {
     this.transport.send(this, to, kind, body);
   }
 
-  /** Sends a message back to where `message` came from. */
+  /** Sends a message back to where `message` came from, from the address it was sent to. */
   reply(message: Message, kind: string, body: unknown): void {
-    this.send(message.from, kind, body);
+    if (!this.transport) throw new Error(`${this.label} is not attached to a network, so it cannot send`);
+    this.transport.send(this, message.from, kind, body, message.via);
   }
 
   /**

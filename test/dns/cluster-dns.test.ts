@@ -134,6 +134,19 @@ describe("kubeadm's default Corefile", () => {
     expect(local.result!.ok).toBe(true);
   });
 
+  it("serves the cluster's own domain: kubeadm writes its DNSDomain where the default says cluster.local", () => {
+    const w = new World({ seed: 3 });
+    w.addCluster({ name: "west", region: "eu-west-1", zones: ["eu-west-1a"], domain: "west.local" });
+    w.apply("west", [web, webSvc, client("debian:12")]);
+    w.runFor(20 * SECOND);
+    expect(w.cluster("west").api.get("ConfigMap", "kube-system", "coredns")!.data!.Corefile).toContain("kubernetes west.local in-addr.arpa ip6.arpa");
+    const fqdn = w.resolve("west", "default/client", "web.default.svc.west.local.", { family: "inet" });
+    const short = w.resolve("west", "default/client", "web", { family: "inet" });
+    w.runFor(SECOND);
+    expect(fqdn.result!.ok).toBe(true);
+    expect(short.result!.answeredName).toBe("web.default.svc.west.local");
+  });
+
   it("answers NXDOMAIN for a name nobody knows, after the search walk (dns.md §5.7)", () => {
     const w = new World({ seed: 3 });
     w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });

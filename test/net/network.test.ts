@@ -167,6 +167,34 @@ describe("addresses", () => {
   });
 });
 
+describe("virtual addresses", () => {
+  it("rewrites a message to a virtual address to its backend, and the reply comes from the virtual address (conntrack)", () => {
+    const w = makeWorld({ links: flatLinks(100) });
+    const server = new Probe(w.sim, "server", ["msg"], (m, self) => self.reply(m, "reply", "pong"));
+    const client = new Probe(w.sim, "client", ["reply"]);
+    const serverHost = w.net.addHost({ name: "server", node: "a-us-east-1a-0" });
+    w.net.bind(server, serverHost, 80);
+    w.net.bind(client, w.net.addHost({ name: "client", node: "a-us-east-1b-0" }), 40000);
+    w.net.addVirtualAddress("default", "10.100.0.20", () => address(serverHost.ip, 80));
+    client.sendAt(0, address("10.100.0.20", 80));
+    w.sim.runUntilIdle();
+    expect(server.got.map((a) => a.to)).toEqual([`${serverHost.ip}:80`]);
+    expect(client.got.map((a) => a.from)).toEqual(["10.100.0.20:80"]);
+  });
+
+  it("replies to a message sent straight to a host come from the host", () => {
+    const w = makeWorld({ links: flatLinks(100) });
+    const server = new Probe(w.sim, "server", ["msg"], (m, self) => self.reply(m, "reply", "pong"));
+    const client = new Probe(w.sim, "client", ["reply"]);
+    const serverHost = w.net.addHost({ name: "server", node: "a-us-east-1a-0" });
+    w.net.bind(server, serverHost, 80);
+    w.net.bind(client, w.net.addHost({ name: "client", node: "a-us-east-1b-0" }), 40000);
+    client.sendAt(0, address(serverHost.ip, 80));
+    w.sim.runUntilIdle();
+    expect(client.got.map((a) => a.from)).toEqual([`${serverHost.ip}:80`]);
+  });
+});
+
 describe("drops", () => {
   it("drops a message to an address nobody has (no-route), at once", () => {
     const w = makeWorld({ links: flatLinks(1_000), traceLevel: "full" });
