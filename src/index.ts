@@ -122,6 +122,7 @@ export { KubeProxy } from "./k8s/kube-proxy.js";
 export { LoadBalancerController } from "./k8s/loadbalancer.js";
 export { KubeCluster, KUBERNETES_SERVICE_INDEX, KUBE_DNS_SERVICE_INDEX, type KubeClusterOptions } from "./k8s/cluster.js";
 export { loadManifests, ManifestError, KIND_SCHEMAS } from "./k8s/manifest.js";
+export { toJsonSchema, DURATION_PATTERN, type JsonSchema } from "./k8s/json-schema.js";
 
 // Metrics.
 export { LatencyRecorder, type LatencySummary } from "./metrics/latency.js";
@@ -188,3 +189,34 @@ export { UpstreamDns, DEFAULT_UPSTREAM_SERVICE, type UpstreamRecord } from "./dn
 
 // Worlds: clusters with their DNS, and lookups from pods.
 export { World, WorldError, UPSTREAM_DNS_IP, type WorldOptions, type WorldClusterSpec, type ResolveOptions } from "./scenario/world.js";
+
+// Scenarios: files that build a world, drive traffic, play faults and check expectations.
+export { loadScenario, ScenarioError, type LoadScenarioOptions } from "./scenario/load.js";
+export { runScenario, type RunScenarioOptions, type ScenarioReport, type Progress } from "./scenario/run.js";
+export { scenarioJsonSchema, describeExpectation } from "./scenario/schema.js";
+export { formatReport, reportJson, type WallTime } from "./scenario/report-format.js";
+export type { StreamReport, Figures, LatencyMs } from "./scenario/report.js";
+export type { ExpectationResult } from "./scenario/expect.js";
+export type { FaultRecord } from "./scenario/faults.js";
+export {
+  SCENARIO_API_VERSION,
+  type Scenario,
+  type ScenarioSpec,
+  type NetworkSpec,
+  type ClusterPairLink,
+  type ClusterEntry,
+  type DnsSettings,
+  type ManifestEntry,
+  type PodSelection,
+  type ResolveAction,
+  type Arrival,
+  type StreamSpec,
+  type PodTarget,
+  type ApplyAction,
+  type FaultAction,
+  type FaultSpec,
+  type ExpectWindow,
+  type Phase,
+  type ExpectCheck,
+  type ExpectationSpec,
+} from "./scenario/spec.js";

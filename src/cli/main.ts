@@ -1,47 +1,33 @@
 #!/usr/bin/env node
-import { closeSync, openSync, writeSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { CorefileError } from "../dns/corefile.js";
+import { DnsChaosError } from "../dns/chaos.js";
+import { ApiError } from "../k8s/apiserver.js";
+import { ManifestError } from "../k8s/manifest.js";
+import { LinkError } from "../net/link.js";
+import { TopologyError } from "../net/topology.js";
 import { demoReportJson, formatDemoReport } from "../scenario/demo-report.js";
 import { runDemo } from "../scenario/demo.js";
-import { parseDuration, type Micros } from "../sim/time.js";
+import { ScenarioError } from "../scenario/load.js";
+import { runScenario } from "../scenario/run.js";
+import { scenarioJsonSchema } from "../scenario/schema.js";
+import { WorldError } from "../scenario/world.js";
+import { DistributionError } from "../sim/distribution.js";
 import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
 import { VERSION } from "../version.js";
+import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
+import { replayCommand } from "./replay.js";
+import { runCommand, type RunFlags } from "./run.js";
+import { readScenarioFile } from "./scenario-file.js";
 
-/** Exit codes (DESIGN.md, 'The command line'). */
-const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
+const REPORT_BUGS = `This is a bug in mcsim ${VERSION} (Node.js ${process.version}). Please report it with the command line you ran, the scenario and the output above.`;
 
-/** Bad input from the user: printed as it is, exit code 2. */
-class UsageError extends Error {}
-
-const REPORT_BUGS = "This is a bug in mcsim. Please report it with the command line you ran and the output above.";
-
-function seedOption(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`--seed ${JSON.stringify(value)}: expected a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
-  }
-  return Number(value);
-}
-
-function durationOption(flag: string): (value: string) => Micros {
-  return (value) => {
-    try {
-      return parseDuration(value);
-    } catch (e) {
-      throw new UsageError(`${flag}: ${(e as Error).message}`);
-    }
-  };
-}
-
-function countOption(flag: string): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a whole number of 1 or more`);
-    return Number(value);
-  };
-}
+/** Errors that mean the input is wrong (a scenario, a manifest, a Corefile), not mcsim. */
+const BAD_INPUT = [ScenarioError, ManifestError, CorefileError, TopologyError, ApiError, WorldError, LinkError, DistributionError, DnsChaosError];
 
 interface DemoFlags {
   seed: number;
-  duration: Micros;
+  duration: number;
   rate: number;
   trace?: string;
   traceLevel?: TraceLevel;
@@ -50,30 +36,36 @@ interface DemoFlags {
 }
 
 function demo(flags: DemoFlags): number {
-  const level: TraceLevel = flags.traceLevel ?? (flags.trace ? "full" : "off");
-  let fd: number | undefined;
-  if (flags.trace) {
-    try {
-      fd = openSync(flags.trace, "w");
-    } catch (e) {
-      throw new UsageError(`--trace ${flags.trace}: cannot write the trace there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  const file = fd;
+  const trace = openTrace(flags.trace);
   try {
     const report = runDemo({
       seed: flags.seed,
       duration: flags.duration,
       rate: flags.rate,
-      traceLevel: level,
-      traceSinks: file === undefined ? [] : [(chunk) => writeSync(file, chunk)],
+      traceLevel: flags.traceLevel ?? (flags.trace ? "full" : "off"),
+      traceSinks: trace.sinks,
       ...(flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents }),
     });
     process.stdout.write(flags.json ? `${JSON.stringify(demoReportJson(report))}\n` : `${formatDemoReport(report)}\n`);
     if (report.run.stoppedBy === "budget") process.stderr.write(`mcsim: ${report.run.message}\n`);
   } finally {
-    if (file !== undefined) closeSync(file);
+    trace.close();
   }
+  return EXIT.ok;
+}
+
+function validate(file: string): number {
+  const { scenario, source } = readScenarioFile(file);
+  // Building the world (stopping at 0s) finds what only a cluster can: a clusterIP out of range, a
+  // fault's selector naming no zone. A valid scenario then does not fail as soon as it runs.
+  runScenario(scenario, { until: 0 });
+  const s = scenario.spec;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const others = Object.keys(source.files).filter((f) => f !== file);
+  process.stdout.write(
+    `${file}: valid scenario ${scenario.metadata.name}: ${count(s.clusters.length, "cluster")}, ${count(s.traffic.length, "stream")}, ${count(s.faults.length, "fault")}, ${count(s.expect.length, "expectation")}` +
+      `${others.length ? `; read ${others.join(", ")}` : ""}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -82,7 +74,45 @@ function program(): Command {
     .description("Deterministic emulator of multi-cluster Kubernetes networking")
     .version(VERSION)
     .showHelpAfterError("(run mcsim --help for usage)")
+    // Commander's own errors begin "error:"; ours begin "mcsim:", as every other message does.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "mcsim: ")) })
     .exitOverride();
+  const traceLevel = () => new Option("--trace-level <level>", "what the trace records").choices(TRACE_LEVELS);
+  cli
+    .command("run")
+    .description("run a scenario and print its report; exit 1 when an expectation fails")
+    .argument("<scenario>", "the scenario file (YAML)")
+    .option("--seed <n>", "override the scenario's seed", seedOption)
+    .option("--until <duration>", "stop at this simulated time (a partial report)", durationOption("--until"))
+    .option("--trace <file>", "write the NDJSON trace to this file (replay it with mcsim replay)")
+    .addOption(traceLevel().default(undefined, "full with --trace, else summary"))
+    .addOption(new Option("--report <format>", "how to print the report").choices(["table", "json"]).default("table"))
+    .option("--max-events <n>", "stop a runaway run after this many events (a partial report)", countOption("--max-events"))
+    .option("--max-wall <duration>", "stop after this much wall-clock time (a partial report)", durationOption("--max-wall"))
+    .action((file: string, flags: RunFlags) => {
+      process.exitCode = runCommand(file, flags);
+    });
+  cli
+    .command("validate")
+    .description("check a scenario and the files it names, without running it")
+    .argument("<scenario>", "the scenario file (YAML)")
+    .action((file: string) => {
+      process.exitCode = validate(file);
+    });
+  cli
+    .command("schema")
+    .description("print the scenario file's JSON Schema (draft-07), for editors")
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      process.exitCode = EXIT.ok;
+    });
+  cli
+    .command("replay")
+    .description("run the scenario recorded in a trace again and check that the trace is identical; exit 1 when it is not")
+    .argument("<trace>", "a trace written by mcsim run --trace")
+    .action((file: string) => {
+      process.exitCode = replayCommand(file);
+    });
   cli
     .command("demo")
     .description("run the built-in demo: two clusters in two regions pinging each other, with a partition in the middle")
@@ -92,7 +122,7 @@ function program(): Command {
     )
     .option("--rate <n>", "pings per second from each client", countOption("--rate"), 50)
     .option("--trace <file>", "write the NDJSON trace to this file")
-    .addOption(new Option("--trace-level <level>", "what the trace records (default: full with --trace, else off)").choices(TRACE_LEVELS))
+    .addOption(traceLevel().default(undefined, "full with --trace, else off"))
     .option("--max-events <n>", "stop the run after this many events (a partial result)", countOption("--max-events"))
     .option("--json", "print the report as one JSON object")
     .action((flags: DemoFlags) => {
@@ -110,8 +140,8 @@ function main(argv: readonly string[]): void {
       process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
       return;
     }
-    if (e instanceof UsageError) {
-      process.stderr.write(`mcsim: ${e.message}\n`);
+    if (e instanceof UsageError || BAD_INPUT.some((kind) => e instanceof kind)) {
+      process.stderr.write(`mcsim: ${(e as Error).message}\n`);
       process.exitCode = EXIT.badInput;
       return;
     }
@@ -119,5 +149,13 @@ function main(argv: readonly string[]): void {
     process.exitCode = EXIT.internal;
   }
 }
+
+// `mcsim schema | head`: a reader that stops early is no error, and no reason for a stack trace.
+// Any other failure to write (a full disk) is, like a --trace file that cannot be written, not a bug.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit();
+  process.stderr.write(`mcsim: cannot write the output (${e.code ?? e.message})\n`);
+  process.exit(EXIT.badInput);
+});
 
 main(process.argv.slice(2));

@@ -9,6 +9,7 @@
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document } from "yaml";
 import { parseIpv4 } from "../net/ip.js";
+import { DURATION_FORMS, DurationError, formatDuration, parseDuration, type Micros } from "../sim/time.js";
 
 /** A place in a file: 1-based line and column. */
 export interface Position {
@@ -265,6 +266,8 @@ export interface Format {
   readonly expected: string;
   /** Null when the text is valid; otherwise why not (or `""` when `expected` says it all). */
   problem(text: string): string | null;
+  /** The same rule as a regular expression, for JSON Schema, where one can say it. */
+  readonly pattern?: string;
 }
 
 const LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
@@ -281,7 +284,7 @@ function tooLong(text: string, max: number): string | null {
 }
 
 function pattern(expected: string, re: RegExp, max: number): Format {
-  return { expected, problem: (text) => tooLong(text, max) ?? (re.test(text) ? null : "") };
+  return { expected, problem: (text) => tooLong(text, max) ?? (re.test(text) ? null : ""), pattern: re.source };
 }
 
 /** True for an IPv4 address in dotted-quad form (no leading zeros, as `parseIpv4` requires). */
@@ -401,6 +404,13 @@ interface SchemaBase {
   readonly required?: true | RequiredWhen;
   /** The value used when the field is left out (or null), as the API server defaults it. */
   readonly default?: unknown;
+  /** What the field means, for editors (the JSON Schema's `description`). */
+  readonly description?: string;
+  /**
+   * Turns the checked value into what the program uses (a duration's text into microseconds, a
+   * one-key map into a tagged union). Defaults are given in the transformed form.
+   */
+  readonly transform?: (value: any) => unknown;
 }
 
 /** A string, optionally one of an enumeration or of a {@link Format}. */
@@ -415,6 +425,29 @@ export interface IntegerSchema extends SchemaBase {
   readonly type: "integer";
   readonly min?: number;
   readonly max?: number;
+}
+
+/** A finite number (not necessarily whole), optionally within bounds. */
+export interface NumberSchema extends SchemaBase {
+  readonly type: "number";
+  readonly min?: number;
+  readonly max?: number;
+  /** True when `min` itself is not allowed (a rate must be more than 0). */
+  readonly exclusiveMin?: boolean;
+}
+
+/** A Go-style duration (`250us`, `1.5s`, `1m30s`) read as microseconds. */
+export interface DurationSchema extends SchemaBase {
+  readonly type: "duration";
+  /** The shortest allowed, in microseconds. */
+  readonly min?: Micros;
+}
+
+/** One of several schemas, picked by the shape of the value: a scalar, a map or a list. */
+export interface UnionSchema extends SchemaBase {
+  readonly type: "union";
+  /** At most one per shape: a scalar schema, a map schema, a list schema. */
+  readonly options: readonly Schema[];
 }
 
 export interface BooleanSchema extends SchemaBase {
@@ -476,6 +509,11 @@ export interface ObjectSchema extends SchemaBase {
   /** Sets defaults that depend on other fields (a Service port's targetPort is its port). */
   readonly finish?: (object: any) => void;
   readonly rules?: readonly Rule<any>[];
+  /**
+   * Fields of which exactly one must be given (the action of a fault), named `what` in messages
+   * (without an article: `fault action`); `several` says what to do when more are given.
+   */
+  readonly oneOf?: { readonly fields: readonly string[]; readonly what: string; readonly several?: string };
 }
 
 /** Any YAML value, passed on unchecked as a {@link YamlNode} (the items of a `List`). */
@@ -483,7 +521,18 @@ export interface RawSchema extends SchemaBase {
   readonly type: "raw";
 }
 
-export type Schema = StringSchema | IntegerSchema | BooleanSchema | IntOrStringSchema | StringMapSchema | ArraySchema | ObjectSchema | RawSchema;
+export type Schema =
+  | StringSchema
+  | IntegerSchema
+  | NumberSchema
+  | DurationSchema
+  | BooleanSchema
+  | IntOrStringSchema
+  | StringMapSchema
+  | ArraySchema
+  | ObjectSchema
+  | UnionSchema
+  | RawSchema;
 
 /**
  * The field schemas of an object of type T: one per field of T, no more, and every field T
@@ -499,6 +548,11 @@ export interface ObjectDefinition<T> {
   readonly unsupported?: readonly string[];
   readonly finish?: (object: T) => void;
   readonly rules?: readonly Rule<T>[];
+  readonly oneOf?: ObjectSchema["oneOf"];
+  readonly description?: string;
+  readonly required?: true | RequiredWhen;
+  readonly default?: unknown;
+  readonly transform?: (value: T) => unknown;
 }
 
 /** An object schema for objects of type T. */
@@ -522,6 +576,23 @@ export function validate(node: YamlNode, schema: Schema, path = ""): unknown {
 
 /** `at` is where the value is named (its key), which is where a field missing from it is reported. */
 function check(node: YamlNode, schema: Schema, path: string, at: Position): unknown {
+  const value = checkShape(node, schema, path, at);
+  if (!schema.transform) return value;
+  try {
+    return schema.transform(value);
+  } catch (e) {
+    // A transform may refuse what the schema cannot express (a distribution's p99 below its median).
+    if (e instanceof ValueError) throw new LocatedError(node.position, path, e.message);
+    throw e;
+  }
+}
+
+/** Thrown by a {@link SchemaBase.transform} that refuses a value: reported at the value, with its path. */
+export class ValueError extends Error {
+  override readonly name = "ValueError";
+}
+
+function checkShape(node: YamlNode, schema: Schema, path: string, at: Position): unknown {
   switch (schema.type) {
     case "raw":
       return node;
@@ -537,6 +608,16 @@ function check(node: YamlNode, schema: Schema, path: string, at: Position): unkn
     case "integer":
       if (node.kind === "scalar" && typeof node.value === "number" && inRange(node.value, schema.min, schema.max)) return node.value;
       throw mismatch(node, schema, path);
+    case "number":
+      if (node.kind === "scalar" && typeof node.value === "number" && inBounds(node.value, schema)) return node.value;
+      throw mismatch(node, schema, path);
+    case "duration":
+      return checkDuration(node, schema, path);
+    case "union": {
+      const option = schema.options.find((o) => shapeOf(o) === node.kind);
+      if (!option) throw mismatch(node, schema, path);
+      return check(node, option, path, at);
+    }
     case "boolean":
       if (node.kind === "scalar" && typeof node.value === "boolean") return node.value;
       throw mismatch(node, schema, path);
@@ -554,6 +635,55 @@ function check(node: YamlNode, schema: Schema, path: string, at: Position): unkn
       return checkArray(node, schema, path);
     case "object":
       return checkObject(node, schema, path, at);
+  }
+}
+
+function inBounds(value: number, schema: NumberSchema): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (schema.min !== undefined && (schema.exclusiveMin ? value <= schema.min : value < schema.min)) return false;
+  return schema.max === undefined || value <= schema.max;
+}
+
+function checkDuration(node: YamlNode, schema: DurationSchema, path: string): Micros {
+  const us = readDuration(node, path);
+  if (schema.min !== undefined && us < schema.min) throw new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}`);
+  return us;
+}
+
+function readDuration(node: YamlNode, path: string): Micros {
+  // `0` is the one duration YAML reads as a number; any other bare number lacks its unit.
+  if (node.kind === "scalar" && node.value === 0) return 0;
+  const fail = (why: string) => new LocatedError(node.position, path, `expected a duration (${DURATION_FORMS}), got ${describe(node)}${why ? ` (${why})` : ""}`);
+  if (node.kind !== "scalar" || typeof node.value !== "string") throw fail(node.kind === "scalar" && typeof node.value === "number" ? unitHint(node.value) : "");
+  try {
+    return parseDuration(node.value);
+  } catch (e) {
+    if (!(e instanceof DurationError)) throw e;
+    // A quoted number lacks its unit as a bare one does.
+    const text = node.value.trim();
+    throw fail(/^\d+(\.\d+)?$/.test(text) ? unitHint(Number(text)) : e.problem);
+  }
+}
+
+/** What to do with a number written where a duration was meant. */
+function unitHint(n: number): string {
+  if (!Number.isFinite(n)) return "";
+  return n < 0 ? "durations cannot be negative" : `add a unit: ${n}ms or ${n}s`;
+}
+
+/** Which YAML shape a schema reads. */
+function shapeOf(schema: Schema): YamlNode["kind"] {
+  switch (schema.type) {
+    case "object":
+    case "stringMap":
+      return "map";
+    case "array":
+      return "seq";
+    case "union":
+    case "raw":
+      throw new Error(`a union cannot hold a ${schema.type} schema`);
+    default:
+      return "scalar";
   }
 }
 
@@ -634,6 +764,16 @@ function checkObject(node: YamlNode, schema: ObjectSchema, path: string, at: Pos
     if (given.has(name)) setField(out, name, given.get(name));
     else if (field.default !== undefined) setField(out, name, structuredClone(field.default));
   }
+  if (schema.oneOf) {
+    const { fields, what, several } = schema.oneOf;
+    // In the order written, so that the one reported is the one written second.
+    const present = node.entries.filter((e) => fields.includes(e.key) && given.has(e.key));
+    if (present.length === 0) throw new LocatedError(at, path, `expected ${/^[aeiou]/i.test(what) ? "an" : "a"} ${what}: one of ${fields.join(", ")}`);
+    if (present.length > 1) {
+      const [first, second] = present as [YamlEntry, YamlEntry];
+      throw new LocatedError(second.keyPosition, joinPath(path, second.key), `only one ${what} is allowed, but ${first.key} and ${second.key} are both given${several ? `; ${several}` : ""}`);
+    }
+  }
   for (const [name, field] of Object.entries(schema.fields)) {
     if (!field.required || Object.hasOwn(out, name)) continue;
     if (field.required === true) throw new LocatedError(at, joinPath(path, name), "required field missing");
@@ -707,6 +847,15 @@ function expected(schema: Schema): string {
       if (schema.min !== undefined && schema.max !== undefined) return `a number from ${schema.min} to ${schema.max}`;
       if (schema.min !== undefined) return `a whole number of at least ${schema.min}`;
       return "a whole number";
+    case "number": {
+      const low = schema.min === undefined ? "" : schema.exclusiveMin ? `more than ${schema.min}` : `at least ${schema.min}`;
+      const high = schema.max === undefined ? "" : `at most ${schema.max}`;
+      return `a number${low || high ? ` ${[low, high].filter(Boolean).join(" and ")}` : ""}`;
+    }
+    case "duration":
+      return schema.min ? `a duration of at least ${formatDuration(schema.min)}` : "a duration";
+    case "union":
+      return schema.options.map(expected).join(", or ");
     case "boolean":
       return "true or false";
     case "intOrString":
@@ -727,10 +876,15 @@ function expected(schema: Schema): string {
 function mismatch(node: YamlNode, schema: Schema, path: string): LocatedError {
   let hint = "";
   if (schema.type === "string" && !schema.enum) hint = stringHint(node);
-  else if ((schema.type === "integer" || schema.type === "intOrString") && node.kind === "scalar" && typeof node.value === "string" && /^\s*[-+]?\d+\s*$/.test(node.value)) {
+  else if ((schema.type === "integer" || schema.type === "intOrString" || schema.type === "number") && node.kind === "scalar" && typeof node.value === "string" && numeric(schema).test(node.value)) {
     hint = ` (write ${node.value.trim()} without quotes)`;
   } else if (schema.type === "array" && node.kind === "map") hint = " (start each item with '- ')";
   return new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}${hint}`);
+}
+
+/** A quoted number of the kind a schema reads, as text. */
+function numeric(schema: Schema): RegExp {
+  return schema.type === "number" ? /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/ : /^\s*[-+]?\d+\s*$/;
 }
 
 /** For a number or boolean where a string was meant: how to write the string. */

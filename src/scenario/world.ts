@@ -15,7 +15,7 @@ import { Topology, type ClusterSpec } from "../net/topology.js";
 import type { RunResult } from "../sim/scheduler.js";
 import { Sim } from "../sim/sim.js";
 import type { Micros } from "../sim/time.js";
-import type { TraceLevel, TraceSink } from "../sim/trace.js";
+import type { TraceLevel, TraceSink, TraceSource } from "../sim/trace.js";
 
 /** Options of a {@link World}. */
 export interface WorldOptions {
@@ -29,6 +29,8 @@ export interface WorldOptions {
   readonly links?: Partial<Record<LinkScope, LinkProfile>>;
   /** What the internet's resolver knows (names outside every cluster). */
   readonly upstreamRecords?: readonly UpstreamRecord[];
+  /** What the world was made from, written in the trace header for replay. */
+  readonly source?: TraceSource;
 }
 
 /** How to add a cluster to a {@link World}. */
@@ -96,6 +98,7 @@ export class World {
       ...(options.traceLevel ? { traceLevel: options.traceLevel } : {}),
       ...(options.traceSinks ? { traceSinks: options.traceSinks } : {}),
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      ...(options.source ? { source: options.source } : {}),
     });
     this.network = new Network(this.sim, this.topology, options.links ? { links: options.links } : {});
   }

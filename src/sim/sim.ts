@@ -1,6 +1,6 @@
 import { Rng, type Seed } from "./rng.js";
 import { Scheduler } from "./scheduler.js";
-import { Trace, type TraceLevel, type TraceSink } from "./trace.js";
+import { Trace, type TraceLevel, type TraceSink, type TraceSource } from "./trace.js";
 import { VERSION } from "../version.js";
 
 /** Options of a {@link Sim}. */
@@ -15,6 +15,8 @@ export interface SimOptions {
   readonly traceLevel?: TraceLevel;
   /** Where the trace's NDJSON bytes go. */
   readonly traceSinks?: readonly TraceSink[];
+  /** What the run was made from, written in the trace header. */
+  readonly source?: TraceSource;
 }
 
 /**
@@ -35,7 +37,13 @@ export class Sim extends Scheduler {
     this.rng = Rng.root(options.seed);
     this.trace = new Trace(
       this,
-      { scenario: this.name, seed: options.seed, version: VERSION, level: options.traceLevel ?? "off" },
+      {
+        scenario: this.name,
+        seed: options.seed,
+        version: VERSION,
+        level: options.traceLevel ?? "off",
+        ...(options.source ? { source: options.source } : {}),
+      },
       { sinks: options.traceSinks ?? [] },
     );
   }

@@ -35,6 +35,19 @@ export interface TraceHeader {
   readonly version: string;
   /** The level the trace was recorded at. */
   readonly level: TraceLevel;
+  /** What the run was made from, so that `mcsim replay` can run it again from the trace alone. */
+  readonly source?: TraceSource;
+}
+
+/** The scenario a trace was recorded from: its file's name and the text of it and every file it read. */
+export interface TraceSource {
+  /** The scenario file, as it was named on the command line. */
+  readonly file: string;
+  /** File name → text: the scenario file and each manifest or Corefile it names. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Run options that change the trace, as given: `--until` (microseconds) and `--max-events`. */
+  readonly until?: number;
+  readonly maxEvents?: number;
 }
 
 /** Receives the serialized trace, in chunks of whole NDJSON lines. */
@@ -93,7 +106,8 @@ export class Trace {
     this.sinks = options.sinks ?? [];
     this.chunk =
       `{"type":"header","format":"mcsim-trace/1","scenario":${JSON.stringify(header.scenario)},` +
-      `"seed":${header.seed},"version":${JSON.stringify(header.version)},"level":"${this.level}"}\n`;
+      `"seed":${header.seed},"version":${JSON.stringify(header.version)},"level":"${this.level}"` +
+      `${header.source ? `,"source":${JSON.stringify(header.source)}` : ""}}\n`;
   }
 
   /**

@@ -1,0 +1,116 @@
+import { LatencyRecorder, type LatencySummary } from "../metrics/latency.js";
+import type { Micros } from "../sim/time.js";
+
+/**
+ * Every finished action of a run, kept column by column (a million lookups cost tens of MB, not
+ * a million objects), so that any window, phase or cluster pair can be summarised afterwards.
+ */
+export class Measurements {
+  /** Codes (`NOERROR`, `NXDOMAIN`, `TIMEOUT`, …) and destination clusters, by first appearance. */
+  readonly codes: string[] = [];
+  readonly destinations: string[] = [];
+  private readonly codeIndex = new Map<string, number>();
+  private readonly destinationIndex = new Map<string, number>();
+  private capacity = 1024;
+  private n = 0;
+  private stream = new Uint16Array(this.capacity);
+  private started = new Float64Array(this.capacity);
+  private latency = new Float64Array(this.capacity);
+  private ok = new Uint8Array(this.capacity);
+  private code = new Uint16Array(this.capacity);
+  private queries = new Uint16Array(this.capacity);
+  private destination = new Uint16Array(this.capacity);
+
+  /** How many actions were recorded. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Records one finished action of stream `stream` (its index). */
+  record(stream: number, startedAt: Micros, latency: Micros, ok: boolean, code: string, queries: number, destination: string): void {
+    if (this.n === this.capacity) this.grow();
+    const i = this.n++;
+    this.stream[i] = stream;
+    this.started[i] = startedAt;
+    this.latency[i] = latency;
+    this.ok[i] = ok ? 1 : 0;
+    this.code[i] = indexOf(this.codes, this.codeIndex, code);
+    this.queries[i] = Math.min(queries, 65_535);
+    this.destination[i] = indexOf(this.destinations, this.destinationIndex, destination);
+  }
+
+  /** Summarises the actions of one stream started in [from, to) and, when given, bound for `destination`. */
+  summarise(stream: number, from: Micros, to: Micros, destination?: string): Summary {
+    // -1: every destination; a destination never seen matches nothing (its index is -1 too, so use NaN).
+    const only = destination === undefined ? -1 : (this.destinationIndex.get(destination) ?? Number.NaN);
+    const latency = new LatencyRecorder();
+    const codes: Record<string, number> = {};
+    let count = 0;
+    let ok = 0;
+    let queries = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.stream[i] !== stream) continue;
+      const t = this.started[i]!;
+      if (t < from || t >= to || (only !== -1 && this.destination[i] !== only)) continue;
+      count++;
+      queries += this.queries[i]!;
+      const code = this.codes[this.code[i]!]!;
+      codes[code] = (codes[code] ?? 0) + 1;
+      if (this.ok[i]) {
+        ok++;
+        latency.record(this.latency[i]!);
+      }
+    }
+    return { count, ok, failed: count - ok, latency: latency.summary(), percentile: (q) => latency.percentile(q), codes, queries };
+  }
+
+  /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
+  destinationsOf(stream: number, from: Micros, to: Micros): string[] {
+    const seen = new Set<number>();
+    for (let i = 0; i < this.n; i++) {
+      if (this.stream[i] === stream && this.started[i]! >= from && this.started[i]! < to) seen.add(this.destination[i]!);
+    }
+    return [...seen].map((d) => this.destinations[d]!);
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const grown = <T extends Float64Array | Uint16Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(this.capacity);
+      b.set(a);
+      return b;
+    };
+    this.stream = grown(this.stream);
+    this.started = grown(this.started);
+    this.latency = grown(this.latency);
+    this.ok = grown(this.ok);
+    this.code = grown(this.code);
+    this.queries = grown(this.queries);
+    this.destination = grown(this.destination);
+  }
+}
+
+/** What a set of actions measured. */
+export interface Summary {
+  readonly count: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Of successful actions, in microseconds. */
+  readonly latency: LatencySummary;
+  /** Any quantile (0 < q <= 1) of the same latencies; NaN when none succeeded. */
+  readonly percentile: (q: number) => number;
+  /** How many ended with each code. */
+  readonly codes: Readonly<Record<string, number>>;
+  /** DNS queries sent, in total. */
+  readonly queries: number;
+}
+
+function indexOf(names: string[], index: Map<string, number>, name: string): number {
+  let i = index.get(name);
+  if (i === undefined) {
+    i = names.length;
+    names.push(name);
+    index.set(name, i);
+  }
+  return i;
+}

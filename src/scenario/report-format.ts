@@ -1,0 +1,162 @@
+import { formatDuration } from "../sim/time.js";
+import type { FaultRecord } from "./faults.js";
+import type { Figures, LatencyMs } from "./report.js";
+import type { ScenarioReport } from "./run.js";
+import type { FaultAction } from "./spec.js";
+import { formatTable, type Cell } from "./table.js";
+
+/** How long the run took on the wall clock, which only the caller can know (the model has no clock). */
+export interface WallTime {
+  /** Wall seconds the run took. */
+  readonly wall: number;
+}
+
+/**
+ * The report as one JSON object: the figures of {@link ScenarioReport} with the wall time, network
+ * drops as an object, and `simulatedPerWall` (simulated seconds per wall second). Times are in
+ * seconds, latencies in milliseconds. Tools read these names: keep them.
+ */
+export function reportJson(r: ScenarioReport, time: WallTime): unknown {
+  return {
+    scenario: r.scenario,
+    ...(r.description ? { description: r.description } : {}),
+    seed: r.seed,
+    version: r.version,
+    digest: r.digest,
+    simulated: r.simulated,
+    wall: time.wall,
+    simulatedPerWall: time.wall > 0 ? r.simulated / time.wall : null,
+    events: r.events,
+    partial: r.partial,
+    ...(r.stopReason ? { stopReason: r.stopReason } : {}),
+    warmup: r.warmup / 1e6,
+    duration: r.duration / 1e6,
+    streams: r.streams,
+    faults: r.faults.map((f) => ({ ...f, at: f.at / 1e6, ...(f.until !== undefined ? { until: f.until / 1e6 } : {}) })),
+    expectations: r.expectations,
+    network: { ...r.network, dropped: Object.fromEntries(r.network.dropped) },
+    trace: r.trace,
+  };
+}
+
+const count = (n: number): string => n.toLocaleString("en-US");
+const plural = (n: number, what: string): string => `${count(n)} ${what}${n === 1 ? "" : "s"}`;
+const percent = (v: number | null): Cell => (v === null ? "-" : `${(v * 100).toFixed(2)}%`);
+
+/**
+ * A latency in milliseconds as a person reads it: three significant digits in the unit that suits
+ * it (`661us`, `2.38ms`, `71.1ms`, `2.07s`), so that a slow one stands out without reading digits.
+ */
+export function formatLatency(ms: number | null): Cell {
+  if (ms === null) return "-";
+  const us = Math.round(ms * 1000);
+  if (us < 1000) return `${us}us`;
+  // Rounded first, so that 999.7ms reads 1.00s rather than 1.00e+3ms.
+  if (Number(ms.toPrecision(3)) < 1000) return `${ms.toPrecision(3)}ms`;
+  const s = ms / 1000;
+  return `${s < 1000 ? s.toPrecision(3) : Math.round(s)}s`;
+}
+
+/** `NOERROR 1,031, SERVFAIL 325`. */
+const outcomes = (c: Readonly<Record<string, number>>): string =>
+  Object.entries(c)
+    .map(([code, n]) => `${code} ${count(n)}`)
+    .join(", ") || "-";
+const latencyCells = (l: LatencyMs): Cell[] => [formatLatency(l.p50), formatLatency(l.p90), formatLatency(l.p99), formatLatency(l.p999), formatLatency(l.max)];
+const figureCells = (f: Figures): Cell[] => [count(f.count), count(f.ok), count(f.failed), percent(f.successRatio), ...latencyCells(f.latencyMs)];
+const FIGURE_HEADER = ["LOOKUPS", "OK", "FAILED", "SUCCESS", "P50", "P90", "P99", "P99.9", "MAX"];
+
+/** What each kind of fault does, in words, put before what it acted on (its record's target). */
+const EFFECTS: Readonly<Record<FaultAction["kind"], string>> = {
+  partition: "no message gets through",
+  delay: "messages delayed",
+  loss: "some messages lost",
+  duplicate: "some messages delivered twice",
+  hold: "messages held until released",
+  heal: "healed",
+  release: "released, what it held delivered",
+  kill: "pods deleted",
+  failure: "pods unreachable and not ready",
+  scale: "scaled",
+  dnsChaos: "CoreDNS answers wrongly",
+  apply: "applied",
+  delete: "deleted",
+};
+
+/** What a fault did, in words: its effect on its target, or why it could not act. */
+export function faultEffect(f: FaultRecord): string {
+  if (f.error) return `could not act: ${f.error}`;
+  const effect = EFFECTS[f.action as FaultAction["kind"]];
+  return effect ? `${effect}: ${f.target}` : f.target;
+}
+
+/** The last line: whether the expectations were met, which is what the exit code says too. */
+function verdict(r: ScenarioReport): string {
+  const partial = r.partial ? ` (a partial run: ${r.simulated}s of ${r.duration / 1e6}s simulated)` : "";
+  const total = r.expectations.length;
+  if (total === 0) return `No expectations to check${partial}.`;
+  const failed = r.expectations.filter((e) => !e.pass).length;
+  if (failed === 0) return `PASS: ${total === 1 ? "the expectation was" : `all ${total} expectations were`} met${partial}.`;
+  return `FAIL: ${failed} of ${plural(total, "expectation")} not met${partial}.`;
+}
+
+/**
+ * The report as a person reads it on a terminal: what ran, the traffic's figures overall, by fault
+ * phase and by cluster pair, what the faults did, and the expectations with a verdict at the end.
+ */
+export function formatReport(r: ScenarioReport, time: WallTime): string {
+  const out: string[] = [];
+  const section = (title: string, table: string) => out.push("", title, table);
+  out.push(`mcsim run ${r.scenario}${r.description ? ` — ${r.description}` : ""}`);
+  const speed = time.wall > 0 ? ` (${count(Math.round(r.simulated / time.wall))}x real time)` : "";
+  out.push(
+    `seed ${r.seed} · ${r.simulated}s simulated in ${time.wall.toFixed(2)}s${speed} · ${plural(r.events, "event")} · the first ${formatDuration(r.warmup)} (warmup) left out of the figures`,
+  );
+  if (r.partial) out.push(`PARTIAL RUN: ${r.stopReason ?? "stopped early"}`);
+
+  section(
+    "Traffic (SKIPPED: no client pod was running to send from; IN FLIGHT: not finished when the run ended)",
+    formatTable(
+      ["STREAM", "FROM", "ACTION", "OUTCOMES", "SKIPPED", "IN FLIGHT"],
+      r.streams.map((s) => [s.name, s.cluster, s.action, outcomes(s.codes), count(s.skipped), count(s.inFlight)]),
+    ),
+  );
+  section(
+    "Results (lookups started after warmup; latency of the successful ones)",
+    formatTable(
+      ["STREAM", ...FIGURE_HEADER, "QUERIES/LOOKUP"],
+      r.streams.map((s) => [s.name, ...figureCells(s), s.queriesPerLookup === null ? "-" : s.queriesPerLookup.toFixed(2)]),
+    ),
+  );
+  const phases = r.streams.flatMap((s) => s.byPhase.map((p) => [s.name, p.fault, p.phase, ...figureCells(p), outcomes(p.codes)]));
+  if (phases.length > 0) {
+    section("By fault phase (lookups by when they started: before, during or after each fault)", formatTable(["STREAM", "FAULT", "PHASE", ...FIGURE_HEADER, "OUTCOMES"], phases));
+  }
+  const pairs = r.streams.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...figureCells(p)]));
+  if (pairs.length > 0) {
+    section("By cluster pair (TO: the cluster that owns the answer's first address; none when there was no address)", formatTable(["STREAM", "FROM", "TO", ...FIGURE_HEADER], pairs));
+  }
+  if (r.faults.length > 0) {
+    section(
+      "Faults (UNTIL: when it was undone; - for one that acts at an instant, end when it lasted to the end)",
+      formatTable(
+        ["NAME", "ACTION", "AT", "UNTIL", "WHAT IT DID"],
+        r.faults.map((f) => [f.name, f.action, formatDuration(f.at), f.until !== undefined ? formatDuration(f.until) : f.instant ? "-" : "end", faultEffect(f)]),
+      ),
+    );
+  }
+
+  const n = r.network;
+  const dropped = [...n.dropped.values()].reduce((a, b) => a + b, 0);
+  const reasons = [...n.dropped].map(([reason, k]) => `${reason} ${count(k)}`).join(", ");
+  const extra = [n.duplicated ? `${count(n.duplicated)} duplicated` : "", n.held ? `${count(n.held)} held` : ""].filter(Boolean).map((s) => `, ${s}`).join("");
+  out.push("");
+  out.push(`Network: ${plural(n.sent, "message")} sent, ${count(n.delivered)} delivered, ${count(dropped)} dropped${reasons ? ` (${reasons})` : ""}${extra}`);
+  out.push(`Trace: ${plural(r.trace.events, "event")} at level ${r.trace.level}, sha256 ${r.digest} (the same scenario, seed and version give the same digest)`);
+
+  if (r.expectations.length > 0) {
+    section("Expectations", formatTable(["RESULT", "EXPECTATION", "MEASURED"], r.expectations.map((e) => [e.pass ? "pass" : "FAIL", e.description, e.detail])));
+  }
+  out.push("", verdict(r));
+  return out.join("\n");
+}

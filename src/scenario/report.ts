@@ -1,0 +1,122 @@
+import type { LatencySummary } from "../metrics/latency.js";
+import { formatDuration, MILLISECOND, type Micros } from "../sim/time.js";
+import type { FaultRecord } from "./faults.js";
+import type { Measurements, Summary } from "./measure.js";
+import type { Phase, ScenarioSpec, StreamSpec } from "./spec.js";
+import type { StreamCounters } from "./traffic.js";
+
+/** Latency percentiles in milliseconds (null when nothing succeeded). */
+export interface LatencyMs {
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+  readonly p999: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+}
+
+/** The figures of a set of actions. */
+export interface Figures {
+  readonly count: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** ok / count; null when there were none. */
+  readonly successRatio: number | null;
+  readonly latencyMs: LatencyMs;
+  /** DNS queries sent per lookup, on average; null when there were none. */
+  readonly queriesPerLookup: number | null;
+  /** How many ended with each code (NOERROR, NXDOMAIN, SERVFAIL, TIMEOUT, …). */
+  readonly codes: Readonly<Record<string, number>>;
+}
+
+/** One stream's report: the whole run after warmup, then per fault phase and per cluster pair. */
+export interface StreamReport extends Figures {
+  readonly name: string;
+  /** What it does, e.g. `resolve web (A+AAAA)`. */
+  readonly action: string;
+  readonly cluster: string;
+  /** Arrivals with no running client pod to send from. */
+  readonly skipped: number;
+  /** Actions not finished when the run ended. */
+  readonly inFlight: number;
+  readonly byPhase: readonly (Figures & { readonly fault: string; readonly phase: Phase })[];
+  readonly byPair: readonly (Figures & { readonly from: string; readonly to: string })[];
+}
+
+/** Start-time windows [from, to) of each fault's phases. */
+export type PhaseWindows = ReadonlyMap<string, Readonly<Record<Phase, readonly [Micros, Micros]>>>;
+
+/**
+ * Each fault's phases, by when actions started: before it (from the end of warmup), during it
+ * (until it was reverted, or the end of the run), and after. An instant fault (a kill, an apply)
+ * has no during: everything from its instant on is after. A fault the run never reached has only
+ * a before.
+ */
+export function phaseWindows(spec: ScenarioSpec, records: readonly FaultRecord[]): PhaseWindows {
+  const byName = new Map(records.map((r) => [r.name, r]));
+  const windows = new Map<string, Record<Phase, readonly [Micros, Micros]>>();
+  for (const f of spec.faults) {
+    const r = byName.get(f.name);
+    const start = Math.max(f.at, spec.warmup);
+    const until = !r ? Infinity : r.instant ? start : Math.max(r.until ?? Infinity, start);
+    windows.set(f.name, {
+      before: [spec.warmup, r ? start : Infinity],
+      during: r && !r.instant ? [start, until] : [Infinity, Infinity],
+      after: r && until !== Infinity ? [until, Infinity] : [Infinity, Infinity],
+    });
+  }
+  return windows;
+}
+
+function ms(us: number): number | null {
+  return Number.isNaN(us) ? null : Math.round((us / MILLISECOND) * 1000) / 1000;
+}
+
+/** Latency percentiles in milliseconds, rounded to the microsecond. */
+export function latencyMs(s: LatencySummary): LatencyMs {
+  return { p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), p999: ms(s.p999), max: ms(s.max), mean: ms(s.mean) };
+}
+
+/** The report figures of a summary. */
+export function figures(s: Summary): Figures {
+  return {
+    count: s.count,
+    ok: s.ok,
+    failed: s.failed,
+    successRatio: s.count ? s.ok / s.count : null,
+    latencyMs: latencyMs(s.latency),
+    queriesPerLookup: s.count ? s.queries / s.count : null,
+    codes: s.codes,
+  };
+}
+
+/** One stream's report. */
+export function streamReport(spec: StreamSpec, index: number, m: Measurements, counters: StreamCounters, warmup: Micros, windows: PhaseWindows): StreamReport {
+  const byPhase: StreamReport["byPhase"][number][] = [];
+  for (const [fault, phases] of windows) {
+    for (const phase of ["before", "during", "after"] as const) {
+      const [from, to] = phases[phase];
+      // A phase the run never reached, or one that ended before the warmup did, has no row.
+      if (from >= to) continue;
+      byPhase.push({ fault, phase, ...figures(m.summarise(index, from, to)) });
+    }
+  }
+  const byPair = m
+    .destinationsOf(index, warmup, Infinity)
+    .map((to) => ({ from: spec.from.cluster, to, ...figures(m.summarise(index, warmup, Infinity, to)) }));
+  return {
+    name: spec.name,
+    action: `resolve ${spec.action.names.length === 1 ? spec.action.names[0] : `one of ${spec.action.names.length} names`} (${spec.action.type}${spec.action.resolver ? `, ${spec.action.resolver}` : ""})`,
+    cluster: spec.from.cluster,
+    ...figures(m.summarise(index, warmup, Infinity)),
+    skipped: counters.skipped,
+    inFlight: counters.inFlight,
+    byPhase,
+    byPair,
+  };
+}
+
+/** `20s–30s`, for tables. */
+export function formatWindow([from, to]: readonly [Micros, Micros]): string {
+  return `${formatDuration(from)}–${to === Infinity ? "end" : formatDuration(to)}`;
+}

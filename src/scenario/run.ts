@@ -1,0 +1,196 @@
+import { DnsChaos } from "../dns/chaos.js";
+import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
+import { isIPv4 } from "../k8s/schema.js";
+import type { NetworkStats } from "../net/network.js";
+import type { Cluster } from "../net/topology.js";
+import type { StopReason } from "../sim/scheduler.js";
+import { SECOND, type Micros } from "../sim/time.js";
+import type { TraceLevel, TraceSink, TraceSource } from "../sim/trace.js";
+import { VERSION } from "../version.js";
+import { evaluate, type ExpectationResult } from "./expect.js";
+import { FaultTimeline, type FaultRecord } from "./faults.js";
+import { Measurements } from "./measure.js";
+import { phaseWindows, streamReport, type StreamReport } from "./report.js";
+import type { Scenario } from "./spec.js";
+import { Stream, clientPods, type StreamCounters } from "./traffic.js";
+import { World } from "./world.js";
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Stops the run early, at this simulated instant (the report says it is partial). */
+  readonly until?: Micros;
+  readonly traceLevel?: TraceLevel;
+  readonly traceSinks?: readonly TraceSink[];
+  /** The scenario's files, written in the trace header so that `mcsim replay` can run it again. */
+  readonly source?: TraceSource;
+  /** Stops a runaway run after this many events, with a partial report. */
+  readonly maxEvents?: number;
+  /**
+   * Called after each simulated second (and at the end) with how far the run is; returning a
+   * string stops the run there, with that reason in the report (the CLI's `--max-wall`). The
+   * model never reads a clock: wall time exists only out here.
+   */
+  readonly onProgress?: (progress: Progress) => string | void;
+}
+
+/** How far a run is. */
+export interface Progress {
+  readonly now: Micros;
+  readonly end: Micros;
+  readonly events: number;
+}
+
+/** What a scenario run measured. */
+export interface ScenarioReport {
+  readonly scenario: string;
+  readonly description?: string;
+  readonly seed: number;
+  readonly version: string;
+  /** SHA-256 of the trace: equal runs have equal digests. */
+  readonly digest: string;
+  /** Simulated seconds run. */
+  readonly simulated: number;
+  readonly events: number;
+  /** True when the run stopped before its end (`--until`, the event budget, `--max-wall`). */
+  readonly partial: boolean;
+  /** Why a partial run stopped, in a sentence. */
+  readonly stopReason?: string;
+  readonly warmup: Micros;
+  readonly duration: Micros;
+  readonly streams: readonly StreamReport[];
+  readonly faults: readonly FaultRecord[];
+  readonly expectations: readonly ExpectationResult[];
+  readonly network: NetworkStats;
+  readonly trace: { readonly level: TraceLevel; readonly events: number };
+}
+
+/**
+ * Builds the scenario's world (clusters with their DNS, links, manifests, client pods), schedules
+ * its traffic and fault timeline, runs it to its end and measures every action: per stream, per
+ * fault phase and per cluster pair, with the expectations checked.
+ */
+export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioReport {
+  const spec = scenario.spec;
+  const seed = options.seed ?? spec.seed;
+  const world = new World({
+    seed,
+    name: scenario.metadata.name,
+    links: spec.network.links,
+    traceLevel: options.traceLevel ?? "off",
+    ...(options.traceSinks ? { traceSinks: options.traceSinks } : {}),
+    ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+    ...(options.source ? { source: options.source } : {}),
+  });
+  const chaos = new Map<string, DnsChaos>();
+  for (const c of spec.clusters) {
+    const table = new DnsChaos();
+    chaos.set(c.name, table);
+    const dns = c.dns;
+    world.addCluster({
+      name: c.name,
+      region: c.region,
+      zones: c.zones,
+      nodesPerZone: c.nodesPerZone,
+      ...(c.network ? { network: c.network } : {}),
+      ...(c.podCidr ? { podCidr: c.podCidr } : {}),
+      ...(c.serviceCidr ? { serviceCidr: c.serviceCidr } : {}),
+      ...(c.domain ? { domain: c.domain } : {}),
+      ...(c.nodeSearch ? { nodeSearch: c.nodeSearch } : {}),
+      ...(c.podStartup ? { podStartup: c.podStartup } : {}),
+      ...(c.watchDelay ? { watchDelay: c.watchDelay } : {}),
+      dns: {
+        replicas: dns.replicas,
+        ...(dns.corefile ? { corefile: dns.corefile } : {}),
+        service: {
+          ...DEFAULT_COREDNS_SERVICE,
+          ...(dns.workers !== undefined ? { workers: dns.workers } : {}),
+          ...(dns.serviceTime ? { serviceTime: dns.serviceTime } : {}),
+          ...(dns.queueLimit !== undefined ? { queueLimit: dns.queueLimit } : {}),
+        },
+        chaos: table,
+      },
+    });
+  }
+  for (const pair of spec.network.clusterPairs) {
+    const { clusters, oneWay, ...profile } = pair;
+    world.network.setClusterLink(clusters[0], clusters[1], profile, { oneWay: oneWay ?? false });
+  }
+  for (const m of spec.manifests) for (const c of m.clusters) world.apply(c, m.objects);
+
+  const measurements = new Measurements();
+  const destinationOf = destinations(world);
+  const streams = spec.traffic.map((s, i) => {
+    world.apply(s.from.cluster, clientPods(s.from));
+    return new Stream(world, s, i, measurements, destinationOf);
+  });
+  const faults = new FaultTimeline(world, spec.faults, chaos);
+  for (const s of streams) s.start();
+  faults.schedule();
+
+  const end = Math.min(options.until ?? spec.duration, spec.duration);
+  let stoppedBy: StopReason | "progress" = "time";
+  let stopReason: string | undefined;
+  for (;;) {
+    const result = world.runUntil(Math.min(end, world.sim.now + SECOND));
+    if (result.stoppedBy === "budget" || result.stoppedBy === "stop") {
+      stoppedBy = result.stoppedBy;
+      stopReason = result.message;
+      break;
+    }
+    const said = options.onProgress?.({ now: world.sim.now, end: spec.duration, events: world.sim.eventsRun });
+    if (said) {
+      stoppedBy = "progress";
+      stopReason = said;
+      break;
+    }
+    if (world.sim.now >= end) break;
+  }
+  world.sim.trace.flush();
+  const now = world.sim.now;
+  if (stoppedBy === "time" && now < spec.duration) stopReason = `stopped at ${now / SECOND}s as asked (--until), before the end of the run at ${spec.duration / SECOND}s`;
+
+  const windows = phaseWindows(spec, faults.records);
+  const counters: StreamCounters[] = streams.map((s) => s.counters);
+  return {
+    scenario: scenario.metadata.name,
+    ...(scenario.metadata.description ? { description: scenario.metadata.description } : {}),
+    seed,
+    version: VERSION,
+    digest: world.sim.trace.digest(),
+    simulated: now / SECOND,
+    events: world.sim.eventsRun,
+    partial: now < spec.duration,
+    ...(stopReason ? { stopReason } : {}),
+    warmup: spec.warmup,
+    duration: spec.duration,
+    streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows)),
+    faults: faults.records,
+    expectations: spec.expect.map((e) => evaluate(e, spec, measurements, windows)),
+    network: world.network.stats,
+    trace: { level: world.sim.trace.level, events: world.sim.trace.count },
+  };
+}
+
+/**
+ * Which cluster an answer's address belongs to: the cluster whose pod or service range holds it,
+ * preferring clusters on the client's network (ranges may overlap across networks); `external`
+ * for anything else.
+ */
+function destinations(world: World): (from: string, address: string) => string {
+  const clusters = [...world.topology.clusters.values()];
+  const cache = new Map<string, string>();
+  return (from, address) => {
+    const key = `${from} ${address}`;
+    let found = cache.get(key);
+    if (found === undefined) {
+      const network = world.topology.cluster(from).network;
+      // The clusters' ranges are IPv4; an IPv6 answer (a dnsChaos random AAAA) is nobody's.
+      const holds = (c: Cluster) => c.podCidr.contains(address) || c.serviceCidr.contains(address);
+      found = isIPv4(address) ? ((clusters.find((c) => c.network === network && holds(c)) ?? clusters.find(holds))?.name ?? "external") : "external";
+      cache.set(key, found);
+    }
+    return found;
+  };
+}

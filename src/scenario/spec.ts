@@ -1,0 +1,228 @@
+/**
+ * A scenario as the loader returns it: plain data, checked, defaulted, durations in microseconds,
+ * manifests read and validated. The YAML shape is described in `schema.ts`; the runner
+ * (`run.ts`) builds a world from this and plays it.
+ */
+import type { BehaviourName } from "../dns/resolver/types.js";
+import type { K8sObject } from "../k8s/objects.js";
+import type { LinkProfile, LinkScope } from "../net/link.js";
+import type { Direction } from "../net/fault.js";
+import type { HostSelector } from "../net/selector.js";
+import type { Distribution } from "../sim/distribution.js";
+import type { Micros } from "../sim/time.js";
+
+/** The `apiVersion` of scenario files. */
+export const SCENARIO_API_VERSION = "mcsim/v1alpha1";
+
+/** A loaded scenario. */
+export interface Scenario {
+  readonly apiVersion: typeof SCENARIO_API_VERSION;
+  readonly kind: "Scenario";
+  readonly metadata: { readonly name: string; readonly description?: string };
+  readonly spec: ScenarioSpec;
+}
+
+/** What a scenario builds, drives, breaks and checks. */
+export interface ScenarioSpec {
+  readonly seed: number;
+  /** Simulated length of the run. */
+  readonly duration: Micros;
+  /** The start of the run that measurements leave out (pods starting, caches filling). */
+  readonly warmup: Micros;
+  readonly network: NetworkSpec;
+  readonly clusters: readonly ClusterEntry[];
+  readonly manifests: readonly ManifestEntry[];
+  readonly traffic: readonly StreamSpec[];
+  readonly faults: readonly FaultSpec[];
+  readonly expect: readonly ExpectationSpec[];
+}
+
+/** Link profiles: per scope, and per cluster pair over the scope's. */
+export interface NetworkSpec {
+  readonly links: Partial<Record<LinkScope, LinkProfile>>;
+  readonly clusterPairs: readonly ClusterPairLink[];
+}
+
+/** A link profile between two clusters (both ways unless `oneWay`). */
+export interface ClusterPairLink extends LinkProfile {
+  readonly clusters: readonly [string, string];
+  readonly oneWay?: boolean;
+}
+
+/** One cluster of the world. */
+export interface ClusterEntry {
+  readonly name: string;
+  readonly region: string;
+  readonly zones: readonly string[];
+  readonly nodesPerZone: number;
+  readonly network?: string;
+  readonly podCidr?: string;
+  readonly serviceCidr?: string;
+  /** The cluster domain; default `cluster.local`. */
+  readonly domain?: string;
+  /** The nodes' own search domains, appended to pods' (EKS: `<region>.compute.internal`). */
+  readonly nodeSearch?: readonly string[];
+  readonly podStartup?: Distribution;
+  readonly watchDelay?: Distribution;
+  readonly dns: DnsSettings;
+}
+
+/** A cluster's CoreDNS. */
+export interface DnsSettings {
+  readonly replicas: number;
+  readonly workers?: number;
+  readonly serviceTime?: Distribution;
+  readonly queueLimit?: number;
+  /** The Corefile's text, from `corefile` or `corefileFile`, checked; kubeadm's when absent. */
+  readonly corefile?: string;
+}
+
+/** Objects to apply to clusters at the start. */
+export interface ManifestEntry {
+  readonly clusters: readonly string[];
+  readonly objects: readonly K8sObject[];
+  /** `file.yaml`, or `scenario.yaml:12` for inline manifests. */
+  readonly source: string;
+}
+
+/** Which pods a stream sends from. */
+export interface PodSelection {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly pod?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Create the pods: `pod` (or `pod-0`, `pod-1`, … for several), labelled with `labels`. */
+  readonly create?: { readonly image: string; readonly replicas: number };
+}
+
+/** What a stream does each time: for now, a name lookup. */
+export interface ResolveAction {
+  readonly kind: "resolve";
+  /** The names to look up: one, or one picked at random per lookup. */
+  readonly names: readonly string[];
+  /** Which address records getaddrinfo asks for. */
+  readonly type: "A" | "AAAA" | "A+AAAA";
+  /** The client's resolver; default by image. */
+  readonly resolver?: BehaviourName;
+}
+
+/** When a stream's actions start. */
+export type Arrival =
+  | { readonly kind: "poisson"; readonly rate: number }
+  | { readonly kind: "constant"; readonly rate: number }
+  | { readonly kind: "closed"; readonly concurrency: number; readonly think: Distribution };
+
+/** A named stream of traffic. */
+export interface StreamSpec {
+  readonly name: string;
+  readonly from: PodSelection;
+  readonly action: ResolveAction;
+  readonly arrival: Arrival;
+  readonly start: Micros;
+  /** Defaults to the end of the run. */
+  readonly end: Micros;
+}
+
+/** Pods a fault acts on, as Chaos Mesh selects them (simulation.md §4.1 `mode`). */
+export interface PodTarget {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly pod?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly mode: "one" | "all" | "fixed" | "fixed-percent";
+  /** How many pods (fixed) or what percent of them (fixed-percent). */
+  readonly value?: number;
+}
+
+/** Manifests applied during the run. */
+export interface ApplyAction {
+  readonly kind: "apply";
+  readonly clusters: readonly string[];
+  readonly objects: readonly K8sObject[];
+  readonly source: string;
+}
+
+/** What a fault does. Names follow simulation.md §4.5. */
+export type FaultAction =
+  | { readonly kind: "partition"; readonly from: HostSelector; readonly to: HostSelector; readonly direction: Direction }
+  | { readonly kind: "heal"; readonly fault?: string }
+  | {
+      readonly kind: "delay";
+      readonly from: HostSelector;
+      readonly to: HostSelector;
+      readonly direction: Direction;
+      readonly latency: Micros;
+      readonly jitter: Micros;
+      /** Percent, as Chaos Mesh writes it. */
+      readonly correlation: number;
+    }
+  | { readonly kind: "loss"; readonly from: HostSelector; readonly to: HostSelector; readonly direction: Direction; readonly loss: number; readonly correlation: number }
+  | {
+      readonly kind: "duplicate";
+      readonly from: HostSelector;
+      readonly to: HostSelector;
+      readonly direction: Direction;
+      readonly duplicate: number;
+      readonly correlation: number;
+    }
+  | { readonly kind: "hold"; readonly from: HostSelector; readonly to: HostSelector; readonly direction: Direction }
+  | { readonly kind: "release"; readonly fault?: string }
+  | { readonly kind: "kill"; readonly target: PodTarget }
+  | { readonly kind: "failure"; readonly target: PodTarget }
+  | {
+      readonly kind: "scale";
+      readonly cluster: string;
+      readonly workload: "Deployment" | "StatefulSet";
+      readonly namespace: string;
+      readonly name: string;
+      readonly replicas: number;
+    }
+  | {
+      readonly kind: "dnsChaos";
+      readonly cluster: string;
+      readonly action: "error" | "random";
+      readonly patterns: readonly string[];
+      /** Only queries from these pods; every client when absent. */
+      readonly from?: { readonly namespace?: string; readonly pod?: string; readonly labels?: Readonly<Record<string, string>> };
+    }
+  | ApplyAction
+  | { readonly kind: "delete"; readonly cluster: string; readonly object: { readonly kind: string; readonly namespace: string; readonly name: string } };
+
+/** One entry of the fault timeline. */
+export interface FaultSpec {
+  /** Unique; default `<action>@<at>`. Expectations name phases by it. */
+  readonly name: string;
+  readonly at: Micros;
+  /** When given, the fault is reverted this long after `at`. */
+  readonly for?: Micros;
+  readonly action: FaultAction;
+}
+
+/** The part of a run an expectation looks at. */
+export type ExpectWindow =
+  | { readonly kind: "run" }
+  | { readonly kind: "window"; readonly from: Micros; readonly to: Micros }
+  | { readonly kind: "phase"; readonly fault: string; readonly phase: Phase };
+
+/** Before, during and after a fault. */
+export type Phase = "before" | "during" | "after";
+
+/** What an expectation checks over its window. */
+export type ExpectCheck =
+  /** A latency percentile (0–100) of successful lookups below a bound. */
+  | { readonly kind: "latency"; readonly percentile: number; readonly below: Micros }
+  | { readonly kind: "successRatio"; readonly atLeast?: number; readonly atMost?: number }
+  | { readonly kind: "count"; readonly atLeast?: number; readonly atMost?: number }
+  /** How many lookups ended with this code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, `TIMEOUT`, …). */
+  | { readonly kind: "rcode"; readonly code: string; readonly atLeast?: number; readonly atMost?: number }
+  /** DNS queries sent per lookup, on average. */
+  | { readonly kind: "queriesPerLookup"; readonly atLeast?: number; readonly atMost?: number };
+
+/** An assertion about one stream. */
+export interface ExpectationSpec {
+  readonly stream: string;
+  readonly window: ExpectWindow;
+  readonly check: ExpectCheck;
+  /** As written, or made from the rest: `p99 latency of local-fqdn during partition < 5ms`. */
+  readonly description: string;
+}

@@ -1,0 +1,172 @@
+import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
+import type { Pod } from "../k8s/objects.js";
+import { sample } from "../sim/distribution.js";
+import type { Rng } from "../sim/rng.js";
+import { SECOND, type Micros } from "../sim/time.js";
+import type { Measurements } from "./measure.js";
+import { createdNames, pickPods } from "./pods.js";
+import type { PodSelection, StreamSpec } from "./spec.js";
+import type { World } from "./world.js";
+
+const FAMILY: Readonly<Record<StreamSpec["action"]["type"], LookupFamily>> = { A: "inet", AAAA: "inet6", "A+AAAA": "unspec" };
+
+/** What a stream did besides the actions it measured. */
+export interface StreamCounters {
+  /** Arrivals with no running client pod to send from. */
+  skipped: number;
+  /** Actions started and not finished when the run ended. */
+  inFlight: number;
+}
+
+/** The pods a stream creates for itself when asked (`from.create`). */
+export function clientPods(selection: PodSelection): Pod[] {
+  const create = selection.create;
+  if (!create) return [];
+  return createdNames(selection).map((name) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: selection.namespace, ...(selection.labels ? { labels: { ...selection.labels } } : {}) },
+    spec: { containers: [{ name: "client", image: create.image }], dnsPolicy: "ClusterFirst" },
+  }));
+}
+
+/**
+ * One traffic stream: arrivals as its process says (constant or Poisson rate, or a closed loop of
+ * `concurrency` clients with think time), each a lookup from one of the stream's client pods in
+ * turn, measured when it finishes. Client pods are looked up again whenever pods change, so that
+ * killed and replaced clients are followed.
+ */
+export class Stream {
+  readonly counters: StreamCounters = { skipped: 0, inFlight: 0 };
+  private readonly rng: Rng;
+  private clients: string[] = [];
+  private stale = true;
+  private next = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly spec: StreamSpec,
+    private readonly index: number,
+    private readonly measurements: Measurements,
+    /** The cluster an answer's address belongs to, for the per-pair report. */
+    private readonly destinationOf: (from: string, address: string) => string,
+  ) {
+    this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
+    world.cluster(spec.from.cluster).watch("Pod", `traffic/${spec.name}`, () => {
+      this.stale = true;
+    });
+  }
+
+  /** Schedules the stream's arrivals. */
+  start(): void {
+    const { arrival, start } = this.spec;
+    if (arrival.kind === "closed") {
+      for (let i = 0; i < arrival.concurrency; i++) this.world.sim.at(start, () => this.loop());
+    } else if (arrival.kind === "constant") {
+      this.world.sim.at(start, () => this.constant(0));
+    } else {
+      this.world.sim.at(start + this.gap(arrival.rate), () => this.poisson(arrival.rate));
+    }
+  }
+
+  private gap(rate: number): Micros {
+    return Math.max(1, Math.round(this.rng.exponential(SECOND / rate)));
+  }
+
+  private poisson(rate: number): void {
+    if (this.world.sim.now >= this.spec.end) return;
+    this.act();
+    this.world.sim.after(this.gap(rate), () => this.poisson(rate));
+  }
+
+  /** The k-th arrival at exactly start + k/rate, so that rounding never drifts. */
+  private constant(k: number): void {
+    if (this.world.sim.now >= this.spec.end) return;
+    this.act();
+    const rate = (this.spec.arrival as { rate: number }).rate;
+    const at = this.spec.start + Math.round(((k + 1) * SECOND) / rate);
+    this.world.sim.at(Math.max(at, this.world.sim.now + 1), () => this.constant(k + 1));
+  }
+
+  private loop(): void {
+    if (this.world.sim.now >= this.spec.end) return;
+    const think = this.spec.arrival.kind === "closed" ? this.spec.arrival.think : undefined;
+    const again = () => this.world.sim.after(think ? sample(think, this.rng) : 0, () => this.loop());
+    // A loop without a client to send from waits a second before it tries again.
+    if (!this.act(again)) this.world.sim.after(SECOND, () => this.loop());
+  }
+
+  /** Starts one action; false when no client pod is running. */
+  private act(then?: () => void): boolean {
+    const client = this.pickClient();
+    if (!client) {
+      this.counters.skipped++;
+      return false;
+    }
+    const { action, from } = this.spec;
+    const startedAt = this.world.sim.now;
+    this.counters.inFlight++;
+    const name = action.names.length === 1 ? action.names[0]! : this.rng.pick(action.names);
+    this.world.resolve(from.cluster, client, name, {
+      family: FAMILY[action.type],
+      ...(action.resolver ? { resolver: action.resolver } : {}),
+      onDone: (result) => {
+        this.counters.inFlight--;
+        this.measure(result, startedAt);
+        then?.();
+      },
+    });
+    return true;
+  }
+
+  private measure(result: LookupResult, startedAt: Micros): void {
+    const first = result.addresses[0]?.address;
+    this.measurements.record(
+      this.index,
+      startedAt,
+      result.finishedAt - result.startedAt,
+      result.ok,
+      outcomeCode(result),
+      result.queries.length,
+      first === undefined ? "-" : this.destinationOf(this.spec.from.cluster, first),
+    );
+  }
+
+  /** The next running client pod, round robin; undefined when none runs. */
+  private pickClient(): string | undefined {
+    if (this.stale) this.refreshClients();
+    const cluster = this.world.cluster(this.spec.from.cluster);
+    for (let tries = 0; tries < this.clients.length; tries++) {
+      const ref = this.clients[this.next++ % this.clients.length]!;
+      const [ns, name] = ref.split("/") as [string, string];
+      // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
+      // world resolves through the pod's API object, which is gone: count it as not running.
+      if (cluster.podHost(ns, name) && cluster.api.get("Pod", ns, name)) return ref;
+    }
+    return undefined;
+  }
+
+  private refreshClients(): void {
+    this.stale = false;
+    const { from } = this.spec;
+    // Only running pods send: a container does not run before its pod has started.
+    this.clients = pickPods(this.world.cluster(from.cluster).api, from)
+      .filter((p) => p.status?.phase === "Running")
+      .map((p) => `${from.namespace}/${p.metadata.name}`);
+  }
+}
+
+/**
+ * The code a lookup ended with: NOERROR with addresses, NODATA for a name without the records
+ * asked, else the response code of the last reply (NXDOMAIN, SERVFAIL, REFUSED), or TIMEOUT
+ * when no reply came.
+ */
+export function outcomeCode(result: LookupResult): string {
+  if (result.ok) return "NOERROR";
+  if (result.error === "no-data") return "NODATA";
+  for (let i = result.queries.length - 1; i >= 0; i--) {
+    const outcome = result.queries[i]!.outcome;
+    if (outcome !== "timeout") return outcome;
+  }
+  return result.queries.length === 0 ? "ERROR" : "TIMEOUT";
+}
