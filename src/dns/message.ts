@@ -65,9 +65,18 @@ export function hasFlag(p: Packet, flag: number): boolean {
 
 /** A name in lower case with a trailing dot: the form mcsim compares names in (`Foo.com` → `foo.com.`). */
 export function canonical(name: string): string {
-  const lower = name.toLowerCase();
+  const lower = hasUpper(name) ? name.toLowerCase() : name;
   if (lower === "." || lower === "") return ".";
-  return lower.endsWith(".") ? lower : `${lower}.`;
+  return lower.charCodeAt(lower.length - 1) === 46 ? lower : `${lower}.`;
+}
+
+/** True when `toLowerCase` would change the name (names are nearly always lower case already). */
+function hasUpper(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return true;
+  }
+  return false;
 }
 
 /** A name as dns-packet writes it: no trailing dot, the root as `.`. */
@@ -121,7 +130,13 @@ export interface ReplyParts {
 
 /** The OPT record of a message, if it has one. */
 export function optOf(p: Packet): Extract<Answer, { type: "OPT" }> | undefined {
-  return p.additionals?.find((a): a is Extract<Answer, { type: "OPT" }> => a.type === "OPT");
+  const additionals = p.additionals;
+  if (!additionals) return undefined;
+  for (let i = 0; i < additionals.length; i++) {
+    const a = additionals[i]!;
+    if (a.type === "OPT") return a;
+  }
+  return undefined;
 }
 
 /**
@@ -135,21 +150,31 @@ export function makeReply(query: Packet, parts: ReplyParts): Packet {
   if (parts.recursionAvailable) flags |= FLAGS.RA;
   if (hasFlag(query, FLAGS.RD)) flags |= FLAGS.RD;
   if (hasFlag(query, FLAGS.CD)) flags |= FLAGS.CD;
-  const additionals: Answer[] = [...(parts.additionals ?? [])];
+  // Every answer a server gives is built here: plain loops, no spreads of empty sections.
+  const additionals = copyOf(parts.additionals);
   const opt = optOf(query);
   if (opt) {
     const doBit = (opt.flags ?? 0) & packet.DNSSEC_OK;
     additionals.push({ type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options: [] });
   }
+  const asked = query.questions;
+  const questions: Question[] = [];
+  if (asked) for (let i = 0; i < asked.length; i++) questions.push({ ...asked[i]! });
   return {
     type: "response",
     id: query.id ?? 0,
     flags,
-    questions: (query.questions ?? []).map((q) => ({ ...q })),
-    answers: [...(parts.answers ?? [])],
-    authorities: [...(parts.authorities ?? [])],
+    questions,
+    answers: copyOf(parts.answers),
+    authorities: copyOf(parts.authorities),
     additionals,
   };
+}
+
+function copyOf(records: readonly Answer[] | undefined): Answer[] {
+  const out: Answer[] = [];
+  if (records) for (let i = 0; i < records.length; i++) out.push(records[i]!);
+  return out;
 }
 
 /** A reply with only an rcode (SERVFAIL, REFUSED, FORMERR), as CoreDNS's server writes for an unhandled error. */
@@ -221,10 +246,14 @@ function dataBound(a: Answer): number {
  */
 export function sizeBound(p: Packet): number {
   let size = 12;
-  for (const q of p.questions ?? []) size += nameBound(q.name) + 4;
-  for (const section of [p.answers, p.authorities, p.additionals]) {
-    for (const a of section ?? []) size += nameBound(a.name) + 10 + dataBound(a);
-  }
+  const questions = p.questions;
+  if (questions) for (let i = 0; i < questions.length; i++) size += nameBound(questions[i]!.name) + 4;
+  return size + sectionBound(p.answers) + sectionBound(p.authorities) + sectionBound(p.additionals);
+}
+
+function sectionBound(section: readonly Answer[] | undefined): number {
+  let size = 0;
+  if (section) for (let i = 0; i < section.length; i++) size += nameBound(section[i]!.name) + 10 + dataBound(section[i]!);
   return size;
 }
 

@@ -110,7 +110,9 @@ export function withQuestion(request: DnsRequest, qname: string, qtype: RecordTy
 
 /** True when `name` (canonical) is `zone` or below it. */
 export function inZone(name: string, zone: string): boolean {
-  return zone === "." || name === zone || name.endsWith(`.${zone}`);
+  if (zone === "." || name === zone) return true;
+  // `name` ends with `.zone`, without building that string.
+  return name.length > zone.length && name.endsWith(zone) && name.charCodeAt(name.length - zone.length - 1) === 46;
 }
 
 /** The most specific of `zones` that `name` lies in, or undefined. */

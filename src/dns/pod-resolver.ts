@@ -14,7 +14,7 @@ import {
   type Packet,
 } from "./message.js";
 import type { ResolverSettings } from "./resolver/behaviour.js";
-import { StubLookup } from "./resolver/stub.js";
+import { StubLookup, type LookupOptions } from "./resolver/stub.js";
 import type { LookupFamily, LookupResult, StubAction, StubRecord, StubResponse } from "./resolver/types.js";
 import { DNS_PORT } from "./coredns.js";
 
@@ -46,6 +46,7 @@ interface Transmission {
   readonly active: Active;
   readonly tx: number;
   readonly id: number;
+  /** The question's name as sent (compared without regard to case). */
   readonly name: string;
   readonly qtype: string;
 }
@@ -62,6 +63,9 @@ export class PodResolver extends Actor {
   private readonly byId = new Map<number, Transmission[]>();
   /** The nameservers' addresses, made once each. */
   private readonly servers = new Map<string, Address>();
+  /** The options of each lookup by family, made once each (a lookup never changes them). */
+  private readonly lookupOptions = new Map<LookupFamily | undefined, LookupOptions>();
+  private readonly nextId = (): number => this.ids.int(65536);
 
   constructor(
     sim: Sim,
@@ -76,7 +80,13 @@ export class PodResolver extends Actor {
 
   /** Starts a lookup of `name` now (getaddrinfo with the given family); `callback` runs when it is done. */
   lookup(name: string, options: { readonly family?: LookupFamily } = {}, callback?: (result: LookupResult) => void): PodLookup {
-    const lookup = new StubLookup(this.settings, name, { nextId: () => this.ids.int(65536), ...(options.family ? { family: options.family } : {}) });
+    const family = options.family || undefined;
+    let stubOptions = this.lookupOptions.get(family);
+    if (!stubOptions) {
+      stubOptions = { nextId: this.nextId, ...(family ? { family } : {}) };
+      this.lookupOptions.set(family, stubOptions);
+    }
+    const lookup = new StubLookup(this.settings, name, stubOptions);
     const active: Active = { lookup, callback, timers: [], sent: [] };
     this.run(active, lookup.start(this.sim.now));
     return lookup;
@@ -88,7 +98,7 @@ export class PodResolver extends Actor {
       switch (action.kind) {
         case "send": {
           const query = makeQuery(action.name, action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
-          const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name.toLowerCase(), qtype: action.qtype };
+          const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
           active.sent.push(t);
           const list = this.byId.get(action.id);
           if (list) list.push(t);
@@ -157,11 +167,11 @@ export class PodResolver extends Actor {
     const q = packet.questions?.[0];
     const list = q ? this.byId.get(packet.id ?? 0) : undefined;
     if (!q || !list) return;
-    const name = q.name.toLowerCase();
+    const name = q.name;
     // The most recent transmission with this id and question: a retry reuses both.
     for (let i = list.length - 1; i >= 0; i--) {
       const t = list[i]!;
-      if (t.qtype !== q.type || t.name !== name) continue;
+      if (t.qtype !== q.type || !sameName(t.name, name)) continue;
       this.run(t.active, t.active.lookup.onAnswer(this.sim.now, t.tx, toStubResponse(packet)));
       return;
     }
@@ -169,18 +179,25 @@ export class PodResolver extends Actor {
 }
 
 
+/** Names equal but for case; the reply usually carries the very string the query was sent with. */
+function sameName(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
 /** A dns-packet reply reduced to what the stub resolvers read. */
 export function toStubResponse(p: Packet): StubResponse {
   const answers: StubRecord[] = [];
   for (const a of p.answers ?? []) {
     if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers.push({ type: a.type, name: a.name, data: String(a.data), ttl: a.ttl ?? 0 });
   }
+  let additionalCount = 0;
+  for (const a of p.additionals ?? []) if (a.type !== "OPT") additionalCount++;
   return {
     rcode: rcodeOf(p),
     answers,
     truncated: hasFlag(p, FLAGS.TC),
     authoritative: hasFlag(p, FLAGS.AA),
     recursionAvailable: hasFlag(p, FLAGS.RA),
-    additionalCount: (p.additionals ?? []).filter((a) => a.type !== "OPT").length,
+    additionalCount,
   };
 }

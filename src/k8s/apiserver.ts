@@ -1,6 +1,7 @@
 import { sample, type Distribution } from "../sim/distribution.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
+import { Fifo } from "../sim/fifo.js";
 import type { Micros } from "../sim/time.js";
 import { API_VERSIONS, NAMESPACED, type K8sObject, type Kind, type ObjectOfKind } from "./objects.js";
 import { formatTimestamp } from "./timestamp.js";
@@ -80,7 +81,23 @@ interface Watcher {
   /** Deliveries never overtake each other: a watch is an ordered stream. */
   lastDelivery: Micros;
   active: boolean;
+  /**
+   * Events on their way, oldest first. They are scheduled at non-decreasing instants, so they
+   * fire in this order, and one handler per watch can take them from the front: no closure per
+   * delivery.
+   */
+  readonly queue: Fifo<WatchEvent>;
+  readonly deliverNext: () => void;
 }
+
+/**
+ * Sees every stored change at once, in the order of writes: `previous` is the object before the
+ * change (undefined for a create), `object` the object after it (for a delete, the deleted one).
+ */
+export type StoreObserver = (type: WatchEvent["type"], object: Readonly<K8sObject>, previous: Readonly<K8sObject> | undefined) => void;
+
+/** Objects of one kind by namespace, by label or by controller owner (see {@link ApiServer.listByLabel}). */
+type Buckets = Map<string, Map<string, K8sObject>>;
 
 const DEFAULT_WATCH_DELAY: Distribution = { kind: "uniform", min: 5_000, max: 15_000 };
 
@@ -98,6 +115,15 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
  */
 export class ApiServer {
   private readonly store = new Map<Kind, Map<string, K8sObject>>();
+  /**
+   * Indexes of the store, so that controllers in large clusters find what they need without
+   * listing a whole kind: by namespace, by `namespace, label key, value`, and by `namespace,
+   * controller owner kind, owner name`. Each maps to objects by name.
+   */
+  private readonly byNamespace = new Map<Kind, Buckets>();
+  private readonly byLabel = new Map<Kind, Buckets>();
+  private readonly byOwner = new Map<Kind, Buckets>();
+  private readonly observers: { readonly kind: Kind; readonly observer: StoreObserver }[] = [];
   private readonly watchers: Watcher[] = [];
   private readonly admissions: Admission[] = [];
   private revision = 0;
@@ -132,13 +158,13 @@ export class ApiServer {
     if (objects.has(key(namespace, name))) {
       throw new ApiError("AlreadyExists", `${qualifiedResource(object.kind)} "${name}" already exists`);
     }
-    const stored = structuredClone(object);
+    const stored = cloneData(object);
     for (const admit of this.admissions) admit(stored, undefined);
     stored.metadata.uid = this.newUid();
     stored.metadata.creationTimestamp = formatTimestamp(this.sim.now);
     if (NAMESPACED.has(object.kind)) stored.metadata.namespace = namespace;
     else delete stored.metadata.namespace;
-    this.write("create", stored);
+    this.write("create", stored, undefined);
     return stored;
   }
 
@@ -147,7 +173,7 @@ export class ApiServer {
     const { namespace, name } = this.identity(object);
     const current = this.objectsOf(object.kind).get(key(namespace, name));
     if (!current) throw new ApiError("NotFound", `${qualifiedResource(object.kind)} "${name}" not found`);
-    const stored = structuredClone(object);
+    const stored = cloneData(object);
     for (const admit of this.admissions) admit(stored, current);
     stored.metadata.uid = current.metadata.uid!;
     stored.metadata.creationTimestamp = current.metadata.creationTimestamp!;
@@ -155,7 +181,7 @@ export class ApiServer {
     if (NAMESPACED.has(object.kind)) stored.metadata.namespace = namespace;
     else delete stored.metadata.namespace;
     if (sameContent(stored, current)) return current as T;
-    this.write("update", stored);
+    this.write("update", stored, current);
     return stored;
   }
 
@@ -195,25 +221,58 @@ export class ApiServer {
     }
     for (const admit of this.admissions) admit(null, current);
     objects.delete(key(ns, name));
+    this.unindex(current);
     this.revision++;
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.revision) } } as K8sObject;
     this.trace("delete", deleted);
+    this.observe(kind, "DELETED", deleted, current);
     this.notify({ type: "DELETED", object: deleted });
     return deleted as ObjectOfKind<K>;
   }
 
   /** One object, or undefined. */
   get<K extends Kind>(kind: K, namespace: string, name: string): Readonly<ObjectOfKind<K>> | undefined {
-    return this.objectsOf(kind).get(key(NAMESPACED.has(kind) ? namespace : "", name)) as ObjectOfKind<K> | undefined;
+    // Namespaced objects through the namespace index: no key to build, on a path every lookup takes.
+    if (NAMESPACED.has(kind)) return this.byNamespace.get(kind)?.get(namespace)?.get(name) as ObjectOfKind<K> | undefined;
+    return this.objectsOf(kind).get(key("", name)) as ObjectOfKind<K> | undefined;
   }
 
   /** Objects of a kind, in one namespace or all, sorted by namespace then name as the API lists them. */
   list<K extends Kind>(kind: K, namespace?: string): Readonly<ObjectOfKind<K>>[] {
-    const out: ObjectOfKind<K>[] = [];
-    for (const obj of this.objectsOf(kind).values()) {
-      if (namespace === undefined || obj.metadata.namespace === namespace) out.push(obj as ObjectOfKind<K>);
-    }
+    if (namespace !== undefined) return byName(this.byNamespace.get(kind)?.get(namespace));
+    const out = [...this.objectsOf(kind).values()] as ObjectOfKind<K>[];
     return out.sort((a, b) => compare(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || compare(a.metadata.name, b.metadata.name));
+  }
+
+  /**
+   * The objects of a kind in a namespace whose label `key` is `value`, sorted by name: what
+   * `list(kind, namespace)` filtered on that label gives, without reading the whole namespace.
+   */
+  listByLabel<K extends Kind>(kind: K, namespace: string, key: string, value: string): Readonly<ObjectOfKind<K>>[] {
+    return byName(this.byLabel.get(kind)?.get(labelKey(namespace, key, value)));
+  }
+
+  /** How many objects {@link listByLabel} would return, without listing them. */
+  countByLabel(kind: Kind, namespace: string, key: string, value: string): number {
+    return this.byLabel.get(kind)?.get(labelKey(namespace, key, value))?.size ?? 0;
+  }
+
+  /**
+   * The objects of a kind in a namespace whose controller (the first owner reference with
+   * `controller` set) is `ownerKind` `ownerName`, sorted by name.
+   */
+  listByOwner<K extends Kind>(kind: K, namespace: string, ownerKind: string, ownerName: string): Readonly<ObjectOfKind<K>>[] {
+    return byName(this.byOwner.get(kind)?.get(ownerKey(namespace, ownerKind, ownerName)));
+  }
+
+  /**
+   * Calls `observer` at once, inside the write, for every change of a kind stored from now on.
+   * This is for indexes of the store's current state, kept by code that already reads that state
+   * directly (a controller's work queue); anything that reacts to changes as a cluster component
+   * would must {@link watch} instead, which delivers them late, as informers do.
+   */
+  observeStore(kind: Kind, observer: StoreObserver): void {
+    this.observers.push({ kind, observer });
   }
 
   /**
@@ -231,6 +290,7 @@ export class ApiServer {
       readonly onSynced?: () => void;
     } = {},
   ): () => void {
+    const queue = new Fifo<WatchEvent>();
     const w: Watcher = {
       kind,
       handler: handler as (event: WatchEvent) => void,
@@ -238,6 +298,11 @@ export class ApiServer {
       delay: options.delay ?? this.watchDelay,
       lastDelivery: this.sim.now,
       active: true,
+      queue,
+      deliverNext: () => {
+        const event = queue.shift()!;
+        if (w.active) w.handler(event);
+      },
     };
     this.watchers.push(w);
     const initial = this.list(kind);
@@ -277,12 +342,49 @@ export class ApiServer {
     return objects;
   }
 
-  private write(verb: "create" | "update", stored: K8sObject): void {
+  private write(verb: "create" | "update", stored: K8sObject, previous: K8sObject | undefined): void {
     this.revision++;
     stored.metadata.resourceVersion = String(this.revision);
     this.objectsOf(stored.kind).set(key(stored.metadata.namespace ?? "", stored.metadata.name), stored);
+    // Most updates keep the labels and owner (a status change): the object only takes the old
+    // one's place in its buckets.
+    if (previous && sameIndexKeys(previous, stored)) this.index(stored);
+    else {
+      if (previous) this.unindex(previous);
+      this.index(stored);
+    }
     this.trace(verb, stored);
-    this.notify({ type: verb === "create" ? "ADDED" : "MODIFIED", object: stored });
+    const type = verb === "create" ? "ADDED" : "MODIFIED";
+    this.observe(stored.kind, type, stored, previous);
+    this.notify({ type, object: stored });
+  }
+
+  private observe(kind: Kind, type: WatchEvent["type"], object: K8sObject, previous: K8sObject | undefined): void {
+    for (const o of this.observers) if (o.kind === kind) o.observer(type, object, previous);
+  }
+
+  /** Adds a stored object to the indexes (cluster-scoped objects have no namespace and are not indexed). */
+  private index(object: K8sObject): void {
+    const ns = object.metadata.namespace;
+    if (ns === undefined) return;
+    const name = object.metadata.name;
+    bucket(this.byNamespace, object.kind, ns).set(name, object);
+    const labels = object.metadata.labels;
+    if (labels) for (const k in labels) bucket(this.byLabel, object.kind, labelKey(ns, k, labels[k]!)).set(name, object);
+    const owner = object.metadata.ownerReferences?.find((o) => o.controller);
+    if (owner) bucket(this.byOwner, object.kind, ownerKey(ns, owner.kind, owner.name)).set(name, object);
+  }
+
+  /** Removes an object, as it was indexed, from the indexes. */
+  private unindex(object: K8sObject): void {
+    const ns = object.metadata.namespace;
+    if (ns === undefined) return;
+    const name = object.metadata.name;
+    unbucket(this.byNamespace, object.kind, ns, name);
+    const labels = object.metadata.labels;
+    if (labels) for (const k in labels) unbucket(this.byLabel, object.kind, labelKey(ns, k, labels[k]!), name);
+    const owner = object.metadata.ownerReferences?.find((o) => o.controller);
+    if (owner) unbucket(this.byOwner, object.kind, ownerKey(ns, owner.kind, owner.name), name);
   }
 
   private trace(verb: "create" | "update" | "delete", object: K8sObject): void {
@@ -304,9 +406,8 @@ export class ApiServer {
   private deliver(watcher: Watcher, event: WatchEvent): void {
     const at = Math.max(this.sim.now + sample(watcher.delay, watcher.rng), watcher.lastDelivery);
     watcher.lastDelivery = at;
-    this.sim.at(at, () => {
-      if (watcher.active) watcher.handler(event);
-    });
+    watcher.queue.push(event);
+    this.sim.at(at, watcher.deliverNext);
   }
 
   /** A version 4 UUID from the cluster's own stream: unique, and the same on every run. */
@@ -321,6 +422,87 @@ export class ApiServer {
   }
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives), as `structuredClone` makes it but at a
+ * fraction of the cost on the small objects the API server copies on every write. Anything that
+ * is not plain data (a Date, a Map) goes through `structuredClone`, which also refuses functions.
+ */
+export function cloneData<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return typeof value === "function" ? structuredClone(value) : value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneData(value[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const k in value) {
+    // Own keys only, as structuredClone copies them (plain data has no others).
+    if (!hasOwn.call(value, k)) continue;
+    const v = cloneData((value as Record<string, unknown>)[k]);
+    // A key spelt __proto__ is data here, not the prototype.
+    if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as T;
+}
+
+const labelKey = (namespace: string, key: string, value: string) => `${namespace}\u0000${key}\u0000${value}`;
+const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}\u0000${kind}\u0000${name}`;
+
+function bucket(index: Map<Kind, Buckets>, kind: Kind, k: string): Map<string, K8sObject> {
+  let buckets = index.get(kind);
+  if (!buckets) {
+    buckets = new Map();
+    index.set(kind, buckets);
+  }
+  let b = buckets.get(k);
+  if (!b) {
+    b = new Map();
+    buckets.set(k, b);
+  }
+  return b;
+}
+
+function unbucket(index: Map<Kind, Buckets>, kind: Kind, k: string, name: string): void {
+  const buckets = index.get(kind);
+  const b = buckets?.get(k);
+  if (!b) return;
+  b.delete(name);
+  // Empty buckets go, so that label values that come and go (template hashes) do not pile up.
+  if (b.size === 0) buckets!.delete(k);
+}
+
+/** True when two versions of an object sit in the same index buckets. */
+function sameIndexKeys(a: K8sObject, b: K8sObject): boolean {
+  if (a.metadata.namespace !== b.metadata.namespace) return false;
+  const la = a.metadata.labels;
+  const lb = b.metadata.labels;
+  if (la !== lb) {
+    if (!la || !lb) return false;
+    let n = 0;
+    for (const k in la) {
+      if (la[k] !== lb[k]) return false;
+      n++;
+    }
+    for (const _ in lb) n--;
+    if (n !== 0) return false;
+  }
+  const oa = a.metadata.ownerReferences?.find((o) => o.controller);
+  const ob = b.metadata.ownerReferences?.find((o) => o.controller);
+  return oa?.kind === ob?.kind && oa?.name === ob?.name;
+}
+
+/** A bucket's objects sorted by name, as `list` orders them within a namespace. */
+function byName<T>(b: Map<string, K8sObject> | undefined): T[] {
+  if (!b) return [];
+  const out = [...b.values()] as T[];
+  return out.sort((x, y) => compare((x as K8sObject).metadata.name, (y as K8sObject).metadata.name));
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -332,12 +514,26 @@ function compare(a: string, b: string): number {
 function sameContent(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameContent(v, (b as unknown[])[i]));
+  const array = Array.isArray(a);
+  if (array !== Array.isArray(b)) return false;
+  if (array) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameContent(x[i], y[i])) return false;
+    return true;
+  }
+  // Every write compares the object with the stored one: no key arrays, no closures.
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && sameContent(ra[k], rb[k]));
+  let defined = 0;
+  for (const k in ra) {
+    if (!hasOwn.call(ra, k)) continue;
+    const v = ra[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!hasOwn.call(rb, k) || !sameContent(v, rb[k])) return false;
+  }
+  for (const k in rb) if (hasOwn.call(rb, k) && rb[k] !== undefined) defined--;
+  return defined === 0;
 }

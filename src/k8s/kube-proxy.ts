@@ -1,6 +1,6 @@
 import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
-import { EXTERNAL_NETWORK } from "../net/topology.js";
+import { EXTERNAL_NETWORK, type Node } from "../net/topology.js";
 import { address, type Address } from "../sim/actor.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
@@ -25,13 +25,15 @@ interface ServiceRules {
  */
 export class KubeProxy {
   private readonly rules = new Map<string, ServiceRules>();
-  private readonly rngs = new Map<string, Rng>();
+  private readonly rngs = new Map<Node, Rng>();
   /**
    * What the watches have delivered so far (an informer's cache): kube-proxy acts on these, never
    * on the API server's current state, which it cannot know before the watch delay.
    */
   private readonly services = new Map<string, Readonly<Service>>();
   private readonly slices = new Map<string, Readonly<EndpointSlice>>();
+  /** The cached slices by the `namespace/name` of the Service their label names, then by slice name. */
+  private readonly slicesByService = new Map<string, Map<string, Readonly<EndpointSlice>>>();
 
   constructor(
     private readonly sim: Sim,
@@ -50,9 +52,21 @@ export class KubeProxy {
       const namespace = e.object.metadata.namespace ?? "default";
       const id = `${namespace}/${e.object.metadata.name}`;
       const before = this.slices.get(id)?.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (e.type === "DELETED") this.slices.delete(id);
-      else this.slices.set(id, e.object);
       const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (before !== undefined) this.slicesByService.get(`${namespace}/${before}`)?.delete(e.object.metadata.name);
+      if (e.type === "DELETED") this.slices.delete(id);
+      else {
+        this.slices.set(id, e.object);
+        if (svc !== undefined) {
+          const key = `${namespace}/${svc}`;
+          let m = this.slicesByService.get(key);
+          if (!m) {
+            m = new Map();
+            this.slicesByService.set(key, m);
+          }
+          m.set(e.object.metadata.name, e.object);
+        }
+      }
       if (svc) this.sync(namespace, svc);
       // A slice relabelled away from a Service no longer serves it.
       if (before && before !== svc) this.sync(namespace, before);
@@ -65,6 +79,8 @@ export class KubeProxy {
   }
 
   private readonly byIp = new Map<string, string>();
+  /** The addresses in byIp of each Service, by `namespace/name`. */
+  private readonly ipsOf = new Map<string, Set<string>>();
   /** The LoadBalancer addresses among byIp's, which live on the external network. */
   private readonly external = new Set<string>();
 
@@ -74,9 +90,14 @@ export class KubeProxy {
     const clusterIps = svc ? (svc.spec.clusterIPs ?? []).filter((ip) => IPV4.test(ip)) : [];
     // A LoadBalancer's address is the cloud's, outside the cluster network: anyone may reach it.
     const lbIps = svc && svc.spec.type === "LoadBalancer" ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter((ip) => IPV4.test(ip)) : [];
-    for (const [ip, owner] of [...this.byIp]) {
-      if (owner !== id) continue;
+    const owned = this.ipsOf.get(id);
+    for (const ip of owned ? [...owned] : []) {
+      if (this.byIp.get(ip) !== id) {
+        owned!.delete(ip);
+        continue;
+      }
       if (clusterIps.includes(ip) || lbIps.includes(ip)) continue;
+      owned!.delete(ip);
       this.byIp.delete(ip);
       this.rules.delete(ip);
       this.network.removeVirtualAddress(this.external.has(ip) ? EXTERNAL_NETWORK : this.networkName, ip);
@@ -85,14 +106,19 @@ export class KubeProxy {
     if (!svc) return;
     const ips = [...clusterIps, ...lbIps];
     if (ips.length === 0) return;
-    const slices = [...this.slices.values()]
-      .filter((s) => (s.metadata.namespace ?? "default") === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name)
+    const slices = [...(this.slicesByService.get(id)?.values() ?? [])]
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
     const rules: ServiceRules = { byPort: backendsByPort(svc, slices) };
     for (const ip of ips) {
       const fresh = !this.rules.has(ip);
       this.rules.set(ip, rules);
       this.byIp.set(ip, id);
+      let mine = this.ipsOf.get(id);
+      if (!mine) {
+        mine = new Set();
+        this.ipsOf.set(id, mine);
+      }
+      mine.add(ip);
       if (!fresh) continue;
       if (lbIps.includes(ip)) {
         this.external.add(ip);
@@ -119,10 +145,10 @@ export class KubeProxy {
 
   /** Each node's kube-proxy draws from its own stream. */
   private rngOf(src: Host): Rng {
-    let rng = this.rngs.get(src.node.name);
+    let rng = this.rngs.get(src.node);
     if (!rng) {
       rng = this.sim.rng.stream(`kube-proxy/${src.node.name}`);
-      this.rngs.set(src.node.name, rng);
+      this.rngs.set(src.node, rng);
     }
     return rng;
   }

@@ -4,7 +4,7 @@ import type { Cluster, Node } from "../net/topology.js";
 import { sample, type Distribution } from "../sim/distribution.js";
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
-import type { ApiServer, WatchEvent } from "./apiserver.js";
+import { cloneData, type ApiServer, type WatchEvent } from "./apiserver.js";
 import type { Condition, Pod } from "./objects.js";
 
 /** A running container's behaviour: what a pod's image does in the simulation. */
@@ -54,6 +54,8 @@ interface Running {
  */
 export class Kubelet {
   private readonly running = new Map<string, Running>();
+  /** The hosts of running pods by namespace and name, for {@link hostOf} (asked on every lookup). */
+  private readonly hosts = new Map<string, Map<string, Host>>();
   private readonly factories: ContainerFactory[] = [];
   private readonly rng: Rng;
   private nextNode = 0;
@@ -78,14 +80,14 @@ export class Kubelet {
 
   /** The network host of a running pod. */
   hostOf(namespace: string, name: string): Host | undefined {
-    return this.running.get(`${namespace}/${name}`)?.host;
+    return this.hosts.get(namespace)?.get(name);
   }
 
   /** Marks a pod Ready or not, as its readiness probe would. */
   setReady(namespace: string, name: string, ready: boolean): void {
     const pod = this.api.get("Pod", namespace, name);
     if (!pod) return;
-    const status = structuredClone(pod.status ?? {});
+    const status = cloneData(pod.status ?? {});
     status.conditions = withCondition(status.conditions ?? [], "Ready", ready);
     status.conditions = withCondition(status.conditions, "ContainersReady", ready);
     this.api.update({ ...pod, status });
@@ -95,7 +97,7 @@ export class Kubelet {
     const pod = event.object;
     const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (event.type === "DELETED") {
-      this.stop(id);
+      this.stop(id, pod);
       return;
     }
     if (this.running.has(id)) return;
@@ -113,6 +115,13 @@ export class Kubelet {
     const factory = this.factories.find((f) => pod.spec.containers.some((c) => f.image.test(c.image)));
     const process = factory ? factory.start({ sim: this.sim, network: this.network, api: this.api, pod, host }) : null;
     this.running.set(id, { host, process, node });
+    const ns = pod.metadata.namespace ?? "default";
+    let hosts = this.hosts.get(ns);
+    if (!hosts) {
+      hosts = new Map();
+      this.hosts.set(ns, hosts);
+    }
+    hosts.set(pod.metadata.name, host);
     const pinned = pod.status?.conditions !== undefined;
     const scheduled: Pod = {
       ...pod,
@@ -135,10 +144,11 @@ export class Kubelet {
     });
   }
 
-  private stop(id: string): void {
+  private stop(id: string, pod: Readonly<Pod>): void {
     const r = this.running.get(id);
     if (!r) return;
     this.running.delete(id);
+    this.hosts.get(pod.metadata.namespace ?? "default")?.delete(pod.metadata.name);
     r.process?.stop();
     this.network.removeHost(r.host);
   }

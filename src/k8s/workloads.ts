@@ -1,6 +1,6 @@
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
-import type { ApiServer } from "./apiserver.js";
+import { cloneData, type ApiServer } from "./apiserver.js";
 import { randomSuffix, stableHash } from "./names.js";
 import type { Deployment, Pod, PodTemplateSpec, StatefulSet } from "./objects.js";
 
@@ -23,6 +23,7 @@ type Workload = Deployment | StatefulSet;
 export class WorkloadController {
   private readonly rng: Rng;
   private readonly pending = new Set<string>();
+  private readonly hashes = new WeakMap<Readonly<Deployment>, string>();
 
   constructor(
     private readonly sim: Sim,
@@ -51,10 +52,7 @@ export class WorkloadController {
 
   private reconcile(kind: Workload["kind"], namespace: string, name: string): void {
     const workload = this.api.get(kind, namespace, name) as Readonly<Workload> | undefined;
-    const named = this.api.list("Pod", namespace).filter((p) => {
-      const owner = p.metadata.ownerReferences?.find((o) => o.controller);
-      return owner?.kind === kind && owner.name === name;
-    });
+    const named = this.api.listByOwner("Pod", namespace, kind, name);
     // Pods whose owner is gone (deleted, or deleted and made again under the same name, so with
     // another uid) are garbage: delete them, as the garbage collector does.
     const owned = named.filter((p) => workload && p.metadata.ownerReferences?.find((o) => o.controller)?.uid === workload.metadata.uid);
@@ -65,17 +63,32 @@ export class WorkloadController {
   }
 
   private reconcileDeployment(d: Readonly<Deployment>, owned: readonly Readonly<Pod>[]): void {
-    const hash = stableHash(JSON.stringify(d.spec.template));
+    const hash = this.templateHash(d);
     const ns = d.metadata.namespace ?? "default";
     const current = owned.filter((p) => p.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
     for (const p of owned) if (!current.includes(p)) this.api.delete("Pod", ns, p.metadata.name);
     const replicas = d.spec.replicas ?? 1;
     // Scale down newest first, as the ReplicaSet controller prefers.
-    const byAge = [...current].sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
-    for (const p of byAge.slice(replicas).reverse()) this.api.delete("Pod", ns, p.metadata.name);
+    if (current.length > replicas) {
+      const byAge = [...current].sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+      for (const p of byAge.slice(replicas).reverse()) this.api.delete("Pod", ns, p.metadata.name);
+    }
     for (let i = current.length; i < replicas; i++) {
       this.api.create(this.podFrom(d, d.spec.template, `${d.metadata.name}-${hash}-${randomSuffix(this.rng)}`, { [POD_TEMPLATE_HASH]: hash }));
     }
+  }
+
+  /**
+   * The pod-template-hash of a Deployment as stored: worked out once per stored version (a
+   * Deployment is reconciled on every change of each of its pods, and stored objects never change).
+   */
+  private templateHash(d: Readonly<Deployment>): string {
+    let hash = this.hashes.get(d);
+    if (hash === undefined) {
+      hash = stableHash(JSON.stringify(d.spec.template));
+      this.hashes.set(d, hash);
+    }
+    return hash;
   }
 
   private reconcileStatefulSet(s: Readonly<StatefulSet>, owned: readonly Readonly<Pod>[]): void {
@@ -110,7 +123,7 @@ export class WorkloadController {
         ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
         ownerReferences: [{ apiVersion: "apps/v1", kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? "", controller: true }],
       },
-      spec: structuredClone(template.spec),
+      spec: cloneData(template.spec),
     };
   }
 }

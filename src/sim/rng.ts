@@ -63,6 +63,9 @@ export class Rng {
   private d: number;
   /** How many numbers this stream has drawn; a cheap way to see where two runs diverged. */
   draws = 0;
+  private lastMedian = Number.NaN;
+  private lastP99 = Number.NaN;
+  private lastSigma = 0;
 
   private constructor(
     /** The world's seed. */
@@ -147,8 +150,14 @@ export class Rng {
    * people quote for latencies. `p99` must be at least `median`.
    */
   lognormal(median: number, p99: number): number {
-    const sigma = Math.log(p99 / median) / Z99;
-    return median * Math.exp(sigma * this.normal(0, 1));
+    // A stream nearly always draws from one distribution (a link's latency, a server's service
+    // time): keep its sigma rather than take a logarithm per draw.
+    if (median !== this.lastMedian || p99 !== this.lastP99) {
+      this.lastMedian = median;
+      this.lastP99 = p99;
+      this.lastSigma = Math.log(p99 / median) / Z99;
+    }
+    return median * Math.exp(this.lastSigma * this.normal(0, 1));
   }
 
   /** An exponentially distributed number with the given mean. */

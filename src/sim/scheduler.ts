@@ -245,8 +245,11 @@ export class Scheduler {
       const slot = this.pop();
       const fn = this.slotFn[slot]!;
       const arg = this.slotArg[slot];
-      // The slot keeps its handler and argument until it is reused: clearing them costs more
-      // than the garbage they briefly keep alive.
+      // The slot forgets its handler and argument: a free slot may wait long for reuse (when the
+      // queue was once far longer than it is now), and must not keep what the event carried (a
+      // closure, an old object version) alive till then.
+      this.slotFn[slot] = undefined;
+      this.slotArg[slot] = undefined;
       this.freeSlots.push(slot);
       if (fn === (fireTimer as unknown) && (arg as Timer).state === CANCELLED) {
         this.cancelledPending--;

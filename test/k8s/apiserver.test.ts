@@ -585,3 +585,58 @@ describe("ApiServer: creation time", () => {
     for (const [t, s] of stamps) expect(s).toBe(formatTimestamp(t));
   });
 });
+
+describe("ApiServer: indexes and store observers", () => {
+  const owned = (name: string, owner: string, labels: Record<string, string>): K8sObject => ({
+    ...pod(name, labels),
+    metadata: { name, namespace: "default", labels, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: owner, uid: "u", controller: true }] },
+  });
+
+  it("lists by label and by controller exactly as filtering list() would, through relabels, owner changes and deletes", () => {
+    const { api } = bareApi();
+    const same = () => {
+      for (const app of ["a", "b", "c"]) {
+        expect(api.listByLabel("Pod", "default", "app", app)).toEqual(api.list("Pod", "default").filter((p) => p.metadata.labels?.app === app));
+        expect(api.countByLabel("Pod", "default", "app", app)).toBe(api.listByLabel("Pod", "default", "app", app).length);
+      }
+      for (const d of ["d1", "d2"]) {
+        expect(api.listByOwner("Pod", "default", "Deployment", d)).toEqual(api.list("Pod", "default").filter((p) => p.metadata.ownerReferences?.find((o) => o.controller)?.name === d));
+      }
+    };
+    for (const [name, app] of [["p3", "a"], ["p1", "b"], ["p2", "a"]] as const) api.create(owned(name, "d1", { app }));
+    same();
+    api.update(owned("p2", "d2", { app: "b" }));
+    same();
+    api.update({ ...api.get("Pod", "default", "p1")!, status: { phase: "Running" } });
+    same();
+    api.delete("Pod", "default", "p3");
+    same();
+    expect(api.listByLabel("Pod", "other", "app", "a")).toEqual([]);
+    expect(api.get("Pod", "default", "p3")).toBeUndefined();
+  });
+
+  it("tells observers of each write at once, in write order, with the version before it; an update that changes nothing is not a write", () => {
+    const { api } = bareApi();
+    const seen: string[] = [];
+    api.observeStore("ConfigMap", (type, object, previous) => seen.push(`${type} ${object.metadata.name} ${object.metadata.resourceVersion} after ${previous?.metadata.resourceVersion ?? "-"}`));
+    const a = api.create(configMap("a", "default", { x: "1" }));
+    api.update(configMap("a", "default", { x: "1" }));
+    const b = api.update(configMap("a", "default", { x: "2" }));
+    const gone = api.delete("ConfigMap", "default", "a");
+    expect(seen).toEqual([
+      `ADDED a ${a.metadata.resourceVersion} after -`,
+      `MODIFIED a ${b.metadata.resourceVersion} after ${a.metadata.resourceVersion}`,
+      `DELETED a ${gone.metadata.resourceVersion} after ${b.metadata.resourceVersion}`,
+    ]);
+  });
+
+  it("stores a copy: changing what was passed in changes nothing stored", () => {
+    const { api } = bareApi();
+    const input = configMap("c", "default", { x: "1" });
+    api.create(input);
+    input.data!.x = "2";
+    input.metadata.labels = { l: "v" };
+    expect(api.get("ConfigMap", "default", "c")!.data).toEqual({ x: "1" });
+    expect(api.listByLabel("ConfigMap", "default", "l", "v")).toEqual([]);
+  });
+});

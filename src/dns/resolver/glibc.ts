@@ -23,8 +23,9 @@
  *   rest of the lookup.
  * - TC: both queries are sent again over TCP to the same server; no further UDP rounds.
  *
- * Not modelled: HOSTALIASES, ECONNREFUSED from ICMP port-unreachable, res_queriesmatch checks, the
- * answer-buffer reallocation subtleties. glibc reads TCP replies without a timeout of its own; here
+ * Not modelled: HOSTALIASES, ECONNREFUSED from ICMP port-unreachable, res_queriesmatch checks
+ * beyond the question type (which tells the A reply from the AAAA one when their IDs are equal),
+ * the answer-buffer reallocation subtleties. glibc reads TCP replies without a timeout of its own; here
  * a TCP exchange gets the same wait as the UDP try to that server.
  */
 
@@ -152,6 +153,16 @@ class Lookup {
   sendOn(q: Query, ns: number, transport: StubTransport, epoch: number): void {
     this.m.send(q.id, q.name, q.qtype, this.s.nameservers[ns] as string, transport, this.ednsUdpSize);
     this.txs.push({ id: q.id, ns, epoch, transport });
+  }
+
+  /**
+   * True when transmission `tx`'s reply answers query `q` as `send_dg` decides it: the same ID
+   * and, by `__libc_res_queriesmatch`, the same question. The two queries of a pair draw their IDs
+   * independently, so once in 65536 pairs they are equal, and only the question tells the A reply
+   * from the AAAA one.
+   */
+  answers(tx: number, q: Query): boolean {
+    return (this.txs[tx - 1] as TxInfo).id === q.id && this.m.record(tx).qtype === q.qtype;
   }
 
   /** A reply buffered on server `ns`'s UDP socket while another was being read, if any. */
@@ -373,11 +384,10 @@ function* sendDg(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | unde
         return NEXT;
       }
       const { tx, response: r } = ev;
-      const id = (g.txs[tx - 1] as TxInfo).id;
       g.gotsomewhere = true;
       const intoFirst = (!recv1 && !recv2) || q2 === undefined;
-      const m1 = !recv1 && id === q1.id;
-      const m2 = !recv2 && q2 !== undefined && id === q2.id;
+      const m1 = !recv1 && g.answers(tx, q1);
+      const m2 = !recv2 && q2 !== undefined && g.answers(tx, q2);
       if (!m1 && !m2) {
         m.discard(tx, "old answer (ID not awaited)");
         continue;
@@ -393,7 +403,7 @@ function* sendDg(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | unde
         }
         if (q2 !== undefined) {
           resplen = 0;
-          if (id === q1.id) recv1 = true;
+          if (m1) recv1 = true;
           else recv2 = true;
           continue;
         }
@@ -409,7 +419,7 @@ function* sendDg(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | unde
         g.closeAll();
         return TC;
       }
-      if (!recv1 && id === q1.id) recv1 = true;
+      if (m1) recv1 = true;
       else recv2 = true;
       if (intoFirst) {
         b1 = { qtype, response: r };
@@ -457,6 +467,7 @@ function* sendVc(g: Lookup, pos: number, ns: number, q1: Query, q2: Query | unde
       g.vcEpoch++;
       return NEXT;
     }
+    // send_vc, unlike send_dg, matches replies by ID alone.
     const id = (g.txs[ev.tx - 1] as TxInfo).id;
     const m1 = !recv1 && id === q1.id;
     const m2 = !recv2 && q2 !== undefined && id === q2.id;

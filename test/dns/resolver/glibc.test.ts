@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { MILLISECOND, SECOND } from "../../../src/sim/time.js";
-import { NXDOMAIN, REFUSED, SERVFAIL, WORLD, noerror, pairs, podConfText, run, zoneAnswer } from "./helpers.js";
+import { StubLookup, driveLookup } from "../../../src/dns/resolver/index.js";
+import { NXDOMAIN, REFUSED, SERVFAIL, WORLD, noerror, pairs, podConfText, run, settingsFor, zoneAnswer } from "./helpers.js";
 
 const ms = MILLISECOND;
 const S = (n: string): string[] => [`${n}.default.svc.cluster.local`, `${n}.svc.cluster.local`, `${n}.cluster.local`];
@@ -172,5 +173,14 @@ describe("glibc (§5.2)", () => {
   it("an address literal or an /etc/hosts name sends nothing", () => {
     expect(run("glibc", "10.1.2.3").sent).toEqual([]);
     expect(run("glibc", "10.1.2.3").result).toMatchObject({ ok: true, source: "literal" });
+  });
+
+  it("§5.2 A and AAAA that drew the same ID: send_dg matches each reply to its query by question (res_queriesmatch), so the AAAA reply coming first does not take the A query's place", () => {
+    for (const [first, second] of [["AAAA", "A"], ["A", "AAAA"]] as const) {
+      const lookup = new StubLookup(settingsFor("glibc"), "myservice", { nextId: () => 4242 });
+      const result = driveLookup(lookup, (q) => ({ response: zoneAnswer(WORLD, q), delay: q.qtype === first ? ms : 2 * ms }));
+      expect(result.queries.map((q) => [q.qtype, q.id, q.outcome])).toEqual([["A", 4242, "NOERROR"], ["AAAA", 4242, "NOERROR"]]);
+      expect(result, `${first} reply first, then ${second}`).toMatchObject({ ok: true, addresses: [{ family: 4, address: "10.96.1.1" }] });
+    }
   });
 });

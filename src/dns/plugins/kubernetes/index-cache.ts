@@ -5,6 +5,7 @@ import type { Sim } from "../../../sim/sim.js";
 import type { Micros } from "../../../sim/time.js";
 
 const KINDS = ["Namespace", "Service", "EndpointSlice", "Pod"] as const;
+const NO_SLICES: readonly Readonly<EndpointSlice>[] = Object.freeze([]);
 
 /**
  * The kubernetes plugin's informer caches: Namespaces, Services, EndpointSlices and Pods as the
@@ -21,6 +22,8 @@ export class KubernetesIndex {
   readonly podsByIp = new Map<string, Set<string>>();
   /** When the last change arrived: the SOA serial. */
   modifiedAt: Micros = 0;
+  /** How many changes have arrived: what was read from the index holds while this stays the same. */
+  generation = 0;
   private readonly pendingSync = new Set<string>(KINDS);
   private readonly podIps = new Map<string, string[]>();
 
@@ -47,11 +50,12 @@ export class KubernetesIndex {
   /** The slices of a Service (`namespace/name`, lower-cased). */
   slicesOf(id: string): readonly Readonly<EndpointSlice>[] {
     const m = this.slices.get(id);
-    return m ? [...m.values()] : [];
+    return m && m.size > 0 ? [...m.values()] : NO_SLICES;
   }
 
   private apply(event: WatchEvent): void {
     this.modifiedAt = this.sim.now;
+    this.generation++;
     const o = event.object;
     const gone = event.type === "DELETED";
     const ns = (o.metadata.namespace ?? "").toLowerCase();
@@ -85,8 +89,12 @@ export class KubernetesIndex {
   }
 
   private indexPod(id: string, ns: string, pod: Readonly<Pod> | null): void {
-    for (const ip of this.podIps.get(id) ?? []) this.podsByIp.get(ip)?.delete(ns);
-    const ips = pod ? (pod.status?.podIPs ?? []).map((p) => p.ip) : [];
+    const before = this.podIps.get(id);
+    const podIps = pod ? (pod.status?.podIPs ?? []) : [];
+    // Most pod changes (readiness, labels) keep the addresses: nothing to re-index.
+    if (before && before.length === podIps.length && before.every((ip, i) => ip === podIps[i]!.ip)) return;
+    for (const ip of before ?? []) this.podsByIp.get(ip)?.delete(ns);
+    const ips = podIps.map((p) => p.ip);
     this.podIps.set(id, ips);
     for (const ip of ips) {
       let set = this.podsByIp.get(ip);

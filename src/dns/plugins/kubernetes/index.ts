@@ -22,7 +22,7 @@
 import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
 import { canonical, makeReply, type Answer, type Packet } from "../../message.js";
 import { KubernetesIndex } from "./index-cache.js";
-import { answerQuery, type KubernetesConfig } from "./records.js";
+import { answerQuery, type KubernetesConfig, type Outcome } from "./records.js";
 import { parseDuration } from "../../../sim/time.js";
 
 const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
@@ -126,9 +126,22 @@ export const kubernetes: PluginFactory = {
   },
 };
 
+/** The most answers a plugin keeps between changes of what it watches (see {@link KubernetesPlugin.outcome}). */
+const MAX_REMEMBERED = 4096;
+
 class KubernetesPlugin implements Plugin {
   readonly name = "kubernetes";
   private readonly startedAt: number;
+  /**
+   * What {@link answerQuery} found, by qtype then name as asked, for the index generation
+   * `rememberedAt`. A query's outcome depends on nothing else (the config and the server are this
+   * plugin's own), and clusters are asked the same names over and over while nothing changes.
+   */
+  private readonly remembered = new Map<string, Map<string, Outcome>>();
+  private rememberedAt = -1;
+  private lastSoa: Answer | undefined;
+  private lastSoaAt = -1;
+  private lastSoaZone = "";
 
   constructor(
     private readonly config: KubernetesConfig,
@@ -148,21 +161,21 @@ class KubernetesPlugin implements Plugin {
     // CoreDNS does not listen until its informers have synced or startup_timeout has passed:
     // a query before then gets no answer at all, and the client times out.
     if (!index.synced && index.sim.now < this.startedAt + this.config.startupTimeout) return;
-    const soa = () => soaRecord(request, zone, this.config, index);
     // handler.go: SOA is answered at the zone's apex only; for any other name, existing or not, it is NODATA.
     if (request.qtype === "SOA") {
-      return writer.write(makeReply(request.query, { authoritative: true, ...(request.name === zone ? { answers: [soa()] } : { authorities: [soa()] }) }));
+      const soa = this.soa(request, zone);
+      return writer.write(makeReply(request.query, { authoritative: true, ...(request.name === zone ? { answers: [soa] } : { authorities: [soa] }) }));
     }
-    const outcome = answerQuery(request, zone, this.config, index);
+    const outcome = this.outcome(request, zone);
     switch (outcome.kind) {
       case "answer":
         return writer.write(makeReply(request.query, { authoritative: true, answers: outcome.answers, additionals: outcome.additionals }));
       case "nodata":
-        return writer.write(makeReply(request.query, { authoritative: true, authorities: [soa()] }));
+        return writer.write(makeReply(request.query, { authoritative: true, authorities: [this.soa(request, zone)] }));
       case "nxdomain":
         // handler.go: a name error falls through first; unsynced, it is a server failure.
         if (this.fallsThrough(request.name)) return next(request, writer);
-        return writer.write(makeReply(request.query, { rcode: index.synced ? "NXDOMAIN" : "SERVFAIL", authoritative: true, authorities: [soa()] }));
+        return writer.write(makeReply(request.query, { rcode: index.synced ? "NXDOMAIN" : "SERVFAIL", authoritative: true, authorities: [this.soa(request, zone)] }));
       case "upstream":
         // An ExternalName outside the zone: the CNAME, then what the server's own chain finds for the target.
         request.server.lookup(outcome.target, request.qtype, (reply: Packet) => {
@@ -172,10 +185,55 @@ class KubernetesPlugin implements Plugin {
     }
   }
 
+  /**
+   * The SOA of a reply: the last one made, while the index and the owner (the zone as the query
+   * spells it) are the same, since negative answers in one zone all carry the same record.
+   */
+  private soa(request: DnsRequest, zone: string): Answer {
+    const owner = soaOwner(request, zone);
+    const last = this.lastSoa;
+    if (last && this.lastSoaAt === this.index.generation && last.name === owner && this.lastSoaZone === zone) return last;
+    this.lastSoa = soaRecord(request, zone, this.config, this.index);
+    this.lastSoaAt = this.index.generation;
+    this.lastSoaZone = zone;
+    return this.lastSoa;
+  }
+
+  /**
+   * The outcome of a query, remembered until the index next changes. Replies share the remembered
+   * records, as they share a cache's: messages are never changed once sent.
+   */
+  private outcome(request: DnsRequest, zone: string): Outcome {
+    const generation = this.index.generation;
+    if (this.rememberedAt !== generation) {
+      this.remembered.clear();
+      this.rememberedAt = generation;
+    }
+    let byName = this.remembered.get(request.qtype);
+    if (!byName) {
+      byName = new Map();
+      this.remembered.set(request.qtype, byName);
+    }
+    let outcome = byName.get(request.qname);
+    if (outcome === undefined) {
+      outcome = answerQuery(request, zone, this.config, this.index);
+      // Names nobody asks twice (a scan of random names) must not grow it without end.
+      if (byName.size >= MAX_REMEMBERED) byName.clear();
+      byName.set(request.qname, outcome);
+    }
+    return outcome;
+  }
+
   private fallsThrough(name: string): boolean {
     const ft = this.config.fallthrough;
     return ft !== null && ft.some((z) => z === "." || name === z || name.endsWith(`.${z}`));
   }
+}
+
+/** The SOA's owner: the zone, spelt as the query spells it. */
+function soaOwner(request: DnsRequest, zone: string): string {
+  const length = zone.length - 1;
+  return request.qname.length >= length ? request.qname.slice(request.qname.length - length) : zone.slice(0, -1);
 }
 
 /** Unix time of the epoch the simulation starts at (2026-01-01T00:00:00Z). */
@@ -187,8 +245,7 @@ const EPOCH_UNIX_SECONDS = 1_767_225_600;
  * Unix time of the last change the plugin saw, minimum the plugin ttl.
  */
 function soaRecord(request: DnsRequest, zone: string, config: KubernetesConfig, index: KubernetesIndex): Answer {
-  const zoneNoDot = zone.slice(0, -1);
-  const owner = request.qname.length >= zoneNoDot.length ? request.qname.slice(request.qname.length - zoneNoDot.length) : zoneNoDot;
+  const owner = soaOwner(request, zone);
   return {
     type: "SOA",
     name: owner,

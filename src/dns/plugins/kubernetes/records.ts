@@ -107,18 +107,19 @@ export function answerQuery(request: DnsRequest, zone: string, config: Kubernete
   const [portLabel, protoLabel] = labels.length === 2 ? [strip(labels[0]!), strip(labels[1]!)] : ["", ""];
   const endpointLabel = labels.length === 1 ? labels[0]! : "";
   const headless = svc.spec.clusterIP === "None";
-  const slices = config.noEndpoints ? [] : index.slicesOf(`${ns}/${serviceLabel}`);
+  // Read only when needed: a cluster IP's records do not come from the slices.
+  const slicesOf = () => (config.noEndpoints ? [] : index.slicesOf(`${ns}/${serviceLabel}`));
   if ((headless || endpointLabel) && config.noEndpoints) return NXDOMAIN;
 
   const entries: Entry[] = [];
   if (!headless && !endpointLabel) {
-    if (config.ignoreEmptyService && !hasReadyAddress(slices)) return NXDOMAIN;
+    if (config.ignoreEmptyService && !hasReadyAddress(slicesOf())) return NXDOMAIN;
     const ports = svc.spec.ports ?? [];
     const matching = ports.filter((p) => matches(p.name ?? "", portLabel) && matches(p.protocol ?? "TCP", protoLabel));
     const list = ports.length === 0 && !portLabel && !protoLabel ? [{ port: -1 }] : matching;
     for (const p of list) for (const ip of svc.spec.clusterIPs ?? [svc.spec.clusterIP ?? ""]) if (ip && ip !== "None") entries.push({ ip, port: p.port, target: svcName });
   } else {
-    for (const slice of slices) {
+    for (const slice of slicesOf()) {
       const ports = slice.ports ?? [];
       const matching = ports.filter((p) => matches(p.name ?? "", portLabel) && matches(p.protocol ?? "TCP", protoLabel));
       const list = ports.length === 0 && !portLabel && !protoLabel ? [{ port: -1 }] : matching;
