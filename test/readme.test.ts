@@ -13,8 +13,8 @@ const examples = readme
   });
 
 describe("README examples", () => {
-  it("has the kernel example and the clusters-and-DNS example", () => {
-    expect(examples.map((e) => e.section)).toEqual(["The kernel in code", "Clusters and DNS in code"]);
+  it("has the kernel, clusters-and-DNS and scenarios examples", () => {
+    expect(examples.map((e) => e.section)).toEqual(["The kernel in code", "Clusters and DNS in code", "Scenarios in code"]);
   });
 
   for (const example of examples) {

@@ -27,7 +27,8 @@ export function evaluate(e: ExpectationSpec, spec: ScenarioSpec, m: Measurements
     case "latency": {
       if (s.ok === 0) return verdict(null, false, `no successful action ${of} to measure`);
       const v = s.percentile(c.percentile / 100);
-      return verdict(v / MILLISECOND, v < c.below, `${v / MILLISECOND}ms over ${s.ok} successful ${of}`);
+      const pass = (c.below === undefined || v < c.below) && (c.above === undefined || v > c.above);
+      return verdict(v / MILLISECOND, pass, `${v / MILLISECOND}ms over ${s.ok} successful ${of}`);
     }
     case "successRatio": {
       if (s.count === 0) return verdict(null, false, "no action in the window");

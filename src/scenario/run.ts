@@ -1,5 +1,6 @@
 import { DnsChaos } from "../dns/chaos.js";
 import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
+import { ApiError } from "../k8s/apiserver.js";
 import { isIPv4 } from "../k8s/schema.js";
 import type { NetworkStats } from "../net/network.js";
 import type { Cluster } from "../net/topology.js";
@@ -11,9 +12,9 @@ import { evaluate, type ExpectationResult } from "./expect.js";
 import { FaultTimeline, type FaultRecord } from "./faults.js";
 import { Measurements } from "./measure.js";
 import { phaseWindows, streamReport, type StreamReport } from "./report.js";
-import type { Scenario } from "./spec.js";
+import type { ManifestEntry, Scenario } from "./spec.js";
 import { Stream, clientPods, type StreamCounters } from "./traffic.js";
-import { World } from "./world.js";
+import { World, WorldError } from "./world.js";
 
 /** Options of {@link runScenario}. */
 export interface RunScenarioOptions {
@@ -117,13 +118,12 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     const { clusters, oneWay, ...profile } = pair;
     world.network.setClusterLink(clusters[0], clusters[1], profile, { oneWay: oneWay ?? false });
   }
-  for (const m of spec.manifests) for (const c of m.clusters) world.apply(c, m.objects);
+  for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
 
   const measurements = new Measurements();
-  const destinationOf = destinations(world);
   const streams = spec.traffic.map((s, i) => {
     world.apply(s.from.cluster, clientPods(s.from));
-    return new Stream(world, s, i, measurements, destinationOf);
+    return new Stream(world, s, i, measurements, destinations(world, s.from.cluster));
   });
   const faults = new FaultTimeline(world, spec.faults, chaos);
   for (const s of streams) s.start();
@@ -162,7 +162,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     simulated: now / SECOND,
     events: world.sim.eventsRun,
     partial: now < spec.duration,
-    ...(stopReason ? { stopReason } : {}),
+    ...(stopReason && now < spec.duration ? { stopReason } : {}),
     warmup: spec.warmup,
     duration: spec.duration,
     streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows)),
@@ -173,23 +173,32 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
   };
 }
 
+/** Applies a manifest entry, naming where it was written when the API server refuses an object. */
+function applyManifests(world: World, cluster: string, m: ManifestEntry): void {
+  try {
+    world.apply(cluster, m.objects);
+  } catch (e) {
+    if (e instanceof ApiError) throw new WorldError(`${m.source}: applying to cluster ${cluster}: ${e.message}`);
+    throw e;
+  }
+}
+
 /**
- * Which cluster an answer's address belongs to: the cluster whose pod or service range holds it,
- * preferring clusters on the client's network (ranges may overlap across networks); `external`
- * for anything else.
+ * Which cluster an answer's address belongs to, seen from a client's cluster: the cluster whose
+ * pod or service range holds it, preferring clusters on the client's network (ranges may overlap
+ * across networks); `external` for anything else. Remembered per address: it runs per lookup.
  */
-function destinations(world: World): (from: string, address: string) => string {
+function destinations(world: World, from: string): (address: string) => string {
   const clusters = [...world.topology.clusters.values()];
-  const cache = new Map<string, string>();
-  return (from, address) => {
-    const key = `${from} ${address}`;
-    let found = cache.get(key);
+  const network = world.topology.cluster(from).network;
+  const known = new Map<string, string>();
+  return (address) => {
+    let found = known.get(address);
     if (found === undefined) {
-      const network = world.topology.cluster(from).network;
       // The clusters' ranges are IPv4; an IPv6 answer (a dnsChaos random AAAA) is nobody's.
       const holds = (c: Cluster) => c.podCidr.contains(address) || c.serviceCidr.contains(address);
       found = isIPv4(address) ? ((clusters.find((c) => c.network === network && holds(c)) ?? clusters.find(holds))?.name ?? "external") : "external";
-      cache.set(key, found);
+      known.set(address, found);
     }
     return found;
   };

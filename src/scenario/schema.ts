@@ -585,11 +585,18 @@ const EXPECTATION: ObjectSchema = {
     phase: str("only actions started before, during or after the fault", { enum: ["before", "during", "after"] }),
     latency: {
       type: "object",
-      description: "a latency percentile of successful actions below a bound",
+      description: "a latency percentile of successful actions below a bound, above one, or between",
       fields: {
         percentile: { type: "number", min: 0, exclusiveMin: true, max: 100, required: true, description: "e.g. 50, 99, 99.9; 100 is the maximum" },
-        below: duration("the bound", { required: true }),
+        below: duration("it must be less than this"),
+        above: duration("it must be more than this"),
       },
+      rules: [
+        (l: Record<string, any>, fail) => {
+          if (l.below === undefined && l.above === undefined) fail(["below"], "give below, above or both");
+          if (l.below !== undefined && l.above !== undefined && l.above >= l.below) fail(["above"], "must be less than below");
+        },
+      ],
     },
     successRatio: { type: "object", description: "the fraction of actions that succeeded, 0 to 1", fields: RANGE("the ratio") },
     count: { type: "object", description: "how many actions there were", fields: RANGE("the count") },
@@ -636,7 +643,9 @@ export function describeExpectation(stream: string, window: ExpectWindow, check:
   let text: string;
   switch (check.kind) {
     case "latency":
-      text = `${check.percentile === 100 ? "max" : `p${check.percentile}`} latency of ${stream} < ${formatDuration(check.below)}`;
+      text = `${check.percentile === 100 ? "max" : `p${check.percentile}`} latency of ${stream}`;
+      if (check.above !== undefined) text = `${text} > ${formatDuration(check.above)}`;
+      if (check.below !== undefined) text = `${text}${check.above !== undefined ? " and" : ""} < ${formatDuration(check.below)}`;
       break;
     case "successRatio":
       text = range(`success ratio of ${stream}`, check);

@@ -209,8 +209,8 @@ export type Phase = "before" | "during" | "after";
 
 /** What an expectation checks over its window. */
 export type ExpectCheck =
-  /** A latency percentile (0–100) of successful lookups below a bound. */
-  | { readonly kind: "latency"; readonly percentile: number; readonly below: Micros }
+  /** A latency percentile (0–100) of successful lookups below a bound, above one, or between. */
+  | { readonly kind: "latency"; readonly percentile: number; readonly below?: Micros; readonly above?: Micros }
   | { readonly kind: "successRatio"; readonly atLeast?: number; readonly atMost?: number }
   | { readonly kind: "count"; readonly atLeast?: number; readonly atMost?: number }
   /** How many lookups ended with this code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, `TIMEOUT`, …). */

@@ -49,7 +49,7 @@ export class Stream {
     private readonly index: number,
     private readonly measurements: Measurements,
     /** The cluster an answer's address belongs to, for the per-pair report. */
-    private readonly destinationOf: (from: string, address: string) => string,
+    private readonly destinationOf: (address: string) => string,
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     world.cluster(spec.from.cluster).watch("Pod", `traffic/${spec.name}`, () => {
@@ -128,7 +128,7 @@ export class Stream {
       result.ok,
       outcomeCode(result),
       result.queries.length,
-      first === undefined ? "-" : this.destinationOf(this.spec.from.cluster, first),
+      first === undefined ? "-" : this.destinationOf(first),
     );
   }
 

@@ -637,8 +637,18 @@ describe("properties", () => {
       args: fc.array(arg, { maxLength: 3 }),
       block: depth >= 2 ? fc.constant(null) : fc.option(fc.array(nodeAt(depth + 1, propertyName), { maxLength: 3 }), { nil: null }),
     });
+  // A block that binds one address twice serves the same key twice, which CoreDNS refuses (as the
+  // parser does): such Corefiles are not the valid ones this property prints and reads back.
+  const bindsTwice = (directives: Node[]): boolean => {
+    const addresses = directives.filter((d) => d.name === "bind").flatMap((d) => d.args.map((a) => (typeof a === "string" ? a : a.quoted)));
+    return new Set(addresses).size !== addresses.length;
+  };
   const servers = fc.uniqueArray(fc.constantFrom(...ZONES), { minLength: 1, maxLength: 4 }).chain((zones) =>
-    fc.tuple(...zones.map((zone) => fc.record({ zone: fc.constant(zone), directives: fc.array(nodeAt(0, fc.constantFrom(...PLUGIN_ORDER)), { maxLength: 4 }) }))),
+    fc.tuple(
+      ...zones.map((zone) =>
+        fc.record({ zone: fc.constant(zone), directives: fc.array(nodeAt(0, fc.constantFrom(...PLUGIN_ORDER)), { maxLength: 4 }).filter((ds) => !bindsTwice(ds)) }),
+      ),
+    ),
   );
   const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length]!;
   const style = fc.record({

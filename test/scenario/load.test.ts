@@ -903,6 +903,8 @@ describe("loadScenario: expectations", () => {
         - {stream: local, rcode: {code: SERVFAIL, atMost: 0}, fault: cut, phase: during}
         - {stream: local, queriesPerLookup: {atMost: 2}, fault: boom, phase: after, description: few queries}
         - {stream: local, latency: {percentile: 100, below: 1s}}
+        - {stream: local, latency: {percentile: 50, above: 2ms}}
+        - {stream: local, latency: {percentile: 90, above: 2ms, below: 1s}}
       `),
     );
     expect(s.spec.expect).toEqual([
@@ -912,6 +914,8 @@ describe("loadScenario: expectations", () => {
       { stream: "local", window: { kind: "phase", fault: "cut", phase: "during" }, check: { kind: "rcode", code: "SERVFAIL", atMost: 0 }, description: "SERVFAIL count of local <= 0 during cut" },
       { stream: "local", window: { kind: "phase", fault: "boom", phase: "after" }, check: { kind: "queriesPerLookup", atMost: 2 }, description: "few queries" },
       { stream: "local", window: { kind: "run" }, check: { kind: "latency", percentile: 100, below: 1_000_000 }, description: "max latency of local < 1s" },
+      { stream: "local", window: { kind: "run" }, check: { kind: "latency", percentile: 50, above: 2000 }, description: "p50 latency of local > 2ms" },
+      { stream: "local", window: { kind: "run" }, check: { kind: "latency", percentile: 90, above: 2000, below: 1_000_000 }, description: "p90 latency of local > 2ms and < 1s" },
     ]);
   });
 
@@ -950,6 +954,10 @@ describe("loadScenario: expectations", () => {
     rejects(empty, { at: at(empty, "count: ^{}"), path: "spec.expect[0].count", detail: "give atLeast, atMost or both" });
     const percentile = expectations("- {stream: local, latency: {percentile: 0, below: 1ms}}\n");
     rejects(percentile, { at: at(percentile, "0,"), path: "spec.expect[0].latency.percentile", detail: "expected a number more than 0 and at most 100, got 0" });
+    const bound = expectations("- {stream: local, latency: {percentile: 99}}\n");
+    rejects(bound, { at: at(bound, "latency: {percentile"), path: "spec.expect[0].latency.below", detail: "give below, above or both" });
+    const crossed = expectations("- {stream: local, latency: {percentile: 99, above: 5ms, below: 1ms}}\n");
+    rejects(crossed, { at: at(crossed, "5ms"), path: "spec.expect[0].latency.above", detail: "must be less than below" });
     const code = expectations("- {stream: local, rcode: {code: SERVFIAL, atLeast: 1}}\n");
     rejects(code, { at: at(code, "SERVFIAL"), path: "spec.expect[0].rcode.code", detail: /^expected a lookup's outcome: NOERROR, .*, got "SERVFIAL" \(did you mean "SERVFAIL"\?\)$/ });
     expect(load(expectations("- {stream: local, rcode: {code: RCODE_9, atMost: 0}}\n")).spec.expect[0]!.check).toEqual({ kind: "rcode", code: "RCODE_9", atMost: 0 });

@@ -879,6 +879,18 @@ expect:
     latency:
       percentile: 50
       below: 1s
+  - stream: c
+    fault: slow
+    phase: during
+    latency:
+      percentile: 50
+      above: 20ms
+  - stream: c
+    fault: slow
+    phase: before
+    latency:
+      percentile: 50
+      above: 20ms
 `);
     expect(r.expectations.map((e) => [e.pass, e.measured])).toEqual([
       [true, 100],
@@ -890,6 +902,8 @@ expect:
       [true, 20],
       [false, null],
       [false, null],
+      [true, expect.any(Number)],
+      [false, expect.any(Number)],
     ]);
     expect(r.expectations[0]).toMatchObject({ description: "100 <= count of c <= 100", detail: "100" });
     expect(r.expectations[4]!.measured).toBeGreaterThan(0.1);
