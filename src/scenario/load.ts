@@ -1,11 +1,15 @@
 import { CorefileError, parseCorefile } from "../dns/corefile.js";
+import { CoreDns } from "../dns/coredns.js";
 import { IMPLEMENTED_PLUGINS } from "../dns/plugins/index.js";
+import { ApiServer } from "../k8s/apiserver.js";
 import { ManifestError, loadManifests } from "../k8s/manifest.js";
 import { LocatedError, ValueError, describe, didYouMean, readYamlDocuments, validate, type Fail, type PathSegment, type YamlNode } from "../k8s/schema.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
+import { Sim } from "../sim/sim.js";
 import { formatDuration } from "../sim/time.js";
 import { scenarioSchema, type Defined, type SchemaContext } from "./schema.js";
 import type { Scenario, ScenarioSpec } from "./spec.js";
+import { UPSTREAM_DNS_IP } from "./world.js";
 
 /**
  * A problem with a scenario or a file it names: where (file, 1-based line and column, field path)
@@ -82,7 +86,15 @@ function context(text: string, file: string, options: LoadScenarioOptions, defin
   };
   const corefile = (body: string, place: Place) => {
     try {
-      parseCorefile(body, place.file, { plugins: IMPLEMENTED_PLUGINS });
+      // A replica set up from it checks every plugin's arguments (`cache thirty`), as CoreDNS's
+      // setup does at start: the run would otherwise find them only when a CoreDNS pod starts.
+      const checked = parseCorefile(body, place.file, { plugins: IMPLEMENTED_PLUGINS });
+      const sim = new Sim({ seed: 0 });
+      new CoreDns(sim, { cluster: "check", namespace: "kube-system", name: "corefile-check" }, {
+        corefile: checked,
+        api: new ApiServer(sim, "check"),
+        resolvConfNameservers: [UPSTREAM_DNS_IP],
+      });
       return body;
     } catch (e) {
       if (e instanceof CorefileError) throw placed(place, e.line, e.column, "", `Corefile: ${e.detail}`);

@@ -448,6 +448,13 @@ describe("loadScenario: clusters", () => {
     rejects(text, { at: at(text, "whoami"), path: "", detail: /^Corefile: plugin 'whoami' is a CoreDNS plugin that mcsim does not implement/ });
   });
 
+  it("checks each plugin's arguments as CoreDNS's setup does, at load time, not when a CoreDNS pod starts", () => {
+    const text = HEAD.replace("      network: other\n", "      dns:\n        corefile: |\n          .:53 {\n              kubernetes cluster.local\n              forward . bogus\n          }\n");
+    rejects(text, { at: at(text, "forward . bogus"), path: "", detail: "Corefile: forward: hostname upstreams (bogus) are not supported by mcsim: write the upstream's IP address" });
+    const cache = HEAD.replace("      network: other\n", "      dns:\n        corefile: |\n          .:53 {\n              cache 0\n          }\n");
+    rejects(cache, { at: at(cache, "cache 0"), path: "", detail: "Corefile: cache: cache TTL can not be zero or negative: 0" });
+  });
+
   it("reports a Corefile error inside a file in that file", () => {
     const corefile = ".:53 {\n    errors\n    whoami\n}\n";
     const text = HEAD.replace("      network: other\n", "      dns: {corefileFile: dns/Corefile}\n");
