@@ -91,8 +91,12 @@ export class Cidr {
 
   /** True when the address lies in this range. */
   contains(address: string): boolean {
-    const v = parseIpv4(address);
-    return v >= this.base && v < this.base + this.size;
+    return this.holds(parseIpv4(address));
+  }
+
+  /** True when the address, read by {@link parseIpv4}, lies in this range. */
+  holds(address: number): boolean {
+    return address >= this.base && address < this.base + this.size;
   }
 
   /** True when the two ranges share any address. */

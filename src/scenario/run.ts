@@ -2,6 +2,7 @@ import { DnsChaos } from "../dns/chaos.js";
 import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { isIPv4 } from "../k8s/schema.js";
+import { parseIpv4 } from "../net/ip.js";
 import type { NetworkStats } from "../net/network.js";
 import type { Cluster } from "../net/topology.js";
 import type { StopReason } from "../sim/scheduler.js";
@@ -196,8 +197,12 @@ function destinations(world: World, from: string): (address: string) => string {
     let found = known.get(address);
     if (found === undefined) {
       // The clusters' ranges are IPv4; an IPv6 answer (a dnsChaos random AAAA) is nobody's.
-      const holds = (c: Cluster) => c.podCidr.contains(address) || c.serviceCidr.contains(address);
-      found = isIPv4(address) ? ((clusters.find((c) => c.network === network && holds(c)) ?? clusters.find(holds))?.name ?? "external") : "external";
+      found = "external";
+      if (isIPv4(address)) {
+        const value = parseIpv4(address);
+        const holds = (c: Cluster) => c.podCidr.holds(value) || c.serviceCidr.holds(value);
+        found = (clusters.find((c) => c.network === network && holds(c)) ?? clusters.find(holds))?.name ?? found;
+      }
       known.set(address, found);
     }
     return found;

@@ -1,4 +1,5 @@
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
+import type { KubeCluster } from "../k8s/cluster.js";
 import type { Pod } from "../k8s/objects.js";
 import { sample } from "../sim/distribution.js";
 import type { Rng } from "../sim/rng.js";
@@ -39,7 +40,9 @@ export function clientPods(selection: PodSelection): Pod[] {
 export class Stream {
   readonly counters: StreamCounters = { skipped: 0, inFlight: 0 };
   private readonly rng: Rng;
-  private clients: string[] = [];
+  private readonly cluster: KubeCluster;
+  /** The running client pods as `namespace/name`, split once here rather than on every arrival. */
+  private clients: ClientRef[] = [];
   private stale = true;
   private next = 0;
 
@@ -52,7 +55,8 @@ export class Stream {
     private readonly destinationOf: (address: string) => string,
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
-    world.cluster(spec.from.cluster).watch("Pod", `traffic/${spec.name}`, () => {
+    this.cluster = world.cluster(spec.from.cluster);
+    this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
   }
@@ -107,7 +111,7 @@ export class Stream {
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
     const name = action.names.length === 1 ? action.names[0]! : this.rng.pick(action.names);
-    this.world.resolve(from.cluster, client, name, {
+    this.world.resolve(from.cluster, client.ref, name, {
       family: FAMILY[action.type],
       ...(action.resolver ? { resolver: action.resolver } : {}),
       onDone: (result) => {
@@ -133,15 +137,13 @@ export class Stream {
   }
 
   /** The next running client pod, round robin; undefined when none runs. */
-  private pickClient(): string | undefined {
+  private pickClient(): ClientRef | undefined {
     if (this.stale) this.refreshClients();
-    const cluster = this.world.cluster(this.spec.from.cluster);
     for (let tries = 0; tries < this.clients.length; tries++) {
-      const ref = this.clients[this.next++ % this.clients.length]!;
-      const [ns, name] = ref.split("/") as [string, string];
+      const client = this.clients[this.next++ % this.clients.length]!;
       // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
       // world resolves through the pod's API object, which is gone: count it as not running.
-      if (cluster.podHost(ns, name) && cluster.api.get("Pod", ns, name)) return ref;
+      if (this.cluster.podHost(client.namespace, client.name) && this.cluster.api.get("Pod", client.namespace, client.name)) return client;
     }
     return undefined;
   }
@@ -150,10 +152,18 @@ export class Stream {
     this.stale = false;
     const { from } = this.spec;
     // Only running pods send: a container does not run before its pod has started.
-    this.clients = pickPods(this.world.cluster(from.cluster).api, from)
+    this.clients = pickPods(this.cluster.api, from)
       .filter((p) => p.status?.phase === "Running")
-      .map((p) => `${from.namespace}/${p.metadata.name}`);
+      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}` }));
   }
+}
+
+/** A client pod of a stream. */
+interface ClientRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** `namespace/name`, as {@link World.resolve} takes it. */
+  readonly ref: string;
 }
 
 /**

@@ -86,7 +86,8 @@ export class World {
   readonly topology = new Topology();
   readonly network: Network;
   readonly clusters = new Map<string, KubeCluster>();
-  private readonly resolvers = new Map<string, PodResolver>();
+  /** Pod resolvers by cluster, namespace and pod name, then by behaviour (its index in BEHAVIOURS): no key to build per lookup. */
+  private readonly resolvers = new Map<string, Map<string, Map<string, (PodResolver | undefined)[]>>>();
   private readonly nodeResolvConf = new Map<string, ResolvConf>();
   private readonly dnsIps = new Map<string, string>();
   private upstream: UpstreamDns | null = null;
@@ -161,8 +162,9 @@ export class World {
     const host = c.podHost(ns, podName);
     if (!host) throw new WorldError(`pod ${ns}/${podName} in cluster ${cluster} is not running yet: run the clock until it is scheduled`);
     const behaviour = options.resolver ?? behaviourOf(object);
-    const key = `${cluster}/${ns}/${podName}/${behaviour}`;
-    let resolver = this.resolvers.get(key);
+    const byBehaviour = this.podResolvers(cluster, ns, podName);
+    const slot = BEHAVIOURS.indexOf(behaviour);
+    let resolver = byBehaviour[slot];
     if (!resolver || resolver.address?.ip !== host.ip) {
       const conf = podResolvConf({
         dnsPolicy: object.spec.dnsPolicy,
@@ -175,8 +177,8 @@ export class World {
         node: this.nodeResolvConf.get(cluster)!,
       }).config;
       resolver = new PodResolver(this.sim, { cluster, namespace: ns, name: podName }, resolverSettings(behaviour, conf));
-      this.network.bind(resolver, host, RESOLVER_PORT + BEHAVIOURS.indexOf(behaviour));
-      this.resolvers.set(key, resolver);
+      this.network.bind(resolver, host, RESOLVER_PORT + slot);
+      byBehaviour[slot] = resolver;
     }
     return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
   }
@@ -189,6 +191,17 @@ export class World {
   /** Runs the clock to an instant. */
   runUntil(time: Micros): RunResult {
     return this.sim.runUntil(time);
+  }
+
+  /** The resolvers of one pod, by behaviour; empty at first. */
+  private podResolvers(cluster: string, namespace: string, pod: string): (PodResolver | undefined)[] {
+    let byNamespace = this.resolvers.get(cluster);
+    if (!byNamespace) this.resolvers.set(cluster, (byNamespace = new Map()));
+    let byPod = byNamespace.get(namespace);
+    if (!byPod) byNamespace.set(namespace, (byPod = new Map()));
+    let byBehaviour = byPod.get(pod);
+    if (!byBehaviour) byPod.set(pod, (byBehaviour = []));
+    return byBehaviour;
   }
 
   private ensureUpstream(region: string, zone: string): void {

@@ -249,9 +249,22 @@ function computeTtl(msgTtl: number, minTtl: number, maxTtl: number): number {
   return Math.min(Math.max(msgTtl, minTtl), maxTtl);
 }
 
-/** Every record's TTL set to `ttl` (OPT kept as it is). */
+/**
+ * Every record's TTL set to `ttl` (OPT kept as it is). A record that already has it is shared,
+ * not copied: messages are never changed once sent.
+ */
 function withTtl(records: readonly Answer[] | undefined, ttl: number): Answer[] {
-  return (records ?? []).map((r) => (r.type === "OPT" ? r : ({ ...r, ttl } as Answer)));
+  return (records ?? []).map((r) => (r.type === "OPT" || r.ttl === ttl ? r : ({ ...r, ttl } as Answer)));
+}
+
+/** True when {@link withTtl} would change nothing in a section that is present. */
+function hasTtl(records: readonly Answer[] | undefined, ttl: number): boolean {
+  if (!records) return false;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.type !== "OPT" && r.ttl !== ttl) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,6 +428,9 @@ export class CachePlugin implements Plugin {
 
   serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
     if (!this.config.zones.some((z) => inZone(request.name, z))) return next(request, writer);
+    // A name disabled in both caches (kubeadm's cluster zone) is never stored, so never found:
+    // no key to build, no lookup, only the TTL rewrite of a miss.
+    if (this.neverStored(request.name)) return next(request, this.writer(request, null, writer, "client"));
     const now = request.server.sim.now;
     const key = keyOf(request);
     const item = this.getIgnoreTtl(now, request, key);
@@ -482,8 +498,13 @@ export class CachePlugin implements Plugin {
     );
   }
 
-  /** The ResponseWriter of cache.go: classifies, stores, and (for a client) rewrites TTLs and writes. */
-  private writer(request: DnsRequest, key: Key, client: ResponseWriter, mode: WriterMode): ResponseWriter {
+  /** True for a name that `disable success` and `disable denial` both cover. */
+  private neverStored(name: string): boolean {
+    return this.config.successExcept.some((z) => inZone(name, z)) && this.config.denialExcept.some((z) => inZone(name, z));
+  }
+
+  /** The ResponseWriter of cache.go: classifies, stores (unless `key` is null), and (for a client) rewrites TTLs and writes. */
+  private writer(request: DnsRequest, key: Key | null, client: ResponseWriter, mode: WriterMode): ResponseWriter {
     const query = request.query;
     const doBit = dnssecOk(query);
     const ad = hasFlag(query, FLAGS.AD);
@@ -503,14 +524,16 @@ export class CachePlugin implements Plugin {
         else if (kind === "servererror") duration = c.servfail;
         else duration = computeTtl(msgTtl, c.success.minTtl, c.success.maxTtl) * SECOND;
 
-        if (hasKey && duration > 0 && replyMatches(request, reply)) this.set(reply, key, kind, duration, mode === "prefetch", request.server.sim.now);
+        if (key && hasKey && duration > 0 && replyMatches(request, reply)) this.set(reply, key, kind, duration, mode === "prefetch", request.server.sim.now);
         if (mode === "prefetch") return;
 
         // "Apply capped TTL to this reply to avoid jarring TTL experience 1799 -> 8."
         const ttl = Math.floor(duration / SECOND);
         let flags = reply.flags ?? 0;
         if (!doBit && !ad) flags &= ~FLAGS.AD;
-        client.write({ ...reply, flags, answers: withTtl(reply.answers, ttl), authorities: withTtl(reply.authorities, ttl), additionals: withTtl(reply.additionals, ttl) });
+        // A reply that already carries these TTLs and flags goes as it is: messages are never changed once sent.
+        if (flags === reply.flags && hasTtl(reply.answers, ttl) && hasTtl(reply.authorities, ttl) && hasTtl(reply.additionals, ttl)) client.write(reply);
+        else client.write({ ...reply, flags, answers: withTtl(reply.answers, ttl), authorities: withTtl(reply.authorities, ttl), additionals: withTtl(reply.additionals, ttl) });
       },
     };
   }

@@ -84,11 +84,18 @@ function preferSubnets(section: readonly Answer[], subnets: readonly IpNet[]): A
   return [...cname, ...matched, ...unmatched, ...mx, ...rest];
 }
 
+/** True for a section that is absent or holds one record at most. */
+function single(section: readonly Answer[] | undefined): boolean {
+  return section === undefined || section.length < 2;
+}
+
 /** The reply as loadbalance writes it (unchanged unless NOERROR). */
 export function balance(reply: Packet, rng: Rng, prefer: readonly IpNet[] = []): Packet {
   if (rcodeOf(reply) !== "NOERROR" || returnedErrorOf(reply) !== undefined) return reply;
   const qtype = reply.questions?.[0]?.type;
   if (qtype === "AXFR" || qtype === "IXFR") return reply;
+  // Sections of one record at most (a Service's A record) have no order to change: the reply goes as it is.
+  if (single(reply.answers) && single(reply.authorities) && single(reply.additionals)) return reply;
   const out: Packet = { ...reply };
   if (reply.answers) out.answers = roundRobin(reply.answers, rng);
   if (reply.authorities) out.authorities = roundRobin(reply.authorities, rng);

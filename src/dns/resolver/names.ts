@@ -34,7 +34,9 @@ const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\
 
 /** True for a dotted-quad IPv4 address (inet_pton's form: no leading zeros, four parts). */
 export function isIpv4(text: string): boolean {
-  return V4.test(text);
+  // Most names a lookup is given are not addresses: a first character that is no digit settles it.
+  const first = text.charCodeAt(0);
+  return first >= 48 && first <= 57 && V4.test(text);
 }
 
 /** True for an IPv6 address as inet_pton reads it (an optional trailing dotted quad; no zone). */

@@ -25,6 +25,8 @@ export class KubernetesIndex {
   /** How many changes have arrived: what was read from the index holds while this stays the same. */
   generation = 0;
   private readonly pendingSync = new Set<string>(KINDS);
+  /** {@link synced}, kept as a field since every query asks: `pendingSync` stays out of the way. */
+  private allSynced = false;
   private readonly podIps = new Map<string, string[]>();
 
   constructor(
@@ -38,13 +40,18 @@ export class KubernetesIndex {
         this.pendingSync.delete(kind);
         continue;
       }
-      api.watch(kind, watcher, (e) => this.apply(e as WatchEvent), { onSynced: () => this.pendingSync.delete(kind) });
+      api.watch(kind, watcher, (e) => this.apply(e as WatchEvent), { onSynced: () => this.syncedKind(kind) });
     }
   }
 
   /** True once every watch has delivered its initial list. */
   get synced(): boolean {
-    return this.pendingSync.size === 0;
+    return this.allSynced;
+  }
+
+  private syncedKind(kind: (typeof KINDS)[number]): void {
+    this.pendingSync.delete(kind);
+    this.allSynced = this.pendingSync.size === 0;
   }
 
   /** The slices of a Service (`namespace/name`, lower-cased). */
