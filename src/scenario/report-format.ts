@@ -115,7 +115,7 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
   if (r.partial) out.push(`PARTIAL RUN: ${r.stopReason ?? "stopped early"}`);
 
   section(
-    "Traffic (SKIPPED: no client pod was running to send from; IN FLIGHT: not finished when the run ended)",
+    "Traffic after warmup (SKIPPED: no client pod was running to send from; IN FLIGHT: not finished when the run ended)",
     formatTable(
       ["STREAM", "FROM", "ACTION", "OUTCOMES", "SKIPPED", "IN FLIGHT"],
       r.streams.map((s) => [s.name, s.cluster, s.action, outcomes(s.codes), count(s.skipped), count(s.inFlight)]),

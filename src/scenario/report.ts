@@ -35,7 +35,7 @@ export interface StreamReport extends Figures {
   /** What it does, e.g. `resolve web (A+AAAA)`. */
   readonly action: string;
   readonly cluster: string;
-  /** Arrivals with no running client pod to send from. */
+  /** Arrivals after warmup with no running client pod to send from. */
   readonly skipped: number;
   /** Actions not finished when the run ended. */
   readonly inFlight: number;

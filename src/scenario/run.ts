@@ -124,7 +124,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
   const measurements = new Measurements();
   const streams = spec.traffic.map((s, i) => {
     world.apply(s.from.cluster, clientPods(s.from));
-    return new Stream(world, s, i, measurements, destinations(world, s.from.cluster));
+    return new Stream(world, s, i, measurements, destinations(world, s.from.cluster), spec.warmup);
   });
   const faults = new FaultTimeline(world, spec.faults, chaos);
   for (const s of streams) s.start();

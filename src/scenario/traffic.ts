@@ -13,7 +13,7 @@ const FAMILY: Readonly<Record<StreamSpec["action"]["type"], LookupFamily>> = { A
 
 /** What a stream did besides the actions it measured. */
 export interface StreamCounters {
-  /** Arrivals with no running client pod to send from. */
+  /** Arrivals after warmup with no running client pod to send from. */
   skipped: number;
   /** Actions started and not finished when the run ended. */
   inFlight: number;
@@ -53,6 +53,8 @@ export class Stream {
     private readonly measurements: Measurements,
     /** The cluster an answer's address belongs to, for the per-pair report. */
     private readonly destinationOf: (address: string) => string,
+    /** Arrivals before it are not counted as skipped, as lookups before it are not measured. */
+    private readonly warmup: Micros,
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
@@ -104,7 +106,7 @@ export class Stream {
   private act(then?: () => void): boolean {
     const client = this.pickClient();
     if (!client) {
-      this.counters.skipped++;
+      if (this.world.sim.now >= this.warmup) this.counters.skipped++;
       return false;
     }
     const { action, from } = this.spec;

@@ -6,6 +6,7 @@ import { parse, stringify } from "yaml";
 import { ScenarioError, loadScenario } from "../../src/scenario/load.js";
 import { runScenario } from "../../src/scenario/run.js";
 import { scenarioJsonSchema } from "../../src/scenario/schema.js";
+import { pathsIn, replaceAt } from "./documents.js";
 
 const FILE = "scenarios/quickstart.yaml";
 const QUICKSTART = readFileSync(FILE, "utf8");
@@ -83,21 +84,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 const mutate = (text: string, mutations: readonly Mutation[]) => mutations.reduce((lines, m) => m(lines), text.split("\n")).join("\n");
 
-/** Every path (keys and indices) to a value inside a parsed document, the document's own first. */
-function pathsIn(doc: unknown, path: readonly (string | number)[] = []): (readonly (string | number)[])[] {
-  if (doc === null || typeof doc !== "object") return [path];
-  const inner = Array.isArray(doc) ? doc.map((v, i) => pathsIn(v, [...path, i])) : Object.entries(doc).map(([k, v]) => pathsIn(v, [...path, k]));
-  return [path, ...inner.flat()];
-}
-
-/** A copy of a parsed document with the value at `path` replaced. */
-function replaceAt(doc: unknown, path: readonly (string | number)[], value: unknown): unknown {
-  if (path.length === 0) return value;
-  const [step, ...rest] = path as [string | number, ...(string | number)[]];
-  const copy = (Array.isArray(doc) ? [...doc] : { ...(doc as object) }) as Record<string | number, unknown>;
-  copy[step] = replaceAt(copy[step], rest, value);
-  return copy;
-}
 
 describe("loadScenario on arbitrary input (property)", () => {
   it("throws nothing but a ScenarioError for arbitrary text", () => {

@@ -267,6 +267,23 @@ faults:
     expect(phase(r, "c", "kill-client", "after").count).toBeLessThanOrEqual(1);
     expect(stream(r, "nobody")).toMatchObject({ count: 0, skipped: 200 });
   });
+
+  it("counts skipped arrivals after warmup only, as it measures lookups", () => {
+    const r = run(`
+duration: 20s
+warmup: 5s
+${EAST}
+traffic:
+  - name: nobody
+    from:
+      cluster: east
+      pod: ghost
+    resolve: web.shop.svc.cluster.local.
+    arrival: constant
+    rate: 10
+`);
+    expect(stream(r, "nobody")).toMatchObject({ count: 0, skipped: 150 });
+  });
 });
 
 describe("fault actions", () => {

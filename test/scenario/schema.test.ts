@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ScenarioError, loadScenario } from "../../src/scenario/load.js";
 import { scenarioJsonSchema } from "../../src/scenario/schema.js";
+import { pathsIn, replaceAt } from "./documents.js";
 
 const SCHEMA_FILE = "scenarios/scenario.schema.json";
 const schema = scenarioJsonSchema();
@@ -92,18 +93,3 @@ describe("the scenario JSON Schema", () => {
   });
 });
 
-/** Every path (keys and indices) to a value inside a parsed document, the document's own first. */
-function pathsIn(doc: unknown, path: readonly (string | number)[] = []): (readonly (string | number)[])[] {
-  if (doc === null || typeof doc !== "object") return [path];
-  const inner = Array.isArray(doc) ? doc.map((v, i) => pathsIn(v, [...path, i])) : Object.entries(doc).map(([k, v]) => pathsIn(v, [...path, k]));
-  return [path, ...inner.flat()];
-}
-
-/** A copy of a parsed document with the value at `path` replaced. */
-function replaceAt(doc: unknown, path: readonly (string | number)[], value: unknown): unknown {
-  if (path.length === 0) return value;
-  const [step, ...rest] = path as [string | number, ...(string | number)[]];
-  const copy = (Array.isArray(doc) ? [...doc] : { ...(doc as object) }) as Record<string | number, unknown>;
-  copy[step] = replaceAt(copy[step], rest, value);
-  return copy;
-}
