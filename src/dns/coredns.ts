@@ -84,6 +84,8 @@ interface Pending {
 }
 
 const MAX_LOG_LINES = 10_000;
+/** The most question names a server keeps the canonical form of (see {@link CoreDns.canonicalName}). */
+const MAX_CANONICAL_NAMES = 4096;
 
 /**
  * One CoreDNS replica: an actor listening on port 53 of its pod, with a service model, that
@@ -98,6 +100,8 @@ export class CoreDns extends Actor implements DnsServer {
   /** The blocks, longest zone first, for routing. */
   private readonly byLength: Block[];
   private readonly pending = new Map<number, Pending>();
+  /** See {@link canonicalName}. */
+  private readonly canonicalNames = new Map<string, string>();
   private readonly queryIds: Rng;
   /** The DNSChaos table and the stream `random` answers draw from (its own, so other draws stay put). */
   private readonly chaos: { readonly table: DnsChaos; readonly rng: Rng } | undefined;
@@ -175,24 +179,7 @@ export class CoreDns extends Actor implements DnsServer {
 
   private serveQuery(m: Message<DnsQueryBody>): void {
     const { packet, transport } = m.body;
-    const limit = transport === "udp" ? udpLimit(packet) : 65_535;
-    const writer: ResponseWriter = {
-      write: (reply) => {
-        const sized = truncate(reply, limit);
-        if (this.sim.trace.summary) {
-          const q = packet.questions?.[0];
-          this.sim.trace.record("dns.answer", {
-            server: this.label,
-            client: m.from.text,
-            qname: q?.name ?? "",
-            qtype: q?.type ?? "",
-            rcode: rcodeOf(sized),
-            answers: sized.answers?.length ?? 0,
-          });
-        }
-        this.reply(m, DNS_RESPONSE, { packet: sized, transport } satisfies DnsResponseBody);
-      },
-    };
+    const writer = new ClientWriter(this, m, transport === "udp" ? udpLimit(packet) : 65_535);
     // k8s_dns_chaos runs before every other plugin, so chaos wins over zones, cache and forward.
     const question = packet.questions?.[0];
     const rule = this.chaos && question ? this.chaos.table.match(question.name, question.type, m.from.ip) : undefined;
@@ -219,7 +206,7 @@ export class CoreDns extends Actor implements DnsServer {
     const question = query.questions?.[0];
     if (!question) return writer.write(errorReply(query, "SERVFAIL"));
     if ((question.class ?? "IN") !== "IN") return writer.write(errorReply(query, "REFUSED"));
-    const name = canonical(question.name);
+    const name = this.canonicalName(question.name);
     // The most specific zone that contains the name: the blocks are kept longest zone first.
     let block: Block | undefined;
     for (const b of this.byLength) {
@@ -234,6 +221,21 @@ export class CoreDns extends Actor implements DnsServer {
     block.chain(request, writer);
   }
 
+  /**
+   * {@link canonical}, the same string each time a name is asked: the plugins look the name up
+   * in maps and compare it with zones, and a string seen before is already hashed and flat.
+   */
+  private canonicalName(qname: string): string {
+    let name = this.canonicalNames.get(qname);
+    if (name === undefined) {
+      // Names nobody asks twice (a scan of random names) must not grow it without end.
+      if (this.canonicalNames.size >= MAX_CANONICAL_NAMES) this.canonicalNames.clear();
+      name = canonical(qname);
+      this.canonicalNames.set(qname, name);
+    }
+    return name;
+  }
+
   private upstreamReply(m: Message<DnsResponseBody>): void {
     const id = m.body.packet.id ?? 0;
     const p = this.pending.get(id);
@@ -241,6 +243,39 @@ export class CoreDns extends Actor implements DnsServer {
     this.pending.delete(id);
     p.timer.cancel();
     p.callback(m.body.packet);
+  }
+}
+
+/**
+ * Where the chain writes its reply to a query from the network: truncated to what the client
+ * accepts, traced, and sent back. An object of its own rather than a closure, as one is made per
+ * query.
+ */
+class ClientWriter implements ResponseWriter {
+  constructor(
+    private readonly server: CoreDns,
+    private readonly query: Message<DnsQueryBody>,
+    /** The largest reply the client takes. */
+    private readonly limit: number,
+  ) {}
+
+  write(reply: Packet): void {
+    const server = this.server;
+    const m = this.query;
+    const sized = truncate(reply, this.limit);
+    const trace = server.sim.trace;
+    if (trace.summary) {
+      const q = m.body.packet.questions?.[0];
+      trace.record("dns.answer", {
+        server: server.label,
+        client: m.from.text,
+        qname: q?.name ?? "",
+        qtype: q?.type ?? "",
+        rcode: rcodeOf(sized),
+        answers: sized.answers?.length ?? 0,
+      });
+    }
+    server.reply(m, DNS_RESPONSE, { packet: sized, transport: m.body.transport } satisfies DnsResponseBody);
   }
 }
 

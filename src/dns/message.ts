@@ -150,31 +150,32 @@ export function makeReply(query: Packet, parts: ReplyParts): Packet {
   if (parts.recursionAvailable) flags |= FLAGS.RA;
   if (hasFlag(query, FLAGS.RD)) flags |= FLAGS.RD;
   if (hasFlag(query, FLAGS.CD)) flags |= FLAGS.CD;
-  // Every answer a server gives is built here: plain loops, no spreads of empty sections.
-  const additionals = copyOf(parts.additionals);
+  // Every answer a server gives is built here, so it copies nothing it can share: messages are
+  // never changed once sent, so the reply carries the query's question section and the caller's
+  // sections as they are, and an empty section is the one shared frozen array.
+  let additionals = sectionOf(parts.additionals);
   const opt = optOf(query);
   if (opt) {
     const doBit = (opt.flags ?? 0) & packet.DNSSEC_OK;
-    additionals.push({ type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options: [] });
+    additionals = [...additionals, { type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options: [] }];
   }
-  const asked = query.questions;
-  const questions: Question[] = [];
-  if (asked) for (let i = 0; i < asked.length; i++) questions.push({ ...asked[i]! });
   return {
     type: "response",
     id: query.id ?? 0,
     flags,
-    questions,
-    answers: copyOf(parts.answers),
-    authorities: copyOf(parts.authorities),
+    questions: query.questions ?? [],
+    answers: sectionOf(parts.answers),
+    authorities: sectionOf(parts.authorities),
     additionals,
   };
 }
 
-function copyOf(records: readonly Answer[] | undefined): Answer[] {
-  const out: Answer[] = [];
-  if (records) for (let i = 0; i < records.length; i++) out.push(records[i]!);
-  return out;
+/** The empty section every reply without records shares; frozen, so a change fails loudly. */
+const NO_RECORDS: readonly never[] = Object.freeze([]);
+
+/** A section of a reply: the given records, shared (dns-packet's type has them mutable, but no one changes a sent message). */
+function sectionOf(records: readonly Answer[] | undefined): Answer[] {
+  return (records ?? NO_RECORDS) as Answer[];
 }
 
 /** A reply with only an rcode (SERVFAIL, REFUSED, FORMERR), as CoreDNS's server writes for an unhandled error. */

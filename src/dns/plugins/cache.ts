@@ -241,7 +241,13 @@ export function messageTtl(reply: Packet, kind: ReplyKind): number {
     for (const r of reply.authorities ?? []) if (r.type === "SOA") min = Math.min(min, ttlOf(r));
     return min;
   }
-  for (const r of [...(reply.answers ?? []), ...(reply.authorities ?? []), ...extra]) if (r.type !== "OPT") min = Math.min(min, ttlOf(r));
+  return Math.min(min, leastTtl(reply.answers), leastTtl(reply.authorities), leastTtl(extra));
+}
+
+/** The least TTL of a section's records, OPT excluded; infinity for none. */
+function leastTtl(records: readonly Answer[] | undefined): number {
+  let min = Number.POSITIVE_INFINITY;
+  if (records) for (let i = 0; i < records.length; i++) if (records[i]!.type !== "OPT") min = Math.min(min, ttlOf(records[i]!));
   return min;
 }
 
@@ -292,16 +298,28 @@ function qtypeCode(type: string): number {
  */
 export function shardOf(name: string, qtype: RecordType, dnssecOk: boolean, checkingDisabled: boolean): number {
   let h = 0x25; // low byte of the FNV-64 offset basis 0xcbf29ce484222325
-  const step = (byte: number) => {
-    h = (Math.imul(h, 0xb3) & 0xff) ^ byte; // low byte of the FNV-64 prime 0x100000001b3
-  };
-  step(dnssecOk ? 0x31 : 0x30);
-  step(checkingDisabled ? 0x31 : 0x30);
+  h = fnvStep(h, dnssecOk ? 0x31 : 0x30);
+  h = fnvStep(h, checkingDisabled ? 0x31 : 0x30);
   const code = qtypeCode(qtype);
-  step(code >> 8);
-  step(code & 0xff);
-  for (const byte of Buffer.from(name, "utf8")) step(byte);
+  h = fnvStep(h, code >> 8);
+  h = fnvStep(h, code & 0xff);
+  if (isAscii(name)) {
+    // An ASCII name is its own UTF-8: hash its characters without encoding it.
+    for (let i = 0; i < name.length; i++) h = fnvStep(h, name.charCodeAt(i));
+  } else {
+    for (const byte of Buffer.from(name, "utf8")) h = fnvStep(h, byte);
+  }
   return h;
+}
+
+/** One byte into the hash: the low byte of FNV-1's multiply by the FNV-64 prime 0x100000001b3, then xor. */
+function fnvStep(h: number, byte: number): number {
+  return (Math.imul(h, 0xb3) & 0xff) ^ byte;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
 }
 
 interface Freq {
@@ -403,6 +421,12 @@ function replyMatches(request: DnsRequest, reply: Packet): boolean {
   return qs.length === 1 && reply.type === "response" && canonical(qs[0]!.name) === request.name && qs[0]!.type === request.qtype;
 }
 
+/** True when `name` is in one of `zones`: a loop, as every query asks. */
+function inAnyZone(name: string, zones: readonly string[]): boolean {
+  for (let i = 0; i < zones.length; i++) if (inZone(name, zones[i]!)) return true;
+  return false;
+}
+
 /** How a cache writer treats what the chain writes. */
 type WriterMode =
   /** A miss: store, rewrite TTLs, write to the client. */
@@ -427,7 +451,7 @@ export class CachePlugin implements Plugin {
   }
 
   serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
-    if (!this.config.zones.some((z) => inZone(request.name, z))) return next(request, writer);
+    if (!inAnyZone(request.name, this.config.zones)) return next(request, writer);
     // A name disabled in both caches (kubeadm's cluster zone) is never stored, so never found:
     // no key to build, no lookup, only the TTL rewrite of a miss.
     if (this.neverStored(request.name)) return next(request, this.writer(request, null, writer, "client"));
@@ -500,45 +524,16 @@ export class CachePlugin implements Plugin {
 
   /** True for a name that `disable success` and `disable denial` both cover. */
   private neverStored(name: string): boolean {
-    return this.config.successExcept.some((z) => inZone(name, z)) && this.config.denialExcept.some((z) => inZone(name, z));
+    return inAnyZone(name, this.config.successExcept) && inAnyZone(name, this.config.denialExcept);
   }
 
-  /** The ResponseWriter of cache.go: classifies, stores (unless `key` is null), and (for a client) rewrites TTLs and writes. */
+  /** The writer for what the chain answers a request: see {@link CacheWriter}. */
   private writer(request: DnsRequest, key: Key | null, client: ResponseWriter, mode: WriterMode): ResponseWriter {
-    const query = request.query;
-    const doBit = dnssecOk(query);
-    const ad = hasFlag(query, FLAGS.AD);
-    return {
-      write: (reply) => {
-        // A plugin's returned error never reaches CoreDNS's cache writer: the server writes it.
-        if (returnedErrorOf(reply) !== undefined) {
-          if (mode === "client") client.write(reply);
-          return;
-        }
-        const c = this.config;
-        const kind = typify(reply);
-        const hasKey = !hasFlag(reply, FLAGS.TC) && kind !== "other" && kind !== "meta";
-        const msgTtl = messageTtl(reply, kind);
-        let duration: Micros;
-        if (kind === "nxdomain" || kind === "nodata") duration = computeTtl(msgTtl, c.denial.minTtl, c.denial.maxTtl) * SECOND;
-        else if (kind === "servererror") duration = c.servfail;
-        else duration = computeTtl(msgTtl, c.success.minTtl, c.success.maxTtl) * SECOND;
-
-        if (key && hasKey && duration > 0 && replyMatches(request, reply)) this.set(reply, key, kind, duration, mode === "prefetch", request.server.sim.now);
-        if (mode === "prefetch") return;
-
-        // "Apply capped TTL to this reply to avoid jarring TTL experience 1799 -> 8."
-        const ttl = Math.floor(duration / SECOND);
-        let flags = reply.flags ?? 0;
-        if (!doBit && !ad) flags &= ~FLAGS.AD;
-        // A reply that already carries these TTLs and flags goes as it is: messages are never changed once sent.
-        if (flags === reply.flags && hasTtl(reply.answers, ttl) && hasTtl(reply.authorities, ttl) && hasTtl(reply.additionals, ttl)) client.write(reply);
-        else client.write({ ...reply, flags, answers: withTtl(reply.answers, ttl), authorities: withTtl(reply.authorities, ttl), additionals: withTtl(reply.additionals, ttl) });
-      },
-    };
+    return new CacheWriter(this, request, key, client, mode);
   }
 
-  private set(reply: Packet, key: Key, kind: ReplyKind, duration: Micros, prefetch: boolean, now: Micros): void {
+  /** @internal Stores a reply the chain wrote (for {@link CacheWriter}). */
+  set(reply: Packet, key: Key, kind: ReplyKind, duration: Micros, prefetch: boolean, now: Micros): void {
     const question = reply.questions![0]!;
     const name = canonical(question.name);
     const item: Item = {
@@ -573,6 +568,54 @@ export class CachePlugin implements Plugin {
     if (item.ra) flags |= FLAGS.RA;
     if (item.ad && (dnssecOk(query) || hasFlag(query, FLAGS.AD))) flags |= FLAGS.AD;
     return { ...reply, flags };
+  }
+}
+
+/**
+ * The ResponseWriter of cache.go: classifies, stores (unless `key` is null), and (for a client)
+ * rewrites TTLs and writes. An object rather than a closure, as one is made per query.
+ */
+class CacheWriter implements ResponseWriter {
+  private readonly doBit: boolean;
+  private readonly ad: boolean;
+
+  constructor(
+    private readonly plugin: CachePlugin,
+    private readonly request: DnsRequest,
+    private readonly key: Key | null,
+    private readonly client: ResponseWriter,
+    private readonly mode: WriterMode,
+  ) {
+    this.doBit = dnssecOk(request.query);
+    this.ad = hasFlag(request.query, FLAGS.AD);
+  }
+
+  write(reply: Packet): void {
+    const plugin = this.plugin;
+    // A plugin's returned error never reaches CoreDNS's cache writer: the server writes it.
+    if (returnedErrorOf(reply) !== undefined) {
+      if (this.mode === "client") this.client.write(reply);
+      return;
+    }
+    const c = plugin.config;
+    const kind = typify(reply);
+    const hasKey = !hasFlag(reply, FLAGS.TC) && kind !== "other" && kind !== "meta";
+    const msgTtl = messageTtl(reply, kind);
+    let duration: Micros;
+    if (kind === "nxdomain" || kind === "nodata") duration = computeTtl(msgTtl, c.denial.minTtl, c.denial.maxTtl) * SECOND;
+    else if (kind === "servererror") duration = c.servfail;
+    else duration = computeTtl(msgTtl, c.success.minTtl, c.success.maxTtl) * SECOND;
+
+    if (this.key && hasKey && duration > 0 && replyMatches(this.request, reply)) plugin.set(reply, this.key, kind, duration, this.mode === "prefetch", this.request.server.sim.now);
+    if (this.mode === "prefetch") return;
+
+    // "Apply capped TTL to this reply to avoid jarring TTL experience 1799 -> 8."
+    const ttl = Math.floor(duration / SECOND);
+    let flags = reply.flags ?? 0;
+    if (!this.doBit && !this.ad) flags &= ~FLAGS.AD;
+    // A reply that already carries these TTLs and flags goes as it is: messages are never changed once sent.
+    if (flags === reply.flags && hasTtl(reply.answers, ttl) && hasTtl(reply.authorities, ttl) && hasTtl(reply.additionals, ttl)) this.client.write(reply);
+    else this.client.write({ ...reply, flags, answers: withTtl(reply.answers, ttl), authorities: withTtl(reply.authorities, ttl), additionals: withTtl(reply.additionals, ttl) });
   }
 }
 

@@ -25,7 +25,7 @@
 import type { Answer, Packet } from "../message.js";
 import { rcodeOf } from "../message.js";
 import type { Rng } from "../../sim/rng.js";
-import { directiveError, type PluginFactory } from "../plugin.js";
+import { directiveError, type PluginFactory, type ResponseWriter } from "../plugin.js";
 import { sameNamed } from "./directives.js";
 import { returnedErrorOf } from "./returned-error.js";
 import { cidrContains, parseCidr, parseIp, type IpNet } from "./ip.js";
@@ -107,6 +107,19 @@ export function balance(reply: Packet, rng: Rng, prefer: readonly IpNet[] = []):
   return out;
 }
 
+/** The writer loadbalance hands the rest of the chain: an object rather than a closure, as one is made per query. */
+class BalancingWriter implements ResponseWriter {
+  constructor(
+    private readonly client: ResponseWriter,
+    private readonly rng: Rng,
+    private readonly prefer: readonly IpNet[],
+  ) {}
+
+  write(reply: Packet): void {
+    this.client.write(balance(reply, this.rng, this.prefer));
+  }
+}
+
 export const loadbalance: PluginFactory = {
   name: "loadbalance",
   setup(context) {
@@ -131,7 +144,7 @@ export const loadbalance: PluginFactory = {
     return {
       name: "loadbalance",
       serve(request, writer, next) {
-        next(request, { write: (reply) => writer.write(balance(reply, rng, prefer)) });
+        next(request, new BalancingWriter(writer, rng, prefer));
       },
     };
   },

@@ -3,10 +3,10 @@
  *
  * Each behaviour is written as a generator that reads like the C or Go code it models: it sends
  * queries, then `yield`s to wait for a reply or a deadline. The {@link Machine} turns that into the
- * explicit interface of `StubLookup`: every call returns the actions to perform (send, set or
- * cancel a timer). Go's parallel A/AAAA goroutines are child tasks whose results the parent
- * receives in completion order. No randomness, no wall clock: the same calls give the same
- * actions.
+ * explicit interface of `StubLookup`: after every call, {@link Machine.flush} gives the actions to
+ * perform (send, set or cancel a timer). Go's parallel A/AAAA goroutines are child tasks whose
+ * results the parent receives in completion order. No randomness, no wall clock: the same calls
+ * give the same actions.
  *
  * What a coroutine yields (allocation-free, since a lookup costs a few microseconds at most):
  * - a number `until`: wait for a reply to one of this task's transmissions, or until `until`
@@ -16,7 +16,8 @@
  *
  * Lookups run millions of times in a benchmark, so the hot paths here avoid per-call allocation:
  * transmissions and timers are dense numbers indexing arrays (no maps), and a lookup that has a
- * single task (glibc, musl, Go with `single-request`) never allocates a task list.
+ * single task (glibc, musl, Go with `single-request`) never allocates a task list, nor lists of
+ * which task sent each transmission or armed each timer (it is always the root).
  */
 
 import type { Micros } from "../../sim/time.js";
@@ -28,7 +29,10 @@ export const RECV: unique symbol = Symbol("recv");
 /** What a coroutine yields: a deadline to wait for a reply until, or {@link RECV}. */
 export type Op = Micros | typeof RECV;
 
-/** What a wait resumes with. */
+/**
+ * What a wait resumes with. An answer event is only valid until the coroutine yields again: the
+ * machine refills one object for every reply rather than allocating one each.
+ */
 export type WaitEvent = { readonly kind: "answer"; readonly tx: number; readonly response: StubResponse } | { readonly kind: "timeout" };
 
 /** The (shared) timeout event. */
@@ -63,16 +67,29 @@ export class Machine {
   readonly records: QueryRecord[] = [];
   /** The root coroutine's result, once {@link isFinished}. */
   value: unknown = undefined;
-  /** The task that sent each transmission (parallel to `records`). */
-  private readonly senders: Task[] = [];
-  /** The task that armed each timer: timer `t` is `timers[t - 1]`. */
-  private readonly timers: Task[] = [];
+  /**
+   * The task that sent each transmission (parallel to `records`); undefined until a task other
+   * than the root sends, since until then the root sent them all.
+   */
+  private senders: Task[] | undefined = undefined;
+  /** The task that armed each timer, `timers[t - 1]`; undefined until a task other than the root arms one. */
+  private timers: Task[] | undefined = undefined;
+  /** Timers armed so far: the last timer's number. */
+  private timerCount = 0;
   private root: Task | undefined = undefined;
   /** Child tasks, in the order spawned (allocated on the first spawn). */
   private children: Task[] | undefined = undefined;
-  private actions: StubAction[] = [];
+  /**
+   * The actions of the current call are `actions[0 .. actionCount)`. The one array is reused from
+   * call to call and copied out at its exact size: a fresh array per call would grow a backing
+   * store far larger than the two or three actions a call causes.
+   */
+  private readonly actions: StubAction[] = [];
+  private actionCount = 0;
   private current: Task | undefined = undefined;
   private finished = false;
+  /** The answer event handed to waiting tasks (see {@link WaitEvent}), made on the first reply. */
+  private answerEvent: { kind: "answer"; tx: number; response: StubResponse } | undefined = undefined;
 
   constructor(private readonly nextIdFn: () => number) {}
 
@@ -93,11 +110,12 @@ export class Machine {
     const task = this.current;
     if (!task) throw new Error("send() outside a running task");
     const tx = this.records.length + 1;
+    if (this.senders === undefined && task !== this.root) this.senders = this.records.map(() => this.root as Task);
     this.records.push({ tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
-    this.senders.push(task);
+    this.senders?.push(task);
     const action: SendAction = { kind: "send", tx, id, name, qtype, server, transport, recursionDesired: true };
     if (ednsUdpSize !== undefined) action.ednsUdpSize = ednsUdpSize;
-    this.actions.push(action);
+    this.emit(action);
     return tx;
   }
 
@@ -124,41 +142,47 @@ export class Machine {
   }
 
   /** Starts the root coroutine; when it returns, {@link isFinished} and {@link value} tell. */
-  start(now: Micros, root: Co<unknown>): StubAction[] {
+  start(now: Micros, root: Co<unknown>): void {
     if (this.root) throw new Error("start() called twice");
     this.advance(now);
     this.root = new Task(root, undefined);
     this.run(this.root, undefined);
-    return this.flush();
   }
 
   /** A reply to transmission `tx`. */
-  answer(now: Micros, tx: number, response: StubResponse): StubAction[] {
+  answer(now: Micros, tx: number, response: StubResponse): void {
     this.advance(now);
-    if (this.finished) return this.flush();
+    if (this.finished) return;
     const record = this.records[tx - 1];
-    if (!record) return this.flush();
+    if (!record) return;
     if (record.receivedAt === undefined) {
       record.receivedAt = now;
       record.outcome = response.rcode;
       if (response.truncated) record.truncated = true;
     }
-    const task = this.senders[tx - 1] as Task;
-    if (task.state === WAITING) this.run(task, { kind: "answer", tx, response } satisfies WaitEvent);
-    else this.discard(tx, "the resolver had stopped listening for it");
-    return this.flush();
+    const task = (this.senders === undefined ? this.root : this.senders[tx - 1]) as Task;
+    if (task.state === WAITING) {
+      let ev = this.answerEvent;
+      if (ev === undefined) ev = this.answerEvent = { kind: "answer", tx, response };
+      else {
+        ev.tx = tx;
+        ev.response = response;
+      }
+      this.run(task, ev satisfies WaitEvent);
+    } else this.discard(tx, "the resolver had stopped listening for it");
   }
 
   /** A timer fired. */
-  timer(now: Micros, timer: number): StubAction[] {
+  timer(now: Micros, timer: number): void {
     this.advance(now);
-    if (this.finished) return this.flush();
-    const task = this.timers[timer - 1];
-    if (!task || task.timer !== timer) return this.flush();
+    if (this.finished) return;
+    // A disarmed task's timer is 0: only numbers the machine gave out may name a task.
+    if (timer < 1 || timer > this.timerCount) return;
+    const task = this.timers === undefined ? this.root : this.timers[timer - 1];
+    if (!task || task.timer !== timer) return;
     if (now < task.timerAt) throw new RangeError(`timer ${timer} fired at ${now}us, before its time ${task.timerAt}us`);
     task.timer = 0;
     if (task.state === WAITING) this.run(task, TIMEOUT);
-    return this.flush();
   }
 
   private advance(now: Micros): void {
@@ -167,15 +191,24 @@ export class Machine {
     this.now = now;
   }
 
-  private flush(): StubAction[] {
-    const out = this.actions;
-    this.actions = [];
+  /**
+   * The actions caused since the last flush, then `last` if given (the caller's `done`): added
+   * before the copy so that the returned array is made once, at its final size.
+   */
+  flush(last?: StubAction): StubAction[] {
+    if (last !== undefined) this.emit(last);
+    const out = this.actions.slice(0, this.actionCount);
+    this.actionCount = 0;
     return out;
+  }
+
+  private emit(action: StubAction): void {
+    this.actions[this.actionCount++] = action;
   }
 
   private disarm(task: Task): void {
     if (task.timer !== 0) {
-      this.actions.push({ kind: "cancelTimer", timer: task.timer });
+      this.emit({ kind: "cancelTimer", timer: task.timer });
       task.timer = 0;
     }
   }
@@ -183,11 +216,12 @@ export class Machine {
   private arm(task: Task, at: Micros): void {
     if (task.timer !== 0 && task.timerAt === at) return;
     this.disarm(task);
-    this.timers.push(task);
-    const timer = this.timers.length;
+    if (this.timers === undefined && task !== this.root) this.timers = new Array<Task>(this.timerCount).fill(this.root as Task);
+    this.timers?.push(task);
+    const timer = ++this.timerCount;
     task.timer = timer;
     task.timerAt = at;
-    this.actions.push({ kind: "setTimer", timer, at });
+    this.emit({ kind: "setTimer", timer, at });
   }
 
   private run(task: Task, input: unknown): void {

@@ -64,25 +64,28 @@ export class StubLookup {
     if (this.started) throw new Error("StubLookup.start() called twice");
     this.started = true;
     this.startedAt = now;
-    return this.settle(this.machine.start(now, this.coroutine()));
+    this.machine.start(now, this.coroutine());
+    return this.settle();
   }
 
   /** A reply to transmission `tx` reached the pod at `now`. */
   onAnswer(now: Micros, tx: number, response: StubResponse): StubAction[] {
     this.requireStarted();
-    return this.settle(this.machine.answer(now, tx, response));
+    this.machine.answer(now, tx, response);
+    return this.settle();
   }
 
   /** Timer `timer` fired at `now`. */
   onTimer(now: Micros, timer: number): StubAction[] {
     this.requireStarted();
-    return this.settle(this.machine.timer(now, timer));
+    this.machine.timer(now, timer);
+    return this.settle();
   }
 
-  /** Appends `done` to the actions of the call in which the coroutine returned. */
-  private settle(actions: StubAction[]): StubAction[] {
-    if (this.result === undefined && this.machine.isFinished) actions.push(this.finish(this.machine.value as Outcome));
-    return actions;
+  /** The actions of a call, and `done` after them in the call in which the coroutine returned. */
+  private settle(): StubAction[] {
+    if (this.result === undefined && this.machine.isFinished) return this.machine.flush(this.finish(this.machine.value as Outcome));
+    return this.machine.flush();
   }
 
   private requireStarted(): void {

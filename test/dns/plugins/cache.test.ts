@@ -400,6 +400,17 @@ describe("cache capacity (dns.md §4.3)", () => {
     }
   });
 
+  it("§4.3: a name with characters beyond ASCII is hashed over its UTF-8 bytes", () => {
+    const fnv1 = (bytes: number[]): bigint => {
+      let h = 0xcbf29ce484222325n;
+      for (const byte of bytes) h = ((h * 0x100000001b3n) & 0xffffffffffffffffn) ^ BigInt(byte);
+      return h;
+    };
+    for (const name of ["bücher.example.", "日本.example.", "x\u00ff.example."]) {
+      expect(shardOf(name, "A", false, false)).toBe(Number(fnv1([0x30, 0x30, 0, 1, ...Buffer.from(name, "utf8")]) & 0xffn));
+    }
+  });
+
   it("§4.3: `success 1024` makes shards of 4; a fifth name in a full shard evicts one entry at random", () => {
     const b = bench([], [directive("success", ["1024"], null, 2)]);
     expect(b.plugin.positive.shardSize).toBe(4);
