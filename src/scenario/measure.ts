@@ -13,13 +13,14 @@ export class Measurements {
   private readonly destinationIndex = new Map<string, number>();
   private capacity = 1024;
   private n = 0;
-  private stream = new Uint16Array(this.capacity);
   private started = new Float64Array(this.capacity);
   private latency = new Float64Array(this.capacity);
   private ok = new Uint8Array(this.capacity);
   private code = new Uint16Array(this.capacity);
   private queries = new Uint16Array(this.capacity);
   private destination = new Uint16Array(this.capacity);
+  /** Each stream's rows, in order: a report summarises one stream at a time, many times over. */
+  private readonly rows: { index: Int32Array; n: number }[] = [];
 
   /** How many actions were recorded. */
   get count(): number {
@@ -30,13 +31,21 @@ export class Measurements {
   record(stream: number, startedAt: Micros, latency: Micros, ok: boolean, code: string, queries: number, destination: string): void {
     if (this.n === this.capacity) this.grow();
     const i = this.n++;
-    this.stream[i] = stream;
     this.started[i] = startedAt;
     this.latency[i] = latency;
     this.ok[i] = ok ? 1 : 0;
     this.code[i] = indexOf(this.codes, this.codeIndex, code);
     this.queries[i] = Math.min(queries, 65_535);
     this.destination[i] = indexOf(this.destinations, this.destinationIndex, destination);
+    const rows = (this.rows[stream] ??= { index: new Int32Array(256), n: 0 });
+    if (rows.n === rows.index.length) rows.index = grown(rows.index, rows.n * 2);
+    rows.index[rows.n++] = i;
+  }
+
+  /** The rows of one stream. */
+  private rowsOf(stream: number): Int32Array {
+    const rows = this.rows[stream];
+    return rows ? rows.index.subarray(0, rows.n) : new Int32Array(0);
   }
 
   /** Summarises the actions of one stream started in [from, to) and, when given, bound for `destination`. */
@@ -48,8 +57,7 @@ export class Measurements {
     let count = 0;
     let ok = 0;
     let queries = 0;
-    for (let i = 0; i < this.n; i++) {
-      if (this.stream[i] !== stream) continue;
+    for (const i of this.rowsOf(stream)) {
       const t = this.started[i]!;
       if (t < from || t >= to || (only !== -1 && this.destination[i] !== only)) continue;
       count++;
@@ -67,27 +75,28 @@ export class Measurements {
   /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
   destinationsOf(stream: number, from: Micros, to: Micros): string[] {
     const seen = new Set<number>();
-    for (let i = 0; i < this.n; i++) {
-      if (this.stream[i] === stream && this.started[i]! >= from && this.started[i]! < to) seen.add(this.destination[i]!);
+    for (const i of this.rowsOf(stream)) {
+      if (this.started[i]! >= from && this.started[i]! < to) seen.add(this.destination[i]!);
     }
     return [...seen].map((d) => this.destinations[d]!);
   }
 
   private grow(): void {
-    this.capacity *= 2;
-    const grown = <T extends Float64Array | Uint16Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(this.capacity);
-      b.set(a);
-      return b;
-    };
-    this.stream = grown(this.stream);
-    this.started = grown(this.started);
-    this.latency = grown(this.latency);
-    this.ok = grown(this.ok);
-    this.code = grown(this.code);
-    this.queries = grown(this.queries);
-    this.destination = grown(this.destination);
+    const c = (this.capacity *= 2);
+    this.started = grown(this.started, c);
+    this.latency = grown(this.latency, c);
+    this.ok = grown(this.ok, c);
+    this.code = grown(this.code, c);
+    this.queries = grown(this.queries, c);
+    this.destination = grown(this.destination, c);
   }
+}
+
+/** A copy of `a` with room for `capacity` values. */
+function grown<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a: T, capacity: number): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a);
+  return b;
 }
 
 /** What a set of actions measured. */
