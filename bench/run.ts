@@ -1,4 +1,5 @@
 import { dns } from "./dns.js";
+import { federation } from "./federation.js";
 import { kernel } from "./kernel.js";
 import { runChild, scenario } from "./scenario.js";
 import { stub } from "./stub.js";
@@ -9,7 +10,7 @@ import type { Benchmark, Figure } from "./figure.js";
  * object per figure instead of a table. Exits 1 when a figure misses its target.
  */
 
-const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario];
+const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation];
 
 function format(n: number): string {
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");

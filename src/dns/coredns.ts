@@ -79,6 +79,9 @@ interface Block {
 
 interface Pending {
   readonly from: string;
+  /** The question asked, canonical name and type: what tells apart exchanges that drew the same id. */
+  readonly name: string;
+  readonly qtype: string;
   readonly callback: (reply: Packet | null) => void;
   readonly timer: { cancel(): boolean };
 }
@@ -99,7 +102,8 @@ export class CoreDns extends Actor implements DnsServer {
   private readonly blocks = new Map<string, Block>();
   /** The blocks, longest zone first, for routing. */
   private readonly byLength: Block[];
-  private readonly pending = new Map<number, Pending>();
+  /** Exchanges in flight by query id; several may share one, as each has a socket of its own. */
+  private readonly pending = new Map<number, Pending[]>();
   /** See {@link canonicalName}. */
   private readonly canonicalNames = new Map<string, string>();
   private readonly queryIds: Rng;
@@ -153,18 +157,32 @@ export class CoreDns extends Actor implements DnsServer {
 
   exchange(upstream: Address, query: Packet, transport: "udp" | "tcp", timeout: Micros, callback: (reply: Packet | null) => void): void {
     const id = query.id ?? 0;
-    const previous = this.pending.get(id);
-    if (previous) {
-      // Two exchanges in flight with one id: the older gives up, as a reused socket would.
-      previous.timer.cancel();
-      previous.callback(null);
-    }
-    const timer = this.sim.timer(timeout, () => {
-      this.pending.delete(id);
-      callback(null);
-    });
-    this.pending.set(id, { from: upstream.ip, callback, timer });
+    const question = query.questions?.[0];
+    // Each exchange reads its reply on a connection of its own (forward's pool, dns.md §4.1), so
+    // two in flight with the same id do not take each other's replies: a reply goes to the
+    // exchange with its id, upstream and question.
+    const p: Pending = {
+      from: upstream.ip,
+      name: question ? canonical(question.name) : "",
+      qtype: question?.type ?? "",
+      callback,
+      timer: this.sim.timer(timeout, () => {
+        this.forget(id, p);
+        callback(null);
+      }),
+    };
+    const list = this.pending.get(id);
+    if (list) list.push(p);
+    else this.pending.set(id, [p]);
     this.send(upstream, DNS_QUERY, { packet: query, transport } satisfies DnsQueryBody);
+  }
+
+  private forget(id: number, p: Pending): void {
+    const list = this.pending.get(id);
+    if (!list) return;
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.pending.delete(id);
   }
 
   /** A fresh query id for an exchange. */
@@ -237,13 +255,21 @@ export class CoreDns extends Actor implements DnsServer {
   }
 
   private upstreamReply(m: Message<DnsResponseBody>): void {
-    const id = m.body.packet.id ?? 0;
-    const p = this.pending.get(id);
-    if (!p || p.from !== m.from.ip) return;
-    this.pending.delete(id);
+    const packet = m.body.packet;
+    const id = packet.id ?? 0;
+    const list = this.pending.get(id);
+    if (!list) return;
+    const question = packet.questions?.[0];
+    const name = question ? canonical(question.name) : "";
+    // A reply whose question matches no exchange (or that has none) is read by the oldest
+    // exchange on that upstream with its id, whose forward then answers FORMERR (dns.md §4.1).
+    const p = list.find((x) => x.from === m.from.ip && x.name === name && x.qtype === (question?.type ?? "")) ?? list.find((x) => x.from === m.from.ip);
+    if (!p) return;
+    this.forget(id, p);
     p.timer.cancel();
-    p.callback(m.body.packet);
+    p.callback(packet);
   }
+
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CorefileError, parseCorefile } from "../dns/corefile.js";
+import { applyDnsFederation, MAX_FEDERATION_MEMBERS } from "./federation.js";
 import { CoreDns } from "../dns/coredns.js";
 import { IMPLEMENTED_PLUGINS } from "../dns/plugins/index.js";
 import { ApiServer } from "../k8s/apiserver.js";
@@ -56,7 +57,8 @@ export function loadScenario(text: string, file: string, options: LoadScenarioOp
     if (roots.length > 1) throw new LocatedError(roots[1]!.position, "", "a scenario file holds one document; remove the second (after ---)");
     const root = roots[0]!;
     const schema = scenarioSchema(context(text, file, options, definedNames(root)), [crossReferences]);
-    return validate(root, schema) as Scenario;
+    const scenario = validate(root, schema) as Scenario;
+    return { ...scenario, spec: applyDnsFederation(scenario.spec) };
   } catch (e) {
     if (e instanceof LocatedError) throw where(e);
     throw e;
@@ -232,6 +234,12 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
   const within = (t: number, at: PathSegment[]) => {
     if (t > spec.duration) fail(at, `${formatDuration(t)} is after the end of the run (duration ${formatDuration(spec.duration)})`);
   };
+  const federation = spec.patterns.dnsFederation;
+  if (federation) {
+    const members = federation.clusters.length > 0 ? federation.clusters.length : spec.clusters.length;
+    if (members < 2) fail(["patterns", "dnsFederation"], "a federation needs two clusters or more; the scenario has one");
+    if (members > MAX_FEDERATION_MEMBERS) fail(["patterns", "dnsFederation", "clusters"], `at most ${MAX_FEDERATION_MEMBERS} clusters can federate (one external address each); list the members`);
+  }
   if (spec.warmup >= spec.duration) fail(["warmup"], `must be shorter than the run (duration ${formatDuration(spec.duration)})`);
   spec.traffic.forEach((s, i) => {
     if (s.start >= spec.duration) fail(["traffic", i, "start"], `the stream starts at or after the end of the run (duration ${formatDuration(spec.duration)})`);

@@ -8,6 +8,7 @@
  * {@link SchemaContext}; for JSON Schema, any context will do.
  */
 import { DnsChaos, DnsChaosError } from "../dns/chaos.js";
+import { CLUSTER_PLACEHOLDER } from "../dns/federation.js";
 import { BEHAVIOURS } from "../dns/resolver/types.js";
 import { FORMATS, ValueError, didYouMean, type ArraySchema, type Format, type ObjectSchema, type Rule, type Schema, type StringSchema, type YamlNode } from "../k8s/schema.js";
 import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
@@ -251,6 +252,56 @@ function clusterSchema(ctx: SchemaContext): ObjectSchema {
       podStartup: { ...DISTRIBUTION, description: "from a pod's creation to it running and ready (default lognormal 1s, p99 3s)" },
       watchDelay: { ...DISTRIBUTION, description: "how long API changes take to reach watchers" },
       dns: dnsSchema(ctx),
+    },
+  };
+}
+
+/** A federation zone template: a DNS name with `{cluster}` in it, so that each member's zones are its own. */
+const ZONE_TEMPLATE: Format = {
+  expected: "a DNS name with {cluster} in it, e.g. {cluster}.local or {cluster}.example.com",
+  pattern: "^([a-z0-9{}]([-a-z0-9{}]*[a-z0-9{}])?)(\\.[a-z0-9{}]([-a-z0-9{}]*[a-z0-9{}])?)*\\.?$",
+  problem: (text) => (!text.includes(CLUSTER_PLACEHOLDER) ? "every member would answer for the same zone and forward it to the others, a loop" : null),
+};
+
+/** `spec.patterns`: the cross-cluster patterns. */
+function patternsSchema(ctx: SchemaContext): ObjectSchema {
+  return {
+    type: "object",
+    description: "cross-cluster patterns that wire the clusters together",
+    default: {},
+    fields: {
+      dnsFederation: {
+        type: "object",
+        description: "DNS federation (dns.md §4.2): each cluster's DNS exposed on a LoadBalancer address, and a server block per other cluster's zone forwarding to it",
+        fields: {
+          clusters: { ...refs(ctx, "cluster", "the member clusters (default: all)"), min: 2, default: [], unique: [{ by: (name: string) => name, what: "cluster" }] },
+          zones: {
+            type: "array",
+            items: str("", { format: ZONE_TEMPLATE }),
+            min: 1,
+            default: [`${CLUSTER_PLACEHOLDER}.local`],
+            unique: [{ by: (zone: string) => zone, what: "zone" }],
+            description: "the zones each member answers for, {cluster} standing for its name (default [{cluster}.local])",
+          },
+          answer: str("how a member answers for a zone that is not its cluster domain: zone (an extra zone of its kubernetes plugin) or rewrite (rewrite name suffix … answer auto)", {
+            enum: ["zone", "rewrite"],
+            default: "zone",
+          }),
+          cache: { type: "integer", min: 0, default: 30, description: "the stub blocks' cache, in seconds (0: none)" },
+          serveStale: duration("serve expired answers this long when the other cluster cannot be reached (cache serve_stale)", { min: 1 }),
+          forward: {
+            type: "object",
+            default: {},
+            description: "the stub blocks' forward settings",
+            fields: {
+              maxFails: count("failed health checks before the other cluster's DNS is marked down (CoreDNS: 2)"),
+              healthCheck: duration("how often a failed upstream is probed (CoreDNS: 500ms)", { min: 1 }),
+              expire: duration("how long cached connections live (CoreDNS: 10s)", { min: 1 }),
+              forceTcp: { type: "boolean", description: "forward over TCP whatever the client used" },
+            },
+          },
+        },
+      },
     },
   };
 }
@@ -687,6 +738,7 @@ export function scenarioSchema(ctx: SchemaContext, rules: readonly Rule<any>[] =
           warmup: duration("the start of the run left out of measurements", { default: 0 }),
           network: networkSchema(ctx),
           clusters: { type: "array", items: clusterSchema(ctx), min: 1, required: true, unique: [{ by: (c) => c.name, what: "cluster name" }] },
+          patterns: patternsSchema(ctx),
           manifests: { type: "array", items: manifestSchema(ctx, "Kubernetes objects applied before the run starts"), default: [] },
           traffic: { type: "array", items: streamSchema(ctx), default: [], unique: [{ by: (s) => s.name, what: "stream name" }] },
           faults: { type: "array", items: faultSchema(ctx), default: [], unique: [{ by: (f) => f.name, what: "fault name" }] },

@@ -3,6 +3,7 @@
  * manifests read and validated. The YAML shape is described in `schema.ts`; the runner
  * (`run.ts`) builds a world from this and plays it.
  */
+import type { FederationAnswer } from "../dns/federation.js";
 import type { BehaviourName } from "../dns/resolver/types.js";
 import type { K8sObject } from "../k8s/objects.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
@@ -31,10 +32,33 @@ export interface ScenarioSpec {
   readonly warmup: Micros;
   readonly network: NetworkSpec;
   readonly clusters: readonly ClusterEntry[];
+  readonly patterns: PatternsSpec;
   readonly manifests: readonly ManifestEntry[];
   readonly traffic: readonly StreamSpec[];
   readonly faults: readonly FaultSpec[];
   readonly expect: readonly ExpectationSpec[];
+}
+
+/** The cross-cluster patterns a scenario wires its clusters with. */
+export interface PatternsSpec {
+  readonly dnsFederation?: DnsFederationSpec;
+}
+
+/**
+ * DNS federation (dns.md §4.2): each member exposes its DNS on a LoadBalancer address, answers
+ * for its federation zones, and forwards the other members' zones to them. The loader writes it
+ * out as each member's Corefile (unless the cluster gives its own) and a Service per member.
+ */
+export interface DnsFederationSpec {
+  /** The members, in order; every cluster when not given. */
+  readonly clusters: readonly string[];
+  /** Zone templates with `{cluster}` in them (`{cluster}.local`, `{cluster}.example.com`). */
+  readonly zones: readonly string[];
+  readonly answer: FederationAnswer;
+  /** The stub blocks' cache, in seconds; 0 for none. */
+  readonly cache: number;
+  readonly serveStale?: Micros;
+  readonly forward: { readonly maxFails?: number; readonly healthCheck?: Micros; readonly expire?: Micros; readonly forceTcp?: boolean };
 }
 
 /** Link profiles: per scope, and per cluster pair over the scope's. */

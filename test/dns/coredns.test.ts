@@ -31,7 +31,7 @@ function server(corefile: string) {
     expect(asker.replies.length).toBe(before + 1);
     return asker.replies[before]!;
   };
-  return { sim, dns, ask };
+  return { sim, dns, ask, net, node: east.nodes[0]! };
 }
 
 describe("the CoreDNS server (dns.md §3.2)", () => {
@@ -55,5 +55,34 @@ describe("the CoreDNS server (dns.md §3.2)", () => {
     expect(rcodeOf(ask("www.example.org"))).toBe("REFUSED");
     expect(rcodeOf(ask("nope.cluster.local"))).toBe("SERVFAIL");
     expect(dns.logs.map((l) => l.line)).toContain("[ERROR] plugin/errors: 2 nope.cluster.local. A: no next plugin found");
+  });
+});
+
+describe("the CoreDNS server's upstream exchanges (dns.md §4.1)", () => {
+  /** Answers every query 10ms later with an A record for the name asked, 192.0.2.<length of the name>. */
+  class Upstream extends Actor {
+    constructor(sim: Sim) {
+      super(sim, { cluster: "east", namespace: "default", name: "upstream" });
+      this.handle<{ packet: Packet }>(DNS_QUERY, (m) => {
+        const q = m.body.packet.questions![0]!;
+        const reply: Packet = { type: "response", id: m.body.packet.id, flags: 0x8180, questions: [q], answers: [{ type: "A", name: q.name, ttl: 30, data: `192.0.2.${q.name.length}` }] };
+        this.sim.after(10_000, () => this.reply(m, DNS_RESPONSE, { packet: reply, transport: "udp" } satisfies DnsResponseBody));
+      });
+    }
+  }
+
+  it("two exchanges in flight with the same id each get their own reply, as each has its own socket", () => {
+    const { sim, dns, net, node } = server(`.:53 {\n  kubernetes cluster.local\n}\n`);
+    const upstream = new Upstream(sim);
+    const host = net.addHost({ name: "upstream", node });
+    net.bind(upstream, host, DNS_PORT);
+    const got: string[] = [];
+    for (const name of ["a.example.org", "bb.example.org"]) {
+      dns.exchange(address(host.ip, DNS_PORT), makeQuery(name, "A", { id: 7 }), "udp", SECOND, (reply) => {
+        got.push(reply ? `${reply.questions![0]!.name} ${(reply.answers![0] as { data: string }).data}` : "timeout");
+      });
+    }
+    sim.runFor(SECOND);
+    expect([...got].sort()).toEqual(["a.example.org 192.0.2.13", "bb.example.org 192.0.2.14"]);
   });
 });

@@ -219,7 +219,7 @@ describe("loadScenario: the document, metadata and run settings", () => {
     const spec = scenario("trafic: []\n");
     rejects(spec, { at: at(spec, "trafic"), path: "spec.trafic", detail: 'unknown field "trafic" (did you mean "traffic"?)' });
     const far = scenario("banana: 1\n");
-    rejects(far, { at: at(far, "banana"), path: "spec.banana", detail: /^unknown field "banana"; the fields here are seed, duration, warmup, network, clusters, manifests, traffic, faults, expect$/ });
+    rejects(far, { at: at(far, "banana"), path: "spec.banana", detail: /^unknown field "banana"; the fields here are seed, duration, warmup, network, clusters, patterns, manifests, traffic, faults, expect$/ });
   });
 
   it("reports missing required fields where they belong", () => {

@@ -30,7 +30,7 @@ const run = (scenario: Scenario): ScenarioReport => runScenario(scenario, { trac
 
 describe("shipped scenarios", () => {
   it("include the quickstart and the three lessons of issue 4", () => {
-    expect(FILES).toEqual(expect.arrayContaining(["quickstart.yaml", "ndots.yaml", "coredns-saturation.yaml", "coredns-kill.yaml"]));
+    expect(FILES).toEqual(expect.arrayContaining(["quickstart.yaml", "ndots.yaml", "coredns-saturation.yaml", "coredns-kill.yaml", "dns-federation.yaml"]));
   });
 
   describe.each(FILES)("%s", (file) => {
