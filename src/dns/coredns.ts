@@ -269,7 +269,6 @@ export class CoreDns extends Actor implements DnsServer {
     p.timer.cancel();
     p.callback(packet);
   }
-
 }
 
 /**

@@ -25,6 +25,9 @@ export const KUBERNETES_SERVICE_INDEX = 1;
 /** The address of the `kube-dns` Service by convention: the tenth of the service range. */
 export const KUBE_DNS_SERVICE_INDEX = 10;
 
+/** The cluster domain of a cluster that names none, as kubeadm's default `DNSDomain`. */
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+
 /**
  * One Kubernetes cluster on the simulated network: its API server (with ClusterIP allocation
  * from the cluster's service range), the scheduler and kubelets, the EndpointSlice and workload
@@ -46,7 +49,7 @@ export class KubeCluster {
     readonly topology: Cluster,
     options: KubeClusterOptions = {},
   ) {
-    this.domain = options.domain ?? "cluster.local";
+    this.domain = options.domain ?? DEFAULT_CLUSTER_DOMAIN;
     this.api = new ApiServer(sim, topology.name, options.watchDelay ? { watchDelay: options.watchDelay } : {});
     this.api.addAdmission(clusterIpAdmission(new ClusterIpAllocator(topology.serviceCidr, sim.rng.stream(`apiserver/${topology.name}/clusterip`))));
     this.api.addAdmission((object) => {

@@ -6,6 +6,7 @@
  * the per-cluster override, and it is the user's to forward as they like.
  */
 import { federationCorefile, federationZone, type FederatedCluster } from "../dns/federation.js";
+import { DEFAULT_CLUSTER_DOMAIN } from "../k8s/cluster.js";
 import type { Service } from "../k8s/objects.js";
 import { formatDuration } from "../sim/time.js";
 import type { ClusterEntry, DnsFederationSpec, ManifestEntry, ScenarioSpec } from "./spec.js";
@@ -21,9 +22,6 @@ const FIRST_ADDRESS = 200;
 /** The most members there are addresses for (203.0.113.200 to .249). */
 export const MAX_FEDERATION_MEMBERS = 50;
 
-/** The cluster domain when a cluster names none. */
-const DEFAULT_DOMAIN = "cluster.local";
-
 /** The members of a federation with their zones and the addresses their DNS is exposed on. */
 export function federationMembers(spec: ScenarioSpec, federation: DnsFederationSpec): FederatedCluster[] {
   const names = federation.clusters.length > 0 ? federation.clusters : spec.clusters.map((c) => c.name);
@@ -31,7 +29,7 @@ export function federationMembers(spec: ScenarioSpec, federation: DnsFederationS
     const cluster = spec.clusters.find((c) => c.name === name)!;
     return {
       name,
-      domain: cluster.domain ?? DEFAULT_DOMAIN,
+      domain: cluster.domain ?? DEFAULT_CLUSTER_DOMAIN,
       dnsAddress: `203.0.113.${FIRST_ADDRESS + i}`,
       zones: federation.zones.map((z) => federationZone(z, name)),
     };
