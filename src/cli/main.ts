@@ -18,6 +18,7 @@ import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
 import { replayCommand } from "./replay.js";
 import { runCommand, type RunFlags } from "./run.js";
+import { DEFAULT_LISTEN, listenOption, serveDnsCommand, type ServeDnsFlags } from "./serve-dns.js";
 import { readScenarioFile } from "./scenario-file.js";
 
 const REPORT_BUGS = `This is a bug in mcsim ${VERSION} (Node.js ${process.version}). Please report it with the command line you ran, the scenario and the output above.`;
@@ -86,6 +87,7 @@ function program(): Command {
     .option("--until <duration>", "stop at this simulated time (a partial report)", durationOption("--until"))
     .option("--trace <file>", "write the NDJSON trace to this file (replay it with mcsim replay)")
     .addOption(traceLevel().default(undefined, "full with --trace, else summary"))
+    .option("--pcap <file>", "write every DNS message as a packet to this file (classic pcap, for tshark and Wireshark)")
     .addOption(new Option("--report <format>", "how to print the report").choices(["table", "json"]).default("table"))
     .option("--max-events <n>", "stop a runaway run after this many events (a partial report)", countOption("--max-events"))
     .option("--max-wall <duration>", "stop after this much wall-clock time (a partial report)", durationOption("--max-wall"))
@@ -112,6 +114,20 @@ function program(): Command {
     .argument("<trace>", "a trace written by mcsim run --trace")
     .action((file: string) => {
       process.exitCode = replayCommand(file);
+    });
+  cli
+    .command("serve-dns")
+    .description(
+      "run a scenario to a simulated instant, then answer real DNS queries (UDP and TCP, one port) as one cluster's DNS service does, until interrupted",
+    )
+    .argument("<scenario>", "the scenario file (YAML)")
+    .requiredOption("--cluster <name>", "the cluster whose DNS service (kube-dns) answers")
+    .addOption(new Option("--listen <address>", "where to listen: IP:PORT, [IPv6]:PORT or PORT").argParser(listenOption).default(listenOption(DEFAULT_LISTEN), DEFAULT_LISTEN))
+    .option("--at <duration>", "the simulated instant to start serving at (default: the end of the scenario's warmup)", durationOption("--at"))
+    .option("--seed <n>", "override the scenario's seed", seedOption)
+    .option("--rate-limit <n>", "queries per second allowed from one client address", countOption("--rate-limit"), 1000)
+    .action((file: string, flags: ServeDnsFlags) => {
+      serveDnsCommand(file, flags);
     });
   cli
     .command("demo")

@@ -53,31 +53,48 @@ export function readInput(path: string): string {
   }
 }
 
-/** A trace file open for writing, as a sink, and how to close it. */
-export interface TraceFile {
-  readonly sinks: TraceSink[];
+/** A file named on the command line, open for writing. */
+export interface OutputFile {
+  write(chunk: string | Uint8Array): void;
   close(): void;
 }
 
 /**
- * Opens `--trace FILE` (or nothing when no file is named). A write that fails mid-run (a full
- * disk) stops the run as bad input, naming the file, rather than as a bug in mcsim.
+ * Opens the file a flag names (`--trace FILE`) for writing; `what` is what it holds, for the
+ * message. A write that fails mid-run (a full disk) stops the run as bad input, naming the file,
+ * rather than as a bug in mcsim.
  */
-export function openTrace(file: string | undefined): TraceFile {
-  if (!file) return { sinks: [], close: () => {} };
-  const problem = (e: unknown) => new UsageError(`--trace ${file}: cannot write the trace there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+export function openOutput(flag: string, file: string, what: string): OutputFile {
+  const problem = (e: unknown) => new UsageError(`${flag} ${file}: cannot write ${what} there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   let fd: number;
   try {
     fd = openSync(file, "w");
   } catch (e) {
     throw problem(e);
   }
-  const write: TraceSink = (chunk) => {
-    try {
-      writeSync(fd, chunk);
-    } catch (e) {
-      throw problem(e);
-    }
+  return {
+    write: (chunk) => {
+      try {
+        // writeSync's overloads take a string or bytes, not a value that may be either.
+        if (typeof chunk === "string") writeSync(fd, chunk);
+        else writeSync(fd, chunk);
+      } catch (e) {
+        throw problem(e);
+      }
+    },
+    close: () => closeSync(fd),
   };
-  return { sinks: [write], close: () => closeSync(fd) };
+}
+
+/** A trace file open for writing, as a sink, and how to close it. */
+export interface TraceFile {
+  readonly sinks: TraceSink[];
+  close(): void;
+}
+
+/** Opens `--trace FILE` (or nothing when no file is named); see {@link openOutput}. */
+export function openTrace(file: string | undefined): TraceFile {
+  if (!file) return { sinks: [], close: () => {} };
+  const out = openOutput("--trace", file, "the trace");
+  return { sinks: [out.write], close: out.close };
 }

@@ -1,9 +1,10 @@
+import { DnsCapture } from "../dns/capture.js";
 import { formatReport, reportJson } from "../scenario/report-format.js";
 import { runScenario, type Progress, type ScenarioReport } from "../scenario/run.js";
 import type { Micros } from "../sim/time.js";
 import { formatDuration } from "../sim/time.js";
 import type { TraceLevel } from "../sim/trace.js";
-import { EXIT, openTrace } from "./options.js";
+import { EXIT, openOutput, openTrace } from "./options.js";
 import { ProgressBar } from "./progress.js";
 import { readScenarioFile } from "./scenario-file.js";
 
@@ -13,6 +14,7 @@ export interface RunFlags {
   until?: Micros;
   trace?: string;
   traceLevel?: TraceLevel;
+  pcap?: string;
   report: "table" | "json";
   maxEvents?: number;
   maxWall?: Micros;
@@ -32,6 +34,7 @@ export function runCommand(file: string, flags: RunFlags): number {
     ...(flags.maxEvents !== undefined ? { maxEvents: flags.maxEvents } : {}),
   };
   const trace = openTrace(flags.trace);
+  const pcap = flags.pcap === undefined ? undefined : openCapture(flags.pcap);
   const progress = new ProgressBar({ until: flags.until });
   let stoppedByWall = false;
   const onProgress = (p: Progress): string | undefined => {
@@ -49,10 +52,12 @@ export function runCommand(file: string, flags: RunFlags): number {
       traceSinks: trace.sinks,
       source: { ...source, ...limits },
       onProgress,
+      ...(pcap ? { networkTap: pcap.capture } : {}),
     });
   } finally {
     progress.done();
     trace.close();
+    pcap?.close();
   }
   const time = { wall: progress.elapsed() / 1000 };
   process.stdout.write(flags.report === "json" ? `${JSON.stringify(reportJson(report, time))}\n` : `${formatReport(report, time)}\n`);
@@ -61,5 +66,20 @@ export function runCommand(file: string, flags: RunFlags): number {
     const unreplayable = stoppedByWall && flags.trace ? `; ${flags.trace} ends there too, so mcsim replay of it will differ at its end` : "";
     process.stderr.write(`mcsim: partial run: ${report.stopReason}${unreplayable}\n`);
   }
+  const omitted = pcap?.capture.stats.omitted ?? 0;
+  if (omitted > 0) process.stderr.write(`mcsim: --pcap ${flags.pcap}: left out ${omitted} DNS message${omitted === 1 ? "" : "s"} with an IPv6 address or too large for one IPv4 packet\n`);
   return report.expectations.every((e) => e.pass) ? EXIT.ok : EXIT.expectationFailed;
+}
+
+/** Opens `--pcap FILE`: a capture of the run's DNS messages that writes there, and how to finish the file. */
+function openCapture(file: string): { readonly capture: DnsCapture; close(): void } {
+  const out = openOutput("--pcap", file, "the capture");
+  const capture = new DnsCapture(out.write);
+  return {
+    capture,
+    close: () => {
+      capture.flush();
+      out.close();
+    },
+  };
 }

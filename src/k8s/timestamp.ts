@@ -9,6 +9,9 @@ export const SIM_EPOCH_UTC = "2026-01-01T00:00:00Z";
 /** Days from 1970-01-01 to the epoch above. */
 const EPOCH_DAYS = 20454;
 
+/** {@link SIM_EPOCH_UTC} in seconds since 1970-01-01 UTC, for formats that count from the Unix epoch (pcap). */
+export const SIM_EPOCH_UNIX_SECONDS = EPOCH_DAYS * 86_400;
+
 /**
  * A simulated instant as Kubernetes writes timestamps: RFC 3339 in UTC at whole seconds
  * (`2026-01-01T00:01:30Z`). Computed with integer arithmetic (Howard Hinnant's civil-from-days),

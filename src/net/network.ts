@@ -100,6 +100,22 @@ interface Path {
  */
 export type VirtualRoute = (src: Host, port: number) => Address | null | undefined;
 
+/**
+ * Sees the messages the network carries, for captures (a pcap of DNS): told of every message as
+ * it leaves its sender and as it reaches its receiver. It must only look: never send, never
+ * change a message, never touch the world's RNG, so that a run with a tap is the run without.
+ */
+export interface NetworkTap {
+  /**
+   * A message left its sender, before the network decides its fate (so also the ones it then
+   * drops): `from` is the address it appears to come from (a Service's, for a reply through
+   * kube-proxy), `to` the address it was sent to, before destination NAT.
+   */
+  sent(at: Micros, from: Address, to: Address, kind: string, body: unknown): void;
+  /** A message reached the actor listening at its destination; each copy of a duplicated one. */
+  delivered(at: Micros, message: Message): void;
+}
+
 /** A message in flight: the public {@link Message} plus what delivery needs. */
 class Envelope implements Message {
   constructor(
@@ -136,6 +152,8 @@ const EXTERNAL_POOL = Cidr.parse("203.0.113.0/24");
  */
 export class Network implements Transport {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, duplicated: 0, held: 0, dropped: new Map() };
+  /** What sees every message sent and delivered, if anything: set it before the run starts, so that it sees every exchange whole. */
+  tap: NetworkTap | null = null;
 
   private version = 0;
   private nextMessageId = 1;
@@ -447,6 +465,7 @@ export class Network implements Transport {
     const address = from.address as BoundAddress | null;
     if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
     const shown = source ?? address;
+    if (this.tap) this.tap.sent(this.sim.now, shown, to, kind, body);
     let path = this.path(address.host, to.ip);
     let via: Address | undefined;
     if (path.virtual) {
@@ -550,6 +569,7 @@ export class Network implements Transport {
         latency: this.sim.now - envelope.sentAt,
       });
     }
+    if (this.tap) this.tap.delivered(this.sim.now, envelope);
     actor.receive(envelope);
   };
 

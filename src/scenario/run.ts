@@ -3,7 +3,7 @@ import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { isIPv4 } from "../k8s/schema.js";
 import { parseIpv4 } from "../net/ip.js";
-import type { NetworkStats } from "../net/network.js";
+import type { NetworkStats, NetworkTap } from "../net/network.js";
 import type { Cluster } from "../net/topology.js";
 import type { StopReason } from "../sim/scheduler.js";
 import { SECOND, type Micros } from "../sim/time.js";
@@ -35,6 +35,8 @@ export interface RunScenarioOptions {
    * model never reads a clock: wall time exists only out here.
    */
   readonly onProgress?: (progress: Progress) => string | void;
+  /** Sees every message the world's network carries (the CLI's `--pcap`). */
+  readonly networkTap?: NetworkTap;
 }
 
 /** How far a run is. */
@@ -68,12 +70,22 @@ export interface ScenarioReport {
   readonly trace: { readonly level: TraceLevel; readonly events: number };
 }
 
+/** A scenario's world, built and with its traffic and faults scheduled, but not yet run. */
+export interface ScenarioWorld {
+  readonly world: World;
+  /** The seed the world was made with (the scenario's, or the override). */
+  readonly seed: number;
+  readonly measurements: Measurements;
+  readonly streams: readonly Stream[];
+  readonly faults: FaultTimeline;
+}
+
 /**
- * Builds the scenario's world (clusters with their DNS, links, manifests, client pods), schedules
- * its traffic and fault timeline, runs it to its end and measures every action: per stream, per
- * fault phase and per cluster pair, with the expectations checked.
+ * Builds the scenario's world (clusters with their DNS, links, manifests, client pods) and
+ * schedules its traffic and fault timeline, without running the clock: for callers that drive
+ * the world themselves (`mcsim serve-dns`). `until` and `onProgress` are for running, and unused.
  */
-export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioReport {
+export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioWorld {
   const spec = scenario.spec;
   const seed = options.seed ?? spec.seed;
   const world = new World({
@@ -85,6 +97,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
     ...(options.source ? { source: options.source } : {}),
   });
+  if (options.networkTap) world.network.tap = options.networkTap;
   const chaos = new Map<string, DnsChaos>();
   for (const c of spec.clusters) {
     const table = new DnsChaos();
@@ -129,7 +142,16 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
   const faults = new FaultTimeline(world, spec.faults, chaos);
   for (const s of streams) s.start();
   faults.schedule();
+  return { world, seed, measurements, streams, faults };
+}
 
+/**
+ * Builds the scenario's world ({@link buildScenarioWorld}), runs it to its end and measures every
+ * action: per stream, per fault phase and per cluster pair, with the expectations checked.
+ */
+export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioReport {
+  const spec = scenario.spec;
+  const { world, seed, measurements, streams, faults } = buildScenarioWorld(scenario, options);
   const end = Math.min(options.until ?? spec.duration, spec.duration);
   let stoppedBy: StopReason | "progress" = "time";
   let stopReason: string | undefined;

@@ -2,9 +2,11 @@
  * "Did you mean" for misspelt plugin names.
  */
 
-/** The name nearest to a misspelling (at most two edits, and a third of its length, away), if any. */
-export function closest(name: string, names: readonly string[]): string | undefined {
-  const limit = Math.min(2, Math.max(1, Math.floor(name.length / 3)));
+/**
+ * The name nearest to a misspelling, if any: at most `limit` edits away (by default two, and a
+ * third of its length).
+ */
+export function closest(name: string, names: readonly string[], limit = Math.min(2, Math.max(1, Math.floor(name.length / 3)))): string | undefined {
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of names) {
