@@ -186,13 +186,56 @@ export { installClusterDns, COREDNS_IMAGE, type ClusterDnsOptions } from "./dns/
 export { DnsChaos, DnsChaosError, type DnsChaosAction, type DnsChaosRule, type DnsChaosHandle } from "./dns/chaos.js";
 export { PodResolver, toStubResponse, type PodLookup } from "./dns/pod-resolver.js";
 export { UpstreamDns, DEFAULT_UPSTREAM_SERVICE, type UpstreamRecord } from "./dns/upstream.js";
+// DNS federation: the Corefiles that forward each member's zones to the others (dns.md §4.2).
+export { federationCorefile, federationZone, CLUSTER_PLACEHOLDER, type FederatedCluster, type FederationPlan, type FederationAnswer, type FederationForward } from "./dns/federation.js";
+// DNS: what real tools print — BIND 9.18 dig, busybox and BIND nslookup (dns.md §6).
+export {
+  formatDig,
+  DIG_VERSION,
+  formatNslookup,
+  rdataText,
+  recordLine,
+  questionLine,
+  type ToolOutput,
+  type Endpoint,
+  type DigRun,
+  type DigReply,
+  type DigRetry,
+  type NslookupRun,
+  type BusyboxNslookupRun,
+  type BusyboxLibcNslookupRun,
+  type BusyboxReply,
+  type LibcAddress,
+  type BindNslookupRun,
+  type BindNslookupEvent,
+} from "./dns/format/index.js";
+// DNS: real clients — a socket inside the simulation, the serve-dns wire bridge, pcap captures.
+export { DnsClientSocket, openClientSocket, runUntilDone, FIRST_EPHEMERAL_PORT, LAST_EPHEMERAL_PORT, type DnsClientReply } from "./dns/client-socket.js";
+export { DnsBridge, addBridgeHost, DEFAULT_BRIDGE_DEADLINE, DEFAULT_BRIDGE_SOCKETS, type DnsBridgeOptions, type DnsBridgeStats, type WireTransport } from "./dns/bridge.js";
+export { DnsCapture, type DnsCaptureStats, type PcapSink } from "./dns/capture.js";
+export {
+  pcapFileHeader,
+  pcapRecord,
+  ipv4Udp,
+  ipv4Tcp,
+  PCAP_MAGIC,
+  LINKTYPE_RAW,
+  PCAP_SNAPLEN,
+  MAX_UDP_PAYLOAD,
+  MAX_TCP_PAYLOAD,
+  TCP_FLAGS,
+  type Endpoint as PcapEndpoint,
+  type TcpHeader,
+} from "./dns/pcap.js";
+export type { NetworkTap } from "./net/network.js";
 
 // Worlds: clusters with their DNS, and lookups from pods.
 export { World, WorldError, UPSTREAM_DNS_IP, type WorldOptions, type WorldClusterSpec, type ResolveOptions } from "./scenario/world.js";
 
 // Scenarios: files that build a world, drive traffic, play faults and check expectations.
 export { loadScenario, ScenarioError, type LoadScenarioOptions } from "./scenario/load.js";
-export { runScenario, type RunScenarioOptions, type ScenarioReport, type Progress } from "./scenario/run.js";
+export { runScenario, buildScenarioWorld, type RunScenarioOptions, type ScenarioReport, type ScenarioWorld, type Progress } from "./scenario/run.js";
+export { applyDnsFederation, federationMembers, PATTERN_SOURCE, FEDERATION_SERVICE, MAX_FEDERATION_MEMBERS } from "./scenario/federation.js";
 export { scenarioJsonSchema, describeExpectation } from "./scenario/schema.js";
 export { formatReport, reportJson, type WallTime } from "./scenario/report-format.js";
 export type { StreamReport, Figures, LatencyMs } from "./scenario/report.js";
@@ -219,4 +262,12 @@ export {
   type Phase,
   type ExpectCheck,
   type ExpectationSpec,
+  type PatternsSpec,
+  type DnsFederationSpec,
 } from "./scenario/spec.js";
+
+// The lab's commands in pods: dig, nslookup and cat /etc/resolv.conf through the simulated network.
+export { PodShell, podShell } from "./shell/pod.js";
+export { execInPod, startPod } from "./shell/exec.js";
+export { dig } from "./shell/dig.js";
+export { nslookup, busyboxVersion } from "./shell/nslookup.js";

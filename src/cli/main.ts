@@ -16,6 +16,7 @@ import { DistributionError } from "../sim/distribution.js";
 import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
 import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
+import { execCommand, type ExecFlags } from "./exec.js";
 import { replayCommand } from "./replay.js";
 import { runCommand, type RunFlags } from "./run.js";
 import { DEFAULT_LISTEN, listenOption, serveDnsCommand, type ServeDnsFlags } from "./serve-dns.js";
@@ -88,6 +89,7 @@ function program(): Command {
     .option("--trace <file>", "write the NDJSON trace to this file (replay it with mcsim replay)")
     .addOption(traceLevel().default(undefined, "full with --trace, else summary"))
     .option("--pcap <file>", "write every DNS message as a packet to this file (classic pcap, for tshark and Wireshark)")
+    .option("--show-config", "print each cluster's coredns ConfigMap and the objects the patterns add, as YAML, instead of running")
     .addOption(new Option("--report <format>", "how to print the report").choices(["table", "json"]).default("table"))
     .option("--max-events <n>", "stop a runaway run after this many events (a partial report)", countOption("--max-events"))
     .option("--max-wall <duration>", "stop after this much wall-clock time (a partial report)", durationOption("--max-wall"))
@@ -128,6 +130,20 @@ function program(): Command {
     .option("--rate-limit <n>", "queries per second allowed from one client address", countOption("--rate-limit"), 1000)
     .action((file: string, flags: ServeDnsFlags) => {
       serveDnsCommand(file, flags);
+    });
+  cli
+    .command("exec")
+    .description("run a scenario to a simulated instant, then run one command in a pod, as kubectl exec does: dig, nslookup (busybox's or BIND's, by the pod's image), cat /etc/resolv.conf")
+    .argument("<scenario>", "the scenario file (YAML)")
+    .argument("<pod>", "the pod to run the command in")
+    .argument("<command...>", "the command and its arguments, after --")
+    .option("--context <cluster>", "the cluster the pod is in (default: the scenario's first)")
+    .option("-n, --namespace <namespace>", "the pod's namespace", "default")
+    .option("--image <image>", "start the pod first with this image, as kubectl run does (busybox:1.36, busybox:1.28, debian:12, ...)")
+    .option("--at <duration>", "the simulated instant to run the command at (default: the end of the scenario's warmup)", durationOption("--at"))
+    .option("--seed <n>", "override the scenario's seed", seedOption)
+    .action((file: string, pod: string, argv: string[], flags: ExecFlags) => {
+      process.exitCode = execCommand(file, pod, argv, flags);
     });
   cli
     .command("demo")

@@ -6,6 +6,7 @@ import { formatDuration } from "../sim/time.js";
 import type { TraceLevel } from "../sim/trace.js";
 import { EXIT, openOutput, openTrace } from "./options.js";
 import { ProgressBar } from "./progress.js";
+import { showConfig } from "./show-config.js";
 import { readScenarioFile } from "./scenario-file.js";
 
 /** The flags of `mcsim run`. */
@@ -15,6 +16,7 @@ export interface RunFlags {
   trace?: string;
   traceLevel?: TraceLevel;
   pcap?: string;
+  showConfig?: boolean;
   report: "table" | "json";
   maxEvents?: number;
   maxWall?: Micros;
@@ -22,10 +24,15 @@ export interface RunFlags {
 
 /**
  * `mcsim run SCENARIO`: runs it and prints the report. Exit 0 when every expectation passed, 1
- * when one failed (a partial run checks what it measured, and says it is partial).
+ * when one failed (a partial run checks what it measured, and says it is partial). With
+ * `--show-config`, prints the configuration instead ({@link showConfig}).
  */
 export function runCommand(file: string, flags: RunFlags): number {
   const { scenario, source } = readScenarioFile(file);
+  if (flags.showConfig) {
+    process.stdout.write(showConfig(scenario, flags.seed !== undefined ? { seed: flags.seed } : {}));
+    return EXIT.ok;
+  }
   // The summary level by default: the digest then covers every lookup, at little cost.
   const level: TraceLevel = flags.traceLevel ?? (flags.trace ? "full" : "summary");
   // --until and --max-events change the trace, so the header records them for replay.

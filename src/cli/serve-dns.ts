@@ -50,6 +50,19 @@ export function listenOption(value: string): ListenAddress {
   return { host, port, text: family === 6 ? `[${host}]:${port}` : `${host}:${port}` };
 }
 
+/**
+ * Checks that a flag names one of the scenario's clusters.
+ *
+ * @throws UsageError naming the nearest cluster and listing them all, when it does not.
+ */
+export function checkCluster(scenario: Scenario, cluster: string, flag: string): void {
+  const names = scenario.spec.clusters.map((c) => c.name);
+  if (names.includes(cluster)) return;
+  // A few names to pick from: anything within half the name's length is a likelier typo than not.
+  const near = closest(cluster, names, Math.max(2, Math.floor(cluster.length / 2)));
+  throw new UsageError(`${flag} ${JSON.stringify(cluster)}: scenario ${scenario.metadata.name} has no such cluster${near ? `; did you mean ${near}?` : "."} Its clusters: ${names.join(", ")}`);
+}
+
 /** A scenario's world run to an instant, with a bridge into one cluster's DNS service. */
 export interface ClusterDns {
   readonly world: World;
@@ -67,12 +80,7 @@ export interface ClusterDns {
  * @throws UsageError for a cluster the scenario does not have (naming the nearest), or one without DNS.
  */
 export function openClusterDns(scenario: Scenario, cluster: string, options: { readonly at?: Micros; readonly seed?: number } = {}): ClusterDns {
-  const names = scenario.spec.clusters.map((c) => c.name);
-  if (!names.includes(cluster)) {
-    // A few names to pick from: anything within half the name's length is a likelier typo than not.
-    const near = closest(cluster, names, Math.max(2, Math.floor(cluster.length / 2)));
-    throw new UsageError(`--cluster ${JSON.stringify(cluster)}: scenario ${scenario.metadata.name} has no such cluster${near ? `; did you mean ${near}?` : "."} Its clusters: ${names.join(", ")}`);
-  }
+  checkCluster(scenario, cluster, "--cluster");
   const { world } = buildScenarioWorld(scenario, { traceLevel: "off", ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   world.runUntil(options.at ?? scenario.spec.warmup);
   const kube = world.cluster(cluster);

@@ -140,9 +140,17 @@ export function optOf(p: Packet): Extract<Answer, { type: "OPT" }> | undefined {
 }
 
 /**
+ * The EDNS options CoreDNS copies from a query's OPT into its reply (`request.supportedOptions`:
+ * NSID, EXPIRE, COOKIE, TCP-KEEPALIVE, PADDING), so that dig reports its cookie "(echoed)"
+ * (dns.md §6.1). Codes, as dns-packet decodes an option.
+ */
+const ECHOED_OPTIONS: ReadonlySet<number> = new Set([3, 9, 10, 11, 12]);
+const NO_OPTIONS = Object.freeze([]) as never[];
+
+/**
  * A reply to `query`, as CoreDNS writes one: same id and question, RD copied, the rcode and AA
- * given, and the query's OPT echoed (same UDP size, DO kept, other flags cleared: the
- * ScrubWriter, dns.md §3.2) when the query had one.
+ * given, and the query's OPT echoed (same UDP size, DO kept, other flags cleared, the options of
+ * {@link ECHOED_OPTIONS} kept: the ScrubWriter, dns.md §3.2) when the query had one.
  */
 export function makeReply(query: Packet, parts: ReplyParts): Packet {
   let flags = RCODE[parts.rcode ?? "NOERROR"];
@@ -157,7 +165,8 @@ export function makeReply(query: Packet, parts: ReplyParts): Packet {
   const opt = optOf(query);
   if (opt) {
     const doBit = (opt.flags ?? 0) & packet.DNSSEC_OK;
-    additionals = [...additionals, { type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options: [] }];
+    const options = opt.options?.length ? opt.options.filter((o) => ECHOED_OPTIONS.has(o.code)) : NO_OPTIONS;
+    additionals = [...additionals, { type: "OPT", name: ".", udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: doBit, flag_do: doBit !== 0, options }];
   }
   return {
     type: "response",

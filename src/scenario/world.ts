@@ -166,21 +166,29 @@ export class World {
     const slot = BEHAVIOURS.indexOf(behaviour);
     let resolver = byBehaviour[slot];
     if (!resolver || resolver.address?.ip !== host.ip) {
-      const conf = podResolvConf({
-        dnsPolicy: object.spec.dnsPolicy,
-        dnsConfig: object.spec.dnsConfig,
-        hostNetwork: object.spec.hostNetwork,
-        namespace: ns,
-        podName,
-        clusterDomain: c.domain,
-        clusterDNS: this.dnsIps.has(cluster) ? [this.dnsIps.get(cluster)!] : [],
-        node: this.nodeResolvConf.get(cluster)!,
-      }).config;
-      resolver = new PodResolver(this.sim, { cluster, namespace: ns, name: podName }, resolverSettings(behaviour, conf));
+      resolver = new PodResolver(this.sim, { cluster, namespace: ns, name: podName }, resolverSettings(behaviour, this.resolvConfOf(cluster, object)));
       this.network.bind(resolver, host, RESOLVER_PORT + slot);
       byBehaviour[slot] = resolver;
     }
     return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
+  }
+
+  /**
+   * A pod's resolv.conf as the kubelet writes it (dns.md §5.1), from its DNS policy and config,
+   * the cluster's domain and DNS address and the node's own file.
+   */
+  resolvConfOf(cluster: string, pod: Readonly<Pod>): ResolvConf {
+    const c = this.cluster(cluster);
+    return podResolvConf({
+      dnsPolicy: pod.spec.dnsPolicy,
+      dnsConfig: pod.spec.dnsConfig,
+      hostNetwork: pod.spec.hostNetwork,
+      namespace: pod.metadata.namespace ?? "default",
+      podName: pod.metadata.name,
+      clusterDomain: c.domain,
+      clusterDNS: this.dnsIps.has(cluster) ? [this.dnsIps.get(cluster)!] : [],
+      node: this.nodeResolvConf.get(cluster)!,
+    }).config;
   }
 
   /** Runs the clock for a while. */

@@ -35,3 +35,17 @@ describe("reply sizes", () => {
     expect(truncate(small, 512)).toBe(small);
   });
 });
+
+describe("makeReply's OPT", () => {
+  it("echoes the client's COOKIE and NSID options but no others, as CoreDNS's supportedOptions does (dns.md §6.1: COOKIE echoed)", () => {
+    const cookie = Buffer.from("3be3a2db162c8232", "hex");
+    const query = makeQuery("web.default.svc.cluster.local", "A", { id: 1, ednsUdpSize: 1232 });
+    const opt = query.additionals![0] as Extract<Answer, { type: "OPT" }>;
+    opt.options.push({ code: 10, data: cookie } as never, { code: 3, data: Buffer.alloc(0) } as never, { code: 65001, data: Buffer.from([1]) } as never);
+    const reply = makeReply(query, {});
+    const echoed = (reply.additionals![0] as Extract<Answer, { type: "OPT" }>).options;
+    expect(echoed.map((o) => o.code)).toEqual([10, 3]);
+    expect(sizeBound(reply)).toBeGreaterThanOrEqual(wireSize(reply));
+    expect(wireSize(reply)).toBe(wireSize(makeReply(makeQuery("web.default.svc.cluster.local", "A", { id: 1, ednsUdpSize: 1232 }), {})) + 4 + 8 + 4);
+  });
+});

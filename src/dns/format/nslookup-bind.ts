@@ -104,7 +104,7 @@ function sectionLines(records: readonly Answer[] | undefined, answers: boolean):
 }
 
 /** The name an A answer's CNAME chain ends at, from `qname` (chase_cnamechain). */
-function chaseCnames(reply: Packet, qname: string): string {
+export function chaseCnames(reply: Packet, qname: string): string {
   let name = qname;
   for (let i = 0; i < (reply.answers ?? []).length; i++) {
     const cname = (reply.answers ?? []).find((a) => a.type === "CNAME" && a.name.toLowerCase() === name.toLowerCase());

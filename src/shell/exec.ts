@@ -1,0 +1,69 @@
+import type { ToolOutput } from "../dns/format/output.js";
+import type { Pod } from "../k8s/objects.js";
+import { SECOND } from "../sim/time.js";
+import { runUntilDone } from "../dns/client-socket.js";
+import type { World } from "../scenario/world.js";
+import { dig } from "./dig.js";
+import { nslookup } from "./nslookup.js";
+import { podShell, type PodShell } from "./pod.js";
+
+/**
+ * A command run inside a pod, as `kubectl exec POD -- CMD ARGS` runs it: the DNS tools (`dig`,
+ * `nslookup`) and `cat /etc/resolv.conf`. A program the simulated images do not have fails as the
+ * container runtime fails it, with exit status 126.
+ */
+export function execInPod(shell: PodShell, argv: readonly string[]): ToolOutput {
+  const [command, ...args] = argv;
+  switch (command) {
+    case "dig":
+      return dig(shell, args);
+    case "nslookup":
+      return nslookup(shell, args);
+    case "cat":
+      return cat(shell, args);
+    default:
+      return {
+        stdout: "",
+        stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command ?? ""}": executable file not found in $PATH: unknown\n`,
+        exitCode: 126,
+      };
+  }
+}
+
+/** The files of a pod a lesson reads. */
+function cat(shell: PodShell, args: readonly string[]): ToolOutput {
+  let stdout = "";
+  let stderr = "";
+  for (const file of args) {
+    if (file === "/etc/resolv.conf") stdout += shell.resolvConf;
+    else stderr += `cat: can't open '${file}': No such file or directory\n`;
+  }
+  return { stdout, stderr, exitCode: stderr ? 1 : 0 };
+}
+
+/** How long a pod started for a command may take to run before the start is given up. */
+const START_LIMIT = 120 * SECOND;
+
+/**
+ * Starts a pod as `kubectl run NAME --image=IMAGE` does (default DNS policy, one container) and
+ * runs the clock until it runs, for a command to run in it.
+ *
+ * @throws WorldError (from {@link podShell}) when it is not running within two simulated minutes.
+ */
+export function startPod(world: World, cluster: string, namespace: string, name: string, image: string): PodShell {
+  const pod: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace, labels: { run: name } },
+    spec: { containers: [{ name, image }], dnsPolicy: "ClusterFirst" },
+  };
+  world.apply(cluster, [pod]);
+  const c = world.cluster(cluster);
+  const sim = world.sim;
+  const stop = c.watch("Pod", `shell/start/${name}`, () => {
+    if (c.podHost(namespace, name)) sim.stop("the pod runs");
+  });
+  runUntilDone(sim, () => c.podHost(namespace, name) !== undefined, sim.now + START_LIMIT);
+  stop();
+  return podShell(world, cluster, `${namespace}/${name}`);
+}
