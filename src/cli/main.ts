@@ -17,6 +17,7 @@ import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
 import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
 import { execCommand, type ExecFlags } from "./exec.js";
+import { kubectlCommand, type KubectlFlags } from "./kubectl.js";
 import { replayCommand } from "./replay.js";
 import { runCommand, type RunFlags } from "./run.js";
 import { DEFAULT_LISTEN, listenOption, serveDnsCommand, type ServeDnsFlags } from "./serve-dns.js";
@@ -144,6 +145,16 @@ function program(): Command {
     .option("--seed <n>", "override the scenario's seed", seedOption)
     .action((file: string, pod: string, argv: string[], flags: ExecFlags) => {
       process.exitCode = execCommand(file, pod, argv, flags);
+    });
+  cli
+    .command("kubectl")
+    .description("run a scenario to a simulated instant, then one kubectl command against its clusters (one context per cluster; get, with -n, -A, -l, -o wide|yaml|json|name)")
+    .argument("<scenario>", "the scenario file (YAML)")
+    .argument("<args...>", "kubectl's arguments, after --")
+    .option("--at <duration>", "the simulated instant to run the command at (default: the end of the scenario's warmup)", durationOption("--at"))
+    .option("--seed <n>", "override the scenario's seed", seedOption)
+    .action((file: string, args: string[], flags: KubectlFlags) => {
+      process.exitCode = kubectlCommand(file, args, flags);
     });
   cli
     .command("demo")

@@ -36,3 +36,20 @@ export function formatTimestamp(t: Micros): string {
   const s = secondOfDay % 60;
   return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(m)}:${pad(s)}Z`;
 }
+
+/**
+ * The simulated instant a timestamp from {@link formatTimestamp} stands for (whole seconds), the
+ * inverse of it: Howard Hinnant's days-from-civil. Undefined for text that is not RFC 3339 UTC.
+ */
+export function parseTimestamp(text: string): Micros | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, h, min, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  return ((days - EPOCH_DAYS) * 86_400 + h * 3_600 + min * 60 + s) * 1_000_000;
+}
