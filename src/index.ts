@@ -108,7 +108,7 @@ export {
 } from "./k8s/apiserver.js";
 export { ClusterIpAllocator, clusterIpAdmission } from "./k8s/ipam.js";
 export { matchesLabels, matchesSelector } from "./k8s/labels.js";
-export { formatTimestamp, SIM_EPOCH_UTC } from "./k8s/timestamp.js";
+export { formatTimestamp, parseTimestamp, SIM_EPOCH_UTC, SIM_EPOCH_UNIX_SECONDS } from "./k8s/timestamp.js";
 export { Kubelet, type ContainerFactory, type KubeletOptions, type PodContext, type Process } from "./k8s/kubelet.js";
 export {
   EndpointSliceController,
@@ -271,3 +271,8 @@ export { PodShell, podShell } from "./shell/pod.js";
 export { execInPod, startPod } from "./shell/exec.js";
 export { dig } from "./shell/dig.js";
 export { nslookup, busyboxVersion } from "./shell/nslookup.js";
+export { kubectl, type KubectlTarget } from "./shell/kubectl/kubectl.js";
+export { RESOURCE_TYPES, resourceType, type ResourceType, type PrintContext } from "./shell/kubectl/resources.js";
+export { humanDuration } from "./shell/kubectl/age.js";
+export { parseSelector, SelectorError } from "./shell/kubectl/selector.js";
+export { formatTable } from "./shell/kubectl/table.js";
