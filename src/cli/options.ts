@@ -65,7 +65,7 @@ export interface OutputFile {
  * rather than as a bug in mcsim.
  */
 export function openOutput(flag: string, file: string, what: string): OutputFile {
-  const problem = (e: unknown) => new UsageError(`${flag} ${file}: cannot write ${what} there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  const problem = (e: unknown) => new UsageError(`${flag} ${file}: cannot write ${what} there (${fileProblem(e)})`);
   let fd: number;
   try {
     fd = openSync(file, "w");

@@ -28,10 +28,20 @@ const CHUNK = 64 * 1024;
 interface TcpConnection {
   clientNext: number;
   serverNext: number;
-  /** The last reply written on it (0: none; message ids start at 1), so that a duplicated copy is written as a retransmission of the same bytes. */
-  lastReplyId: number;
-  lastReplySeq: number;
+  /**
+   * Where the recent replies written on it began, by message id, oldest first: a duplicated copy is
+   * written as a retransmission of the same bytes, even when other replies arrived between the two
+   * copies (each copy's latency is drawn on its own). Bounded by {@link RECENT_REPLIES}.
+   */
+  readonly replies: Map<number, number>;
 }
+
+/**
+ * How many replies a connection remembers for duplicates: a copy arriving after this many later
+ * replies on the same connection is written as new data. Copies arrive within a link's latency
+ * spread of each other, so this is far more than a run needs, and a long run's memory stays flat.
+ */
+const RECENT_REPLIES = 1024;
 
 /**
  * A capture of the simulation's DNS traffic as a classic pcap file (written as `pcap.ts` says), for
@@ -108,12 +118,15 @@ export class DnsCapture implements NetworkTap {
     if (replyId === null) {
       this.segments(at, src, dst, c.clientNext, c.serverNext, data);
       c.clientNext = (c.clientNext + data.length) >>> 0;
-    } else if (replyId === c.lastReplyId) {
-      this.segments(at, src, dst, c.lastReplySeq, c.clientNext, data);
     } else {
+      const written = c.replies.get(replyId);
+      if (written !== undefined) {
+        this.segments(at, src, dst, written, c.clientNext, data);
+        return;
+      }
       this.segments(at, src, dst, c.serverNext, c.clientNext, data);
-      c.lastReplyId = replyId;
-      c.lastReplySeq = c.serverNext;
+      c.replies.set(replyId, c.serverNext);
+      if (c.replies.size > RECENT_REPLIES) c.replies.delete(c.replies.keys().next().value!);
       c.serverNext = (c.serverNext + data.length) >>> 0;
     }
   }
@@ -128,7 +141,7 @@ export class DnsCapture implements NetworkTap {
       this.packet(at, ipv4Tcp(client, server, { seq: 0, ack: 0, flags: SYN }, EMPTY, this.ipId++));
       this.packet(at, ipv4Tcp(server, client, { seq: 0, ack: 1, flags: SYN | ACK }, EMPTY, this.ipId++));
       this.packet(at, ipv4Tcp(client, server, { seq: 1, ack: 1, flags: ACK }, EMPTY, this.ipId++));
-      c = { clientNext: 1, serverNext: 1, lastReplyId: 0, lastReplySeq: 0 };
+      c = { clientNext: 1, serverNext: 1, replies: new Map() };
       this.connections.set(key, c);
     }
     return c;

@@ -104,7 +104,7 @@ describe("mcsim exit codes and messages", () => {
   it("says where it cannot write a trace, with exit 2", () => {
     const r = mcsim(["demo", "--trace", join(dir, "no-such-dir", "t.ndjson")]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--trace .*no-such-dir.*ENOENT/);
+    expect(r.stderr).toMatch(/--trace .*no-such-dir.*: cannot write the trace there \(no such file\)/);
   });
 
   it("prints help and its version with exit 0", () => {

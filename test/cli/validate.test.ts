@@ -121,6 +121,6 @@ describe("bad input: exit 2 with the file, the place and what was expected, and 
   });
 
   it("a trace file it cannot write", () => {
-    expectBadInput(mcsim(["run", "quickstart.yaml", "--trace", "no-such-dir/t.ndjson"], { cwd: dir }), "--trace no-such-dir/t.ndjson: cannot write the trace there (ENOENT)");
+    expectBadInput(mcsim(["run", "quickstart.yaml", "--trace", "no-such-dir/t.ndjson"], { cwd: dir }), "--trace no-such-dir/t.ndjson: cannot write the trace there (no such file)");
   });
 });
