@@ -2,6 +2,7 @@ import { dns } from "./dns.js";
 import { federation } from "./federation.js";
 import { kernel } from "./kernel.js";
 import { runChild, scenario } from "./scenario.js";
+import { serveDns, serveDnsChild } from "./serve-dns.js";
 import { stub } from "./stub.js";
 import type { Benchmark, Figure } from "./figure.js";
 
@@ -10,7 +11,7 @@ import type { Benchmark, Figure } from "./figure.js";
  * object per figure instead of a table. Exits 1 when a figure misses its target.
  */
 
-const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation];
+const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation, serveDns];
 
 function format(n: number): string {
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");
@@ -21,6 +22,17 @@ function main(args: string[]): number {
   // A benchmark that measures a run in a process of its own (for its peak memory) calls back here.
   if (args[0] === "--child") {
     process.stdout.write(`${JSON.stringify(runChild(args[1]!))}\n`);
+    return 0;
+  }
+  // serve-dns's load runs on the event loop, in a process of its own.
+  if (args[0] === "--serve-dns-child") {
+    serveDnsChild().then(
+      (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+      (e: unknown) => {
+        process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+        process.exitCode = 1;
+      },
+    );
     return 0;
   }
   const json = args.includes("--json");

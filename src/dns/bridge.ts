@@ -3,11 +3,12 @@ import * as dnsPacket from "dns-packet";
 import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
 import type { Node } from "../net/topology.js";
-import { Actor, address, type Address, type Message } from "../sim/actor.js";
+import { address, type Address } from "../sim/actor.js";
 import type { Sim } from "../sim/sim.js";
 import { SECOND, type Micros } from "../sim/time.js";
+import { DnsClientSocket, FIRST_EPHEMERAL_PORT, LAST_EPHEMERAL_PORT, openClientSocket, runUntilDone } from "./client-socket.js";
 import { DNS_PORT } from "./coredns.js";
-import { DNS_QUERY, DNS_RESPONSE, RCODE, type DnsQueryBody, type DnsResponseBody, type Packet, type Question } from "./message.js";
+import { RCODE, type Packet, type Question } from "./message.js";
 
 /**
  * The wire bridge: DNS messages as bytes from outside the simulation (a real `dig`) in, the
@@ -61,10 +62,6 @@ export interface DnsBridgeStats {
   timedOut: number;
 }
 
-/** The first and last simulated source ports: Linux's default ephemeral range. */
-const FIRST_PORT = 32_768;
-const LAST_PORT = 60_999;
-
 const HEADER_SIZE = 12;
 const QR = 0x8000;
 const OPCODE_MASK = 0x7800;
@@ -83,38 +80,6 @@ interface Header {
   readonly arcount: number;
 }
 
-/** What a simulated socket is waiting for: the reply to its one query in flight. */
-interface Awaiting {
-  readonly id: number;
-  readonly name: string;
-  readonly type: string;
-  reply: Packet | null;
-}
-
-/**
- * One source's socket on the bridge host: a port of its own, as a node's NAT gives each client
- * connection one, so the DNS server sees as many clients as there are. It takes only the reply
- * to the query it is waiting for, from the server it asked, and stops the clock when it comes.
- */
-class BridgeSocket extends Actor {
-  awaiting: Awaiting | null = null;
-
-  constructor(sim: Sim, host: Host, port: number, server: string) {
-    super(sim, { cluster: host.node.cluster?.name ?? "", namespace: "mcsim", name: `serve-dns-${port}` });
-    this.handle<DnsResponseBody>(DNS_RESPONSE, (m) => this.onReply(m, server));
-  }
-
-  private onReply(m: Message<DnsResponseBody>, server: string): void {
-    const w = this.awaiting;
-    const p = m.body.packet;
-    const q = p.questions?.[0];
-    // A late reply to a query given up on, or one from elsewhere, is not the one awaited.
-    if (!w || w.reply || m.from.ip !== server || p.id !== w.id || q?.type !== w.type || q.name.toLowerCase() !== w.name.toLowerCase()) return;
-    w.reply = p;
-    this.sim.stop("the bridge's reply arrived");
-  }
-}
-
 /**
  * Answers DNS queries given as bytes with what the simulated cluster's DNS answers; see the
  * module comment. One query at a time, synchronously: {@link answer} runs the world's clock, so
@@ -130,8 +95,9 @@ export class DnsBridge {
   private readonly deadline: Micros;
   private readonly maxSockets: number;
   /** Sockets by source, least recently used first. */
-  private readonly sockets = new Map<string, BridgeSocket>();
-  private nextPort = FIRST_PORT;
+  private readonly sockets = new Map<string, DnsClientSocket>();
+  /** Where the search for the next socket's port starts: each new socket takes the next free one, round the range. */
+  private nextPort = FIRST_EPHEMERAL_PORT;
   /** Simulated query ids, one counter across sockets so that a late reply never matches a newer query. */
   private nextId = 0;
 
@@ -176,37 +142,34 @@ export class DnsBridge {
     // A name the simulation's strings cannot hold as sent (a dot or bytes that are not UTF-8
     // inside a label) would be answered for another name: refuse it as malformed instead.
     if (!question || !questionRoundTrips(question, bytes)) return this.reject(header, "FORMERR");
-    const reply = this.exchange(query, question, transport, source);
+    const reply = this.exchange(query, transport, source);
     if (!reply) {
       this.stats.timedOut++;
       return null;
     }
-    const out = encodeOrNull({ ...reply, id: header.id });
+    const out = decodableOrNull(encodeOrNull({ ...reply, id: header.id }));
     if (out) this.stats.answered++;
     else this.stats.dropped++;
     return out;
   }
 
   /** Sends the query into the world and runs the clock until its reply arrives or the deadline passes. */
-  private exchange(query: Packet, question: Question, transport: WireTransport, source: string): Packet | null {
+  private exchange(query: Packet, transport: WireTransport, source: string): Packet | null {
     const socket = this.socketFor(source);
     const id = this.nextId;
     this.nextId = (this.nextId + 1) & 0xffff;
-    const awaiting: Awaiting = { id, name: question.name, type: question.type, reply: null };
-    socket.awaiting = awaiting;
-    socket.send(this.server, DNS_QUERY, { packet: { ...query, id }, transport } satisfies DnsQueryBody);
-    const deadline = this.sim.now + this.deadline;
-    // Another handler may stop the clock too; run on until this reply or the deadline.
-    while (!awaiting.reply && this.sim.now < deadline) {
-      const run = this.sim.runUntil(deadline);
-      if (run.stoppedBy === "budget") break;
-    }
-    socket.awaiting = null;
-    return awaiting.reply;
+    let reply: Packet | null = null;
+    const stopWaiting = socket.ask(this.server, { ...query, id }, transport, (r) => {
+      reply = r.packet;
+      this.sim.stop("the bridge's reply arrived");
+    });
+    runUntilDone(this.sim, () => reply !== null, this.sim.now + this.deadline);
+    stopWaiting();
+    return reply;
   }
 
   /** The source's socket, made (and the least recently used one closed, past the limit) if it has none. */
-  private socketFor(source: string): BridgeSocket {
+  private socketFor(source: string): DnsClientSocket {
     let socket = this.sockets.get(source);
     if (socket) {
       this.sockets.delete(source);
@@ -214,20 +177,14 @@ export class DnsBridge {
       return socket;
     }
     if (this.sockets.size >= this.maxSockets) {
-      const [oldest, closed] = this.sockets.entries().next().value as [string, BridgeSocket];
+      const [oldest, closed] = this.sockets.entries().next().value as [string, DnsClientSocket];
       this.sockets.delete(oldest);
       this.network.unbind(closed);
     }
-    while (this.host.listeners.has(this.nextPort)) this.advancePort();
-    socket = new BridgeSocket(this.sim, this.host, this.nextPort, this.server.ip);
-    this.network.bind(socket, this.host, this.nextPort);
-    this.advancePort();
-    this.sockets.set(source, socket);
-    return socket;
-  }
-
-  private advancePort(): void {
-    this.nextPort = this.nextPort === LAST_PORT ? FIRST_PORT : this.nextPort + 1;
+    const opened = openClientSocket(this.network, this.sim, this.host, "serve-dns", this.nextPort);
+    this.nextPort = opened.port === LAST_EPHEMERAL_PORT ? FIRST_EPHEMERAL_PORT : opened.port + 1;
+    this.sockets.set(source, opened.socket);
+    return opened.socket;
   }
 
   /**
@@ -281,6 +238,21 @@ function questionOf(bytes: Buffer): Buffer | undefined {
 function questionRoundTrips(question: Question, bytes: Buffer): boolean {
   const again = encodeOrNull({ id: 0, flags: 0, questions: [question] });
   return again !== null && bytes.length >= again.length && bytes.compare(again, HEADER_SIZE, again.length, HEADER_SIZE, again.length) === 0;
+}
+
+/**
+ * The bytes if they decode again, else null. dns-packet writes some names it cannot read back (a
+ * name with an empty label, such as `ns1..` — found by fuzzing): such a reply would be garbage to
+ * the client, so it is dropped as one dns-packet cannot write at all (and counted as dropped).
+ */
+function decodableOrNull(bytes: Buffer | null): Buffer | null {
+  if (!bytes) return null;
+  try {
+    dnsPacket.decode(bytes);
+    return bytes;
+  } catch {
+    return null;
+  }
 }
 
 /** The message in wire format, or null when dns-packet cannot write it. */

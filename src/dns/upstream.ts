@@ -86,6 +86,14 @@ function soaFor(name: string): Answer {
     name: zone,
     ttl: NEGATIVE_TTL,
     class: "IN",
-    data: { mname: `ns1.${zone}`, rname: `hostmaster.${zone}`, serial: 2026010101, refresh: 7200, retry: 3600, expire: 1209600, minimum: NEGATIVE_TTL },
+    // The root's SOA names its own servers, as the real one does (`ns1..` is no name at all).
+    data: {
+      ...(zone === "." ? { mname: "a.root-servers.net", rname: "nstld.verisign-grs.com" } : { mname: `ns1.${zone}`, rname: `hostmaster.${zone}` }),
+      serial: 2026010101,
+      refresh: 7200,
+      retry: 3600,
+      expire: 1209600,
+      minimum: NEGATIVE_TTL,
+    },
   };
 }

@@ -51,8 +51,13 @@ export function checkCookie(opt: Opt | undefined, clientCookie: string | undefin
   return { verdict: got.length >= 16 ? "good" : "echoed" };
 }
 
-/** Names BIND prints for the options it shows byte by byte; others are `OPT=<code>`. */
-const OPTION_NAMES: Readonly<Record<number, string>> = { 3: "NSID" };
+/**
+ * Names BIND 9.18 prints for the options CoreDNS echoes (NSID, EXPIRE, TCP-KEEPALIVE, PADDING);
+ * others are `OPT=<code>`. Checked against real dig 9.18 asking `mcsim serve-dns` with `+nsid`,
+ * `+expire`, `+keepalive` and `+padding` (test/cli/dig-format.test.ts).
+ */
+const OPTION_NAMES: Readonly<Record<number, string>> = { 3: "NSID", 9: "EXPIRE", 11: "TCP KEEPALIVE", 12: "PAD" };
+const PADDING = 12;
 
 /** One option's line: COOKIE as one hex string with its verdict, others as hex bytes and text. */
 function optionLine(option: RawOption, verdict: CookieVerdict): string {
@@ -62,7 +67,10 @@ function optionLine(option: RawOption, verdict: CookieVerdict): string {
     return `; COOKIE${hex}${verdict === undefined ? "" : ` (${verdict})`}`;
   }
   const label = `; ${OPTION_NAMES[option.code] ?? `OPT=${option.code}`}`;
-  if (data.length === 0) return label;
+  // BIND writes the colon whatever follows: an empty option (dig's +nsid, echoed) is `; NSID:`.
+  if (data.length === 0) return `${label}:`;
+  // Padding is counted, not shown.
+  if (option.code === PADDING) return `${label}: (${data.length} bytes)`;
   const bytes = [...data].map((b) => `${b.toString(16).padStart(2, "0")} `).join("");
   const printable = [...data].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
   return `${label}: ${bytes}("${printable}")`;
