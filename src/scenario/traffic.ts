@@ -141,11 +141,16 @@ export class Stream {
   /** The next running client pod, round robin; undefined when none runs. */
   private pickClient(): ClientRef | undefined {
     if (this.stale) this.refreshClients();
+    const version = this.cluster.podsVersion;
     for (let tries = 0; tries < this.clients.length; tries++) {
       const client = this.clients[this.next++ % this.clients.length]!;
-      // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
-      // world resolves through the pod's API object, which is gone: count it as not running.
-      if (this.cluster.podHost(client.namespace, client.name) && this.cluster.api.get("Pod", client.namespace, client.name)) return client;
+      if (client.checkedAt !== version) {
+        client.checkedAt = version;
+        // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
+        // world resolves through the pod's API object, which is gone: count it as not running.
+        client.running = this.cluster.podHost(client.namespace, client.name) !== undefined && this.cluster.api.get("Pod", client.namespace, client.name) !== undefined;
+      }
+      if (client.running) return client;
     }
     return undefined;
   }
@@ -156,7 +161,7 @@ export class Stream {
     // Only running pods send: a container does not run before its pod has started.
     this.clients = pickPods(this.cluster.api, from)
       .filter((p) => p.status?.phase === "Running")
-      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}` }));
+      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false }));
   }
 }
 
@@ -166,6 +171,9 @@ interface ClientRef {
   readonly name: string;
   /** `namespace/name`, as {@link World.resolve} takes it. */
   readonly ref: string;
+  /** The cluster's `podsVersion` when `running` was last worked out: it holds while that stays the same. */
+  checkedAt: number;
+  running: boolean;
 }
 
 /**
