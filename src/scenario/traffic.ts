@@ -1,4 +1,5 @@
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
+import { sharedName } from "../dns/message.js";
 import type { KubeCluster } from "../k8s/cluster.js";
 import type { Pod } from "../k8s/objects.js";
 import { sample } from "../sim/distribution.js";
@@ -45,6 +46,8 @@ export class Stream {
   private clients: ClientRef[] = [];
   private stale = true;
   private next = 0;
+  /** The names to look up, as strings shared with every other stream that asks them. */
+  private readonly names: readonly string[];
 
   constructor(
     private readonly world: World,
@@ -58,6 +61,7 @@ export class Stream {
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
+    this.names = spec.action.names.map(sharedName);
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -112,7 +116,8 @@ export class Stream {
     const { action, from } = this.spec;
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
-    const name = action.names.length === 1 ? action.names[0]! : this.rng.pick(action.names);
+    const names = this.names;
+    const name = names.length === 1 ? names[0]! : this.rng.pick(names);
     this.world.resolve(from.cluster, client.ref, name, {
       family: FAMILY[action.type],
       ...(action.resolver ? { resolver: action.resolver } : {}),
