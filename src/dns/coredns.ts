@@ -14,6 +14,7 @@ import {
   makeQuery,
   makeReply,
   rcodeOf,
+  sharedCanonical,
   truncate,
   udpLimit,
   type DnsQueryBody,
@@ -87,8 +88,6 @@ interface Pending {
 }
 
 const MAX_LOG_LINES = 10_000;
-/** The most question names a server keeps the canonical form of (see {@link CoreDns.canonicalName}). */
-const MAX_CANONICAL_NAMES = 4096;
 
 /**
  * One CoreDNS replica: an actor listening on port 53 of its pod, with a service model, that
@@ -104,8 +103,6 @@ export class CoreDns extends Actor implements DnsServer {
   private readonly byLength: Block[];
   /** Exchanges in flight by query id; several may share one, as each has a socket of its own. */
   private readonly pending = new Map<number, Pending[]>();
-  /** See {@link canonicalName}. */
-  private readonly canonicalNames = new Map<string, string>();
   private readonly queryIds: Rng;
   /** The DNSChaos table and the stream `random` answers draw from (its own, so other draws stay put). */
   private readonly chaos: { readonly table: DnsChaos; readonly rng: Rng } | undefined;
@@ -224,7 +221,7 @@ export class CoreDns extends Actor implements DnsServer {
     const question = query.questions?.[0];
     if (!question) return writer.write(errorReply(query, "SERVFAIL"));
     if ((question.class ?? "IN") !== "IN") return writer.write(errorReply(query, "REFUSED"));
-    const name = this.canonicalName(question.name);
+    const name = sharedCanonical(question.name);
     // The most specific zone that contains the name: the blocks are kept longest zone first.
     let block: Block | undefined;
     for (const b of this.byLength) {
@@ -237,21 +234,6 @@ export class CoreDns extends Actor implements DnsServer {
     if (!block) return writer.write(errorReply(query, "REFUSED"));
     const request: DnsRequest = { query, qname: question.name, name, qtype: question.type, client, transport, zone: block.zone, server: this };
     block.chain(request, writer);
-  }
-
-  /**
-   * {@link canonical}, the same string each time a name is asked: the plugins look the name up
-   * in maps and compare it with zones, and a string seen before is already hashed and flat.
-   */
-  private canonicalName(qname: string): string {
-    let name = this.canonicalNames.get(qname);
-    if (name === undefined) {
-      // Names nobody asks twice (a scan of random names) must not grow it without end.
-      if (this.canonicalNames.size >= MAX_CANONICAL_NAMES) this.canonicalNames.clear();
-      name = canonical(qname);
-      this.canonicalNames.set(qname, name);
-    }
-    return name;
   }
 
   private upstreamReply(m: Message<DnsResponseBody>): void {

@@ -85,6 +85,47 @@ export function wireName(name: string): string {
   return name.endsWith(".") ? name.slice(0, -1) : name;
 }
 
+/**
+ * The most names {@link sharedCanonical}, {@link sharedWireName} and {@link sharedName} each remember: names nobody
+ * asks twice (a scan of random names) must not grow them without end.
+ */
+const MAX_SHARED_NAMES = 16_384;
+const canonicalForms = new Map<string, string>();
+const wireForms = new Map<string, string>();
+const askedForms = new Map<string, string>();
+
+/** `form(name)`, remembered in `forms`. */
+function shared(forms: Map<string, string>, name: string, form: (name: string) => string): string {
+  let out = forms.get(name);
+  if (out === undefined) {
+    if (forms.size >= MAX_SHARED_NAMES) forms.clear();
+    out = form(name);
+    forms.set(name, out);
+  }
+  return out;
+}
+
+/**
+ * {@link canonical}, as one string per name for every server of every world in the process (the
+ * function is pure, so sharing changes no result). Servers look question names up in maps and
+ * compare them with zones on every query; with a string per name per server, a world of many
+ * clusters asking the same names keeps many copies, and reading a copy the CPU has not cached
+ * costs more than all the rest of the comparison.
+ */
+export function sharedCanonical(name: string): string {
+  return shared(canonicalForms, name, canonical);
+}
+
+/** {@link wireName}, as one string per name for the whole process: see {@link sharedCanonical}. */
+export function sharedWireName(name: string): string {
+  return shared(wireForms, name, wireName);
+}
+
+/** The name as given, as one string per name for the whole process (for names a client asks again and again): see {@link sharedCanonical}. */
+export function sharedName(name: string): string {
+  return shared(askedForms, name, (n) => n);
+}
+
 /** The name with a trailing dot, case kept (`web.default.svc.cluster.local.`), as dig prints owners. */
 export function fqdn(name: string): string {
   if (name === "." || name === "") return ".";

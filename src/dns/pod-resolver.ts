@@ -9,7 +9,7 @@ import {
   hasFlag,
   makeQuery,
   rcodeOf,
-  wireName,
+  sharedWireName,
   type DnsQueryBody,
   type DnsResponseBody,
   type Packet,
@@ -26,8 +26,6 @@ declare module "../sim/trace.js" {
   }
 }
 
-/** The most names a resolver keeps the wire form of (see {@link PodResolver.queryName}). */
-const MAX_WIRE_NAMES = 4096;
 
 /** A lookup in progress or done. */
 export interface PodLookup {
@@ -70,8 +68,6 @@ export class PodResolver extends Actor {
   /** The options of each lookup by family, made once each (a lookup never changes them). */
   private readonly lookupOptions = new Map<LookupFamily | undefined, LookupOptions>();
   private readonly nextId = (): number => this.ids.int(65536);
-  /** See {@link queryName}. */
-  private readonly wireNames = new Map<string, string>();
 
   constructor(
     sim: Sim,
@@ -103,7 +99,7 @@ export class PodResolver extends Actor {
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
-          const query = makeQuery(this.queryName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
+          const query = makeQuery(sharedWireName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
           active.sent.push(t);
           const list = this.byId.get(action.id);
@@ -127,22 +123,6 @@ export class PodResolver extends Actor {
           break;
       }
     }
-  }
-
-  /**
-   * A name in the form a query carries it, the same string each time a name is asked: the
-   * servers look the question's name up in maps (CoreDNS's zones, the kubernetes plugin's
-   * answers), and a string they have seen before finds its entry without being hashed again.
-   */
-  private queryName(name: string): string {
-    let wire = this.wireNames.get(name);
-    if (wire === undefined) {
-      // Names nobody asks twice (a scan of random names) must not grow it without end.
-      if (this.wireNames.size >= MAX_WIRE_NAMES) this.wireNames.clear();
-      wire = wireName(name);
-      this.wireNames.set(name, wire);
-    }
-    return wire;
   }
 
   private serverAddress(ip: string): Address {

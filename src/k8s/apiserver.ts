@@ -126,7 +126,7 @@ export class ApiServer {
   private readonly observers: { readonly kind: Kind; readonly observer: StoreObserver }[] = [];
   private readonly watchers: Watcher[] = [];
   private readonly admissions: Admission[] = [];
-  private revision = 0;
+  private written = 0;
   private readonly uidRng: Rng;
   private readonly watchDelay: Distribution;
 
@@ -148,7 +148,15 @@ export class ApiServer {
 
   /** The latest resourceVersion the store has written. */
   get resourceVersion(): string {
-    return String(this.revision);
+    return String(this.written);
+  }
+
+  /**
+   * {@link resourceVersion} as a number: it changes with every write, so what was read from the
+   * store holds while it stays the same.
+   */
+  get revision(): number {
+    return this.written;
   }
 
   /** Creates an object; refuses one that exists or whose namespace does not. */
@@ -222,8 +230,8 @@ export class ApiServer {
     for (const admit of this.admissions) admit(null, current);
     objects.delete(key(ns, name));
     this.unindex(current);
-    this.revision++;
-    const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.revision) } } as K8sObject;
+    this.written++;
+    const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.written) } } as K8sObject;
     this.trace("delete", deleted);
     this.observe(kind, "DELETED", deleted, current);
     this.notify({ type: "DELETED", object: deleted });
@@ -343,8 +351,8 @@ export class ApiServer {
   }
 
   private write(verb: "create" | "update", stored: K8sObject, previous: K8sObject | undefined): void {
-    this.revision++;
-    stored.metadata.resourceVersion = String(this.revision);
+    this.written++;
+    stored.metadata.resourceVersion = String(this.written);
     this.objectsOf(stored.kind).set(key(stored.metadata.namespace ?? "", stored.metadata.name), stored);
     // Most updates keep the labels and owner (a status change): the object only takes the old
     // one's place in its buckets.

@@ -96,6 +96,15 @@ export class KubeCluster {
     this.kubelet.setReady(namespace, name, ready);
   }
 
+  /**
+   * Changes whenever the API store is written or a pod's host comes or goes: what was read of the
+   * cluster's pods (the API's objects, {@link podHost}) holds while it stays the same. Lookups
+   * read both on every arrival, and a cluster under traffic mostly keeps its pods.
+   */
+  get podsVersion(): number {
+    return this.api.revision + this.kubelet.hostsVersion;
+  }
+
   /** The network host of a running pod. */
   podHost(namespace: string, name: string): Host | undefined {
     return this.kubelet.hostOf(namespace, name);

@@ -12,7 +12,7 @@ const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
 interface ServiceRules {
   /** Backends by service port: each ready endpoint address at the target port. */
-  readonly byPort: Map<number, Address[]>;
+  byPort: Map<number, Address[]>;
 }
 
 /**
@@ -108,10 +108,14 @@ export class KubeProxy {
     if (ips.length === 0) return;
     const slices = [...(this.slicesByService.get(id)?.values() ?? [])]
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
-    const rules: ServiceRules = { byPort: backendsByPort(svc, slices) };
+    const byPort = backendsByPort(svc, slices);
     for (const ip of ips) {
-      const fresh = !this.rules.has(ip);
-      this.rules.set(ip, rules);
+      // An address keeps its rules object, changed in place, so that its route reads them
+      // without a lookup by address for every message.
+      const known = this.rules.get(ip);
+      const rules = known ?? { byPort };
+      if (known) known.byPort = byPort;
+      else this.rules.set(ip, rules);
       this.byIp.set(ip, id);
       let mine = this.ipsOf.get(id);
       if (!mine) {
@@ -119,25 +123,25 @@ export class KubeProxy {
         this.ipsOf.set(id, mine);
       }
       mine.add(ip);
-      if (!fresh) continue;
+      if (known) continue;
       if (lbIps.includes(ip)) {
         this.external.add(ip);
-        this.network.addVirtualAddress(EXTERNAL_NETWORK, ip, (src, port) => this.balance(src, ip, port));
+        this.network.addVirtualAddress(EXTERNAL_NETWORK, ip, (src, port) => this.balance(src, rules, port));
       } else {
-        this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, ip, port));
+        this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, rules, port));
       }
     }
   }
 
-  private route(src: Host, ip: string, port: number): Address | null | undefined {
+  private route(src: Host, rules: ServiceRules, port: number): Address | null | undefined {
     // kube-proxy writes its rules on its own cluster's nodes only.
     if (src.node.cluster?.name !== this.api.cluster) return undefined;
-    return this.balance(src, ip, port);
+    return this.balance(src, rules, port);
   }
 
-  /** One of the ready backends of an address and port, uniformly at random. */
-  private balance(src: Host, ip: string, port: number): Address | null {
-    const backends = this.rules.get(ip)?.byPort.get(port);
+  /** One of the ready backends of an address's port, uniformly at random. */
+  private balance(src: Host, rules: ServiceRules, port: number): Address | null {
+    const backends = rules.byPort.get(port);
     if (!backends || backends.length === 0) return null;
     if (backends.length === 1) return backends[0]!;
     return backends[this.rngOf(src).int(backends.length)]!;

@@ -56,6 +56,7 @@ export class Kubelet {
   private readonly running = new Map<string, Running>();
   /** The hosts of running pods by namespace and name, for {@link hostOf} (asked on every lookup). */
   private readonly hosts = new Map<string, Map<string, Host>>();
+  private hostChanges = 0;
   private readonly factories: ContainerFactory[] = [];
   private readonly rng: Rng;
   private nextNode = 0;
@@ -76,6 +77,11 @@ export class Kubelet {
   /** Registers what pods with a matching image do once they start. */
   registerImage(factory: ContainerFactory): void {
     this.factories.push(factory);
+  }
+
+  /** Changes with every pod started or stopped: what {@link hostOf} answered holds while it stays the same. */
+  get hostsVersion(): number {
+    return this.hostChanges;
   }
 
   /** The network host of a running pod. */
@@ -122,6 +128,7 @@ export class Kubelet {
       this.hosts.set(ns, hosts);
     }
     hosts.set(pod.metadata.name, host);
+    this.hostChanges++;
     const pinned = pod.status?.conditions !== undefined;
     const scheduled: Pod = {
       ...pod,
@@ -149,6 +156,7 @@ export class Kubelet {
     if (!r) return;
     this.running.delete(id);
     this.hosts.get(pod.metadata.namespace ?? "default")?.delete(pod.metadata.name);
+    this.hostChanges++;
     r.process?.stop();
     this.network.removeHost(r.host);
   }

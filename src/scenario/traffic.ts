@@ -1,4 +1,5 @@
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
+import { sharedName } from "../dns/message.js";
 import type { KubeCluster } from "../k8s/cluster.js";
 import type { Pod } from "../k8s/objects.js";
 import { sample } from "../sim/distribution.js";
@@ -45,6 +46,8 @@ export class Stream {
   private clients: ClientRef[] = [];
   private stale = true;
   private next = 0;
+  /** The names to look up, as strings shared with every other stream that asks them. */
+  private readonly names: readonly string[];
 
   constructor(
     private readonly world: World,
@@ -58,6 +61,7 @@ export class Stream {
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
+    this.names = spec.action.names.map(sharedName);
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -112,7 +116,8 @@ export class Stream {
     const { action, from } = this.spec;
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
-    const name = action.names.length === 1 ? action.names[0]! : this.rng.pick(action.names);
+    const names = this.names;
+    const name = names.length === 1 ? names[0]! : this.rng.pick(names);
     this.world.resolve(from.cluster, client.ref, name, {
       family: FAMILY[action.type],
       ...(action.resolver ? { resolver: action.resolver } : {}),
@@ -141,11 +146,16 @@ export class Stream {
   /** The next running client pod, round robin; undefined when none runs. */
   private pickClient(): ClientRef | undefined {
     if (this.stale) this.refreshClients();
+    const version = this.cluster.podsVersion;
     for (let tries = 0; tries < this.clients.length; tries++) {
       const client = this.clients[this.next++ % this.clients.length]!;
-      // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
-      // world resolves through the pod's API object, which is gone: count it as not running.
-      if (this.cluster.podHost(client.namespace, client.name) && this.cluster.api.get("Pod", client.namespace, client.name)) return client;
+      if (client.checkedAt !== version) {
+        client.checkedAt = version;
+        // A deleted pod runs on until its kubelet hears of the deletion (a watch delay), but the
+        // world resolves through the pod's API object, which is gone: count it as not running.
+        client.running = this.cluster.podHost(client.namespace, client.name) !== undefined && this.cluster.api.get("Pod", client.namespace, client.name) !== undefined;
+      }
+      if (client.running) return client;
     }
     return undefined;
   }
@@ -156,7 +166,7 @@ export class Stream {
     // Only running pods send: a container does not run before its pod has started.
     this.clients = pickPods(this.cluster.api, from)
       .filter((p) => p.status?.phase === "Running")
-      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}` }));
+      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false }));
   }
 }
 
@@ -166,6 +176,9 @@ interface ClientRef {
   readonly name: string;
   /** `namespace/name`, as {@link World.resolve} takes it. */
   readonly ref: string;
+  /** The cluster's `podsVersion` when `running` was last worked out: it holds while that stays the same. */
+  checkedAt: number;
+  running: boolean;
 }
 
 /**

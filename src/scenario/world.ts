@@ -10,6 +10,7 @@ import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
+import type { Host } from "../net/host.js";
 import { Network } from "../net/network.js";
 import { Topology, type ClusterSpec } from "../net/topology.js";
 import type { RunResult } from "../sim/scheduler.js";
@@ -88,6 +89,8 @@ export class World {
   readonly clusters = new Map<string, KubeCluster>();
   /** Pod resolvers by cluster, namespace and pod name, then by behaviour (its index in BEHAVIOURS): no key to build per lookup. */
   private readonly resolvers = new Map<string, Map<string, Map<string, (PodResolver | undefined)[]>>>();
+  /** What {@link clientPod} found, by cluster and the pod's reference as asked. */
+  private readonly clientPods = new Map<KubeCluster, Map<string, ClientPod>>();
   private readonly nodeResolvConf = new Map<string, ResolvConf>();
   private readonly dnsIps = new Map<string, string>();
   private upstream: UpstreamDns | null = null;
@@ -156,19 +159,14 @@ export class World {
    */
   resolve(cluster: string, pod: string, name: string, options: ResolveOptions = {}): PodLookup {
     const c = this.cluster(cluster);
-    const [ns, podName] = splitRef(pod);
-    const object = c.api.get("Pod", ns, podName);
-    if (!object) throw new WorldError(`cluster ${cluster} has no pod ${ns}/${podName}`);
-    const host = c.podHost(ns, podName);
-    if (!host) throw new WorldError(`pod ${ns}/${podName} in cluster ${cluster} is not running yet: run the clock until it is scheduled`);
-    const behaviour = options.resolver ?? behaviourOf(object);
-    const byBehaviour = this.podResolvers(cluster, ns, podName);
+    const found = this.clientPod(c, pod);
+    const behaviour = options.resolver ?? found.behaviour;
     const slot = BEHAVIOURS.indexOf(behaviour);
-    let resolver = byBehaviour[slot];
-    if (!resolver || resolver.address?.ip !== host.ip) {
-      resolver = new PodResolver(this.sim, { cluster, namespace: ns, name: podName }, resolverSettings(behaviour, this.resolvConfOf(cluster, object)));
-      this.network.bind(resolver, host, RESOLVER_PORT + slot);
-      byBehaviour[slot] = resolver;
+    let resolver = found.resolvers[slot];
+    if (!resolver || resolver.address?.ip !== found.host.ip) {
+      resolver = new PodResolver(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolverSettings(behaviour, this.resolvConfOf(cluster, found.object)));
+      this.network.bind(resolver, found.host, RESOLVER_PORT + slot);
+      found.resolvers[slot] = resolver;
     }
     return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
   }
@@ -189,6 +187,27 @@ export class World {
       clusterDNS: this.dnsIps.has(cluster) ? [this.dnsIps.get(cluster)!] : [],
       node: this.nodeResolvConf.get(cluster)!,
     }).config;
+  }
+
+  /**
+   * The running pod a lookup is made from (`namespace/name`), found afresh only when the cluster's
+   * pods may have changed since it was last asked ({@link KubeCluster.podsVersion}): traffic asks
+   * for the same few client pods thousands of times a second.
+   */
+  private clientPod(c: KubeCluster, pod: string): ClientPod {
+    let byRef = this.clientPods.get(c);
+    if (!byRef) this.clientPods.set(c, (byRef = new Map()));
+    const version = c.podsVersion;
+    const known = byRef.get(pod);
+    if (known && known.version === version) return known;
+    const [namespace, name] = splitRef(pod);
+    const object = c.api.get("Pod", namespace, name);
+    if (!object) throw new WorldError(`cluster ${c.name} has no pod ${namespace}/${name}`);
+    const host = c.podHost(namespace, name);
+    if (!host) throw new WorldError(`pod ${namespace}/${name} in cluster ${c.name} is not running yet: run the clock until it is scheduled`);
+    const found: ClientPod = { version, namespace, name, object, host, behaviour: behaviourOf(object), resolvers: this.podResolvers(c.name, namespace, name) };
+    byRef.set(pod, found);
+    return found;
   }
 
   /** Runs the clock for a while. */
@@ -219,6 +238,19 @@ export class World {
     this.upstream = new UpstreamDns(this.sim, { cluster: "", namespace: "internet", name: "resolver" }, this.options.upstreamRecords ?? []);
     this.network.bind(this.upstream, host, DNS_PORT);
   }
+}
+
+/** A running pod as {@link World.resolve} found it, valid while its cluster's `podsVersion` is `version`. */
+interface ClientPod {
+  readonly version: number;
+  readonly namespace: string;
+  readonly name: string;
+  readonly object: Readonly<Pod>;
+  readonly host: Host;
+  /** The resolver its image implies. */
+  readonly behaviour: BehaviourName;
+  /** Its resolvers by behaviour (see `World.resolvers`). */
+  readonly resolvers: (PodResolver | undefined)[];
 }
 
 function splitRef(ref: string): [string, string] {
