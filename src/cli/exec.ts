@@ -4,8 +4,7 @@ import { execInPod, startPod } from "../shell/exec.js";
 import { podShell } from "../shell/pod.js";
 import type { Micros } from "../sim/time.js";
 import { UsageError } from "./options.js";
-import { readScenarioFile } from "./scenario-file.js";
-import { checkCluster } from "./serve-dns.js";
+import { checkCluster, readScenarioFile } from "./scenario-file.js";
 
 /** The flags of `mcsim exec`. */
 export interface ExecFlags {

@@ -1,14 +1,13 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIP, type Server, type Socket as TcpSocket } from "node:net";
 import { addBridgeHost, DnsBridge, type WireTransport } from "../dns/bridge.js";
-import { closest } from "../dns/corefile/suggest.js";
 import { buildScenarioWorld } from "../scenario/run.js";
 import type { Scenario } from "../scenario/spec.js";
 import type { World } from "../scenario/world.js";
 import { Fifo } from "../sim/fifo.js";
 import { formatDuration, type Micros } from "../sim/time.js";
 import { EXIT, UsageError } from "./options.js";
-import { readScenarioFile } from "./scenario-file.js";
+import { checkCluster, readScenarioFile } from "./scenario-file.js";
 
 /** The flags of `mcsim serve-dns`. */
 export interface ServeDnsFlags {
@@ -48,19 +47,6 @@ export function listenOption(value: string): ListenAddress {
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) throw bad(`the port must be a number from 1 to 65535, got ${JSON.stringify(portText)}`);
   return { host, port, text: family === 6 ? `[${host}]:${port}` : `${host}:${port}` };
-}
-
-/**
- * Checks that a flag names one of the scenario's clusters.
- *
- * @throws UsageError naming the nearest cluster and listing them all, when it does not.
- */
-export function checkCluster(scenario: Scenario, cluster: string, flag: string): void {
-  const names = scenario.spec.clusters.map((c) => c.name);
-  if (names.includes(cluster)) return;
-  // A few names to pick from: anything within half the name's length is a likelier typo than not.
-  const near = closest(cluster, names, Math.max(2, Math.floor(cluster.length / 2)));
-  throw new UsageError(`${flag} ${JSON.stringify(cluster)}: scenario ${scenario.metadata.name} has no such cluster${near ? `; did you mean ${near}?` : "."} Its clusters: ${names.join(", ")}`);
 }
 
 /** A scenario's world run to an instant, with a bridge into one cluster's DNS service. */

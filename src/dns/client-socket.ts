@@ -65,13 +65,6 @@ export class DnsClientSocket extends Actor {
     this.send(server, DNS_QUERY, { packet: query, transport } satisfies DnsQueryBody);
   }
 
-  /** Exchanges still waiting. */
-  get pending(): number {
-    let n = 0;
-    for (const list of this.waiting.values()) n += list.length;
-    return n;
-  }
-
   private onReply(m: Message<DnsResponseBody>): void {
     const p = m.body.packet;
     const list = this.waiting.get(p.id ?? 0);
@@ -112,9 +105,10 @@ export function openClientSocket(network: Network, sim: Sim, host: Host, name: s
 }
 
 /**
- * Runs the clock until `done()` or the deadline, whichever is first; a handler that stops the
- * clock for another reason does not end the wait. Stops early only when the world's event budget
- * runs out. For callers that wait on the simulation from outside it (the bridge, the lab's tools).
+ * Runs the clock until `done()` or the deadline, whichever is first, for callers that wait on the
+ * simulation from outside it (the bridge, the lab's tools). `done` is checked each time the clock
+ * stops, so the handler that may finish the wait calls `sim.stop`; a stop for another reason does
+ * not end the wait. Returns early only when the world's event budget runs out.
  */
 export function runUntilDone(sim: Sim, done: () => boolean, deadline: Micros): void {
   while (!done() && sim.now < deadline) {

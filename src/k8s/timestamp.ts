@@ -12,29 +12,58 @@ const EPOCH_DAYS = 20454;
 /** {@link SIM_EPOCH_UTC} in seconds since 1970-01-01 UTC, for formats that count from the Unix epoch (pcap). */
 export const SIM_EPOCH_UNIX_SECONDS = EPOCH_DAYS * 86_400;
 
+/** A calendar instant in UTC, to the second. */
+export interface CivilTime {
+  readonly year: number;
+  /** 1 to 12. */
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  /** 0 for Sunday to 6 for Saturday. */
+  readonly weekday: number;
+}
+
 /**
- * A simulated instant as Kubernetes writes timestamps: RFC 3339 in UTC at whole seconds
- * (`2026-01-01T00:01:30Z`). Computed with integer arithmetic (Howard Hinnant's civil-from-days),
- * not the wall-clock Date, which the model must not touch.
+ * Seconds since 1970-01-01 UTC as a calendar instant, with integer arithmetic (Howard Hinnant's
+ * civil-from-days), not the wall-clock Date, which the model must not touch.
  */
-export function formatTimestamp(t: Micros): string {
-  const totalSeconds = Math.floor(t / 1_000_000);
-  const days = EPOCH_DAYS + Math.floor(totalSeconds / 86_400);
-  const secondOfDay = totalSeconds % 86_400;
+export function civilTime(unixSeconds: number): CivilTime {
+  const total = Math.floor(unixSeconds);
+  const days = Math.floor(total / 86_400);
+  const secondOfDay = total - days * 86_400;
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  const h = Math.floor(secondOfDay / 3_600);
-  const m = Math.floor((secondOfDay % 3_600) / 60);
-  const s = secondOfDay % 60;
-  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(m)}:${pad(s)}Z`;
+  return {
+    year: yoe + era * 400 + (month <= 2 ? 1 : 0),
+    month,
+    day: doy - Math.floor((153 * mp + 2) / 5) + 1,
+    hour: Math.floor(secondOfDay / 3_600),
+    minute: Math.floor((secondOfDay % 3_600) / 60),
+    second: secondOfDay % 60,
+    // 1970-01-01 was a Thursday.
+    weekday: (((days + 4) % 7) + 7) % 7,
+  };
+}
+
+/** Two digits, as calendar fields are written. */
+export function twoDigits(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/**
+ * A simulated instant as Kubernetes writes timestamps: RFC 3339 in UTC at whole seconds
+ * (`2026-01-01T00:01:30Z`).
+ */
+export function formatTimestamp(t: Micros): string {
+  const c = civilTime(SIM_EPOCH_UNIX_SECONDS + Math.floor(t / 1_000_000));
+  return `${String(c.year).padStart(4, "0")}-${twoDigits(c.month)}-${twoDigits(c.day)}T${twoDigits(c.hour)}:${twoDigits(c.minute)}:${twoDigits(c.second)}Z`;
 }
 
 /**

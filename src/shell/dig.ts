@@ -170,20 +170,17 @@ export function dig(shell: PodShell, args: readonly string[]): ToolOutput {
   // dig with no name asks for the root's NS records, as dig does.
   const name = o.name ?? ".";
   const type = o.type ?? (o.name === undefined ? "NS" : "A");
-  let servers: string[];
+  const plan = digPlan(name, shell.resolvConf, { type, search: o.search, tries: o.tries, timeout: o.timeout });
+  let servers = plan.servers;
   let serverName: string | undefined;
   if (o.server !== undefined) {
     if (isIpv4(o.server) || isIpv6(o.server)) servers = [o.server];
     else {
-      const found = shell.lookup(o.server);
-      servers = found.addresses.map((a) => a.address);
+      servers = shell.lookup(o.server).addresses.map((a) => a.address);
       if (servers.length === 0) return { stdout: "", stderr: `dig: couldn't get address for '${o.server}': not found\n`, exitCode: NO_SERVER_ADDRESS };
       serverName = o.server;
     }
-  } else {
-    servers = digPlan(name, shell.resolvConf).servers;
   }
-  const plan = digPlan(name, shell.resolvConf, { type, search: o.search, tries: o.tries, timeout: o.timeout });
   const cookie = o.edns && o.cookie ? clientCookie(shell) : undefined;
   const retries: DigRetry[] = [];
   let printed: { reply: DnsClientReply; sentAt: number } | undefined;

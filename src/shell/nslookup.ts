@@ -3,7 +3,7 @@ import { chaseCnames } from "../dns/format/nslookup-bind.js";
 import { formatNslookup, type BindNslookupEvent, type BusyboxReply, type LibcAddress } from "../dns/format/index.js";
 import type { ToolOutput } from "../dns/format/output.js";
 import { makeQuery, rcodeOf, type Packet, type RecordType } from "../dns/message.js";
-import { compareVersions } from "../dns/resolver/behaviour.js";
+import { compareVersions, readGlibcSettings } from "../dns/resolver/behaviour.js";
 import { isIpv4, isIpv6 } from "../dns/resolver/names.js";
 import { busyboxNslookupPlan, digPlan, reverseName } from "../dns/resolver/tools.js";
 import { SECOND } from "../sim/time.js";
@@ -91,7 +91,7 @@ function busyboxNslookup(shell: PodShell, a: NslookupArgs, version: string): Too
 
 /** busybox ≤ 1.28: getaddrinfo for the name, getnameinfo (a PTR query) for each address and for the server. */
 function busyboxLibcNslookup(shell: PodShell, a: NslookupArgs): ToolOutput {
-  const server = a.server ?? digPlan(a.name, shell.resolvConf).servers[0] ?? "127.0.0.1";
+  const server = a.server ?? readGlibcSettings(shell.resolvConf).nameservers[0] ?? "127.0.0.1";
   const reverse = (address: string): LibcAddress => {
     const ptr = reverseName(address);
     const reply = ptr === undefined ? null : shell.exchange(server, DNS_PORT, query(shell, ptr, "PTR"), "udp", 5 * SECOND);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SIM_EPOCH_UTC, formatTimestamp } from "../../src/k8s/timestamp.js";
+import { SIM_EPOCH_UTC, civilTime, formatTimestamp } from "../../src/k8s/timestamp.js";
 
 const SECOND = 1_000_000;
 const DAY = 86_400 * SECOND;
@@ -63,6 +63,27 @@ describe("formatTimestamp", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 47 }), fc.integer({ min: 0, max: 400 * DAY }), (t, dt) => {
         expect(formatTimestamp(t) <= formatTimestamp(t + dt)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("civilTime", () => {
+  it("agrees with the calendar, weekday included, for any second from 1970 on (property)", () => {
+    const DAYS = 400 * 366;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: DAYS * 86_400 }), (s) => {
+        // The test may read the calendar through Date; the model may not.
+        const d = new Date(s * 1000);
+        expect(civilTime(s)).toEqual({
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          day: d.getUTCDate(),
+          hour: d.getUTCHours(),
+          minute: d.getUTCMinutes(),
+          second: d.getUTCSeconds(),
+          weekday: d.getUTCDay(),
+        });
       }),
     );
   });

@@ -11,6 +11,7 @@
  * - without one: the greeting and `;; no servers could be reached` and a blank line. Exit status 9.
  */
 
+import { civilTime, twoDigits } from "../../k8s/timestamp.js";
 import { wireSize, optOf, type Packet } from "../message.js";
 import { bindSocket, type Endpoint } from "./address.js";
 import { digMessageLines } from "./dig-message.js";
@@ -68,10 +69,8 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 /** A Unix time as dig's `strftime("%a %b %d %H:%M:%S %Z %Y")` writes it in UTC. */
 function whenText(when: string | number): string {
   if (typeof when === "string") return when;
-  const d = new Date(Math.floor(when) * 1000);
-  const two = (n: number): string => String(n).padStart(2, "0");
-  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time} UTC ${d.getUTCFullYear()}`;
+  const c = civilTime(when);
+  return `${DAYS[c.weekday]} ${MONTHS[c.month - 1]} ${twoDigits(c.day)} ${twoDigits(c.hour)}:${twoDigits(c.minute)}:${twoDigits(c.second)} UTC ${c.year}`;
 }
 
 /** The greeting dig keeps from its command line and prints before the first reply or error. */
