@@ -45,6 +45,9 @@ export const RESOURCES: Readonly<Record<Kind, string>> = {
   ConfigMap: "configmaps",
   Deployment: "deployments",
   StatefulSet: "statefulsets",
+  ServiceExport: "serviceexports",
+  ServiceImport: "serviceimports",
+  ClusterProperty: "clusterproperties",
 };
 
 /**

@@ -11,6 +11,11 @@ import { matchesSelector } from "./labels.js";
 import {
   API_VERSIONS,
   NAMESPACED,
+  SERVED_VERSIONS,
+  type ClusterProperty,
+  type ServiceExport,
+  type ServiceImport,
+  type ServiceImportPort,
   type Condition,
   type ConfigMap,
   type Container,
@@ -144,15 +149,16 @@ function loadObjects(node: YamlNode, path: string): K8sObject[] {
       `unknown kind ${JSON.stringify(kind)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ""}; mcsim knows ${known.join(", ")}`,
     );
   }
-  const want = kind === "List" ? "v1" : API_VERSIONS[kind as Kind];
+  const served = kind === "List" ? ["v1"] : SERVED_VERSIONS[kind as Kind];
+  const want = served.map((v) => JSON.stringify(v)).join(" or ");
   const versionEntry = field("apiVersion");
   const versionPath = joinPath(path, "apiVersion");
   if (!versionEntry || (versionEntry.value.kind === "scalar" && versionEntry.value.value === null)) {
-    throw new LocatedError(node.position, versionPath, `required field missing (${kind} is served at apiVersion ${want})`);
+    throw new LocatedError(node.position, versionPath, `required field missing (${kind} is served at apiVersion ${served.join(" or ")})`);
   }
   const version = versionEntry.value;
-  if (version.kind !== "scalar" || version.value !== want) {
-    throw new LocatedError(version.position, versionPath, `expected ${JSON.stringify(want)} for kind ${kind}, got ${describe(version)}`);
+  if (version.kind !== "scalar" || typeof version.value !== "string" || !served.includes(version.value)) {
+    throw new LocatedError(version.position, versionPath, `expected ${want} for kind ${kind}, got ${describe(version)}`);
   }
   if (kind === "List") {
     const list = validate(node, LIST, path) as { items: YamlNode[] };
@@ -735,6 +741,95 @@ const statefulSet = object<StatefulSet>({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Multi-Cluster Services (mcs-api v0.5.0's CRDs) and the About API's ClusterProperty
+
+/** A custom resource's apiVersion: any version its CRD serves, stored at the storage version. */
+function servedVersion(kind: Kind): StringSchema & { required: true } {
+  return required(oneOf(SERVED_VERSIONS[kind]));
+}
+
+/** Custom resources are read back at their CRD's storage version, whichever version wrote them. */
+function toStorageVersion(object: { apiVersion: string; kind: Kind }): void {
+  object.apiVersion = API_VERSIONS[object.kind];
+}
+
+const CONDITIONS = list(condition, { unique: [{ by: (c: Condition) => c.type, what: "condition type" }] });
+
+const serviceExport = object<ServiceExport>({
+  fields: {
+    apiVersion: servedVersion("ServiceExport"),
+    kind: required(oneOf(["ServiceExport"])),
+    // Name-mapped to its Service, so a Service's name format.
+    metadata: required(metadata("ServiceExport", FORMATS.dns1035Label)),
+    spec: object<NonNullable<ServiceExport["spec"]>>({ fields: { exportedLabels: LABELS, exportedAnnotations: ANNOTATIONS } }),
+    status: object<NonNullable<ServiceExport["status"]>>({ fields: { conditions: CONDITIONS } }),
+  },
+  finish: toStorageVersion,
+});
+
+const serviceImportPort = object<ServiceImportPort>({
+  fields: { name: string(optionalDnsLabel), protocol: PROTOCOL, appProtocol: string(FORMATS.qualifiedName), port: required(PORT) },
+});
+
+type ServiceImportSpec = ServiceImport["spec"];
+
+const serviceImport = object<ServiceImport>({
+  fields: {
+    apiVersion: servedVersion("ServiceImport"),
+    kind: required(oneOf(["ServiceImport"])),
+    metadata: required(metadata("ServiceImport", FORMATS.dns1035Label)),
+    spec: required(
+      object<ServiceImportSpec>({
+        fields: {
+          ports: required(
+            list(serviceImportPort, {
+              unique: [
+                { by: (p: ServiceImportPort) => p.name ?? "", what: "port name" },
+                { by: (p: ServiceImportPort) => `${p.port}/${p.protocol}`, what: "port and protocol" },
+              ],
+            }),
+          ),
+          ips: list(string(FORMATS.ip), { max: 2 }),
+          type: required(oneOf(["ClusterSetIP", "Headless"])),
+          sessionAffinity: oneOf(["None", "ClientIP"]),
+          sessionAffinityConfig: object<NonNullable<ServiceImportSpec["sessionAffinityConfig"]>>({
+            fields: { clientIP: object<{ timeoutSeconds?: number }>({ fields: { timeoutSeconds: integer(1, 86_400) } }) },
+          }),
+          ipFamilies: list(oneOf(["IPv4", "IPv6"]), { max: 2, unique: [{ by: (f: string) => f, what: "IP family" }] }),
+          internalTrafficPolicy: oneOf(["Cluster", "Local"]),
+          trafficDistribution: string(nonEmpty),
+        },
+        rules: [
+          (spec, fail) => {
+            if (spec.type === "Headless" && (spec.ips ?? []).length > 0) fail(["ips"], "a Headless ServiceImport has no clusterset IPs");
+          },
+        ],
+      }),
+    ),
+    status: object<NonNullable<ServiceImport["status"]>>({
+      fields: {
+        clusters: list(object<{ cluster: string }>({ fields: { cluster: required(string(FORMATS.dnsLabel)) } }), {
+          unique: [{ by: (c: { cluster: string }) => c.cluster, what: "cluster" }],
+        }),
+        conditions: CONDITIONS,
+      },
+      unsupported: ["endpointSliceObjects"],
+    }),
+  },
+  finish: toStorageVersion,
+});
+
+const clusterProperty = object<ClusterProperty>({
+  fields: {
+    apiVersion: servedVersion("ClusterProperty"),
+    kind: required(oneOf(["ClusterProperty"])),
+    metadata: required(metadata("ClusterProperty", FORMATS.dnsSubdomain)),
+    spec: required(object<ClusterProperty["spec"]>({ fields: { value: required(string(nonEmpty)) } })),
+  },
+  finish: toStorageVersion,
+});
+
+// ---------------------------------------------------------------------------------------------
 
 /**
  * The schema of each kind mcsim knows. A kind added to `objects.ts` must be added here (the type
@@ -748,6 +843,9 @@ export const KIND_SCHEMAS: Readonly<Record<Kind, ObjectSchema>> = {
   ConfigMap: configMap,
   Deployment: deployment,
   StatefulSet: statefulSet,
+  ServiceExport: serviceExport,
+  ServiceImport: serviceImport,
+  ClusterProperty: clusterProperty,
 };
 
 /** `kind: List`, as `kubectl get -o yaml` writes several objects; its items are loaded one by one. */

@@ -289,8 +289,81 @@ export interface StatefulSet {
   status?: { replicas?: number; readyReplicas?: number };
 }
 
+/**
+ * The Multi-Cluster Services API's `ServiceExport` (mcs.md §1.2): name-mapped to the Service of
+ * the same namespace and name, which it offers to the clusterset. Served at v1alpha1 and v1beta1;
+ * stored, and read back, at v1beta1 as mcs-api v0.5.0's CRD stores it.
+ */
+export interface ServiceExport {
+  apiVersion: typeof MCS_API_VERSION;
+  kind: "ServiceExport";
+  metadata: ObjectMeta;
+  spec?: { exportedLabels?: StringMap; exportedAnnotations?: StringMap };
+  /** Written by the MCS controller: conditions Valid, Ready and Conflict. */
+  status?: { conditions?: Condition[] };
+}
+
+/** A port of a {@link ServiceImport}: a Service port without its target (mcs.md §1.3). */
+export interface ServiceImportPort {
+  name?: string;
+  protocol?: Protocol;
+  appProtocol?: string;
+  port: number;
+}
+
+/** `ClusterSetIP` (a virtual address per importing cluster) or `Headless` (addressed through DNS). */
+export type ServiceImportType = "ClusterSetIP" | "Headless";
+
+/**
+ * The Multi-Cluster Services API's `ServiceImport` (mcs.md §1.3): what the clusterset offers under
+ * one namespaced name, made and owned by the MCS controller in every member that has the namespace.
+ */
+export interface ServiceImport {
+  apiVersion: typeof MCS_API_VERSION;
+  kind: "ServiceImport";
+  metadata: ObjectMeta;
+  spec: {
+    ports: ServiceImportPort[];
+    /** The clusterset IPs; empty for Headless. */
+    ips?: string[];
+    type: ServiceImportType;
+    sessionAffinity?: "None" | "ClientIP";
+    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+    ipFamilies?: IPFamily[];
+    internalTrafficPolicy?: "Cluster" | "Local";
+    trafficDistribution?: string;
+  };
+  status?: { clusters?: { cluster: string }[]; conditions?: Condition[] };
+}
+
+/**
+ * A property of the whole cluster (the About API, KEP-2149; mcs.md §1.11): cluster-scoped, one
+ * value. `cluster.clusterset.k8s.io` holds the cluster's id, `clusterset.k8s.io` its clusterset.
+ */
+export interface ClusterProperty {
+  apiVersion: typeof ABOUT_API_VERSION;
+  kind: "ClusterProperty";
+  metadata: ObjectMeta;
+  spec: { value: string };
+}
+
+/** The group and version ServiceExport and ServiceImport are stored at (mcs-api v0.5.0). */
+export const MCS_API_VERSION = "multicluster.x-k8s.io/v1beta1";
+/** The group and version ClusterProperty is stored at (about-api). */
+export const ABOUT_API_VERSION = "about.k8s.io/v1beta1";
+
 /** Every object mcsim's API servers store. */
-export type K8sObject = Namespace | Pod | Service | EndpointSlice | ConfigMap | Deployment | StatefulSet;
+export type K8sObject =
+  | Namespace
+  | Pod
+  | Service
+  | EndpointSlice
+  | ConfigMap
+  | Deployment
+  | StatefulSet
+  | ServiceExport
+  | ServiceImport
+  | ClusterProperty;
 
 /** The kinds mcsim knows, by name. */
 export type Kind = K8sObject["kind"];
@@ -299,9 +372,18 @@ export type Kind = K8sObject["kind"];
 export type ObjectOfKind<K extends Kind> = Extract<K8sObject, { kind: K }>;
 
 /** The kinds whose objects live in a namespace. */
-export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>(["Pod", "Service", "EndpointSlice", "ConfigMap", "Deployment", "StatefulSet"]);
+export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>([
+  "Pod",
+  "Service",
+  "EndpointSlice",
+  "ConfigMap",
+  "Deployment",
+  "StatefulSet",
+  "ServiceExport",
+  "ServiceImport",
+]);
 
-/** The apiVersion each kind is served at. */
+/** The apiVersion each kind is stored and read back at. */
 export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Namespace: "v1",
   Pod: "v1",
@@ -310,4 +392,18 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   ConfigMap: "v1",
   Deployment: "apps/v1",
   StatefulSet: "apps/v1",
+  ServiceExport: MCS_API_VERSION,
+  ServiceImport: MCS_API_VERSION,
+  ClusterProperty: ABOUT_API_VERSION,
+};
+
+/**
+ * Every apiVersion a manifest may give for a kind, the stored one last: custom resources are
+ * served at several versions (mcs-api's at v1alpha1 and v1beta1), and read back at the stored one.
+ */
+export const SERVED_VERSIONS: Readonly<Record<Kind, readonly string[]>> = {
+  ...(Object.fromEntries(Object.entries(API_VERSIONS).map(([k, v]) => [k, [v]])) as Record<Kind, string[]>),
+  ServiceExport: ["multicluster.x-k8s.io/v1alpha1", MCS_API_VERSION],
+  ServiceImport: ["multicluster.x-k8s.io/v1alpha1", MCS_API_VERSION],
+  ClusterProperty: ["about.k8s.io/v1alpha1", ABOUT_API_VERSION],
 };
