@@ -95,7 +95,7 @@ export {
 
 // Kubernetes: objects, API server, controllers, kube-proxy, clusters.
 export type * from "./k8s/objects.js";
-export { NAMESPACED, API_VERSIONS } from "./k8s/objects.js";
+export { NAMESPACED, API_VERSIONS, SERVED_VERSIONS, MCS_API_VERSION, ABOUT_API_VERSION } from "./k8s/objects.js";
 export {
   ApiServer,
   ApiError,
@@ -265,6 +265,35 @@ export {
   type PatternsSpec,
   type DnsFederationSpec,
 } from "./scenario/spec.js";
+
+// Multi-Cluster Services: the clusterset, its controller actors, conflict resolution, profiles.
+export { ClusterSet, CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, type ClusterSetOptions } from "./mcs/clusterset.js";
+export {
+  McsHub,
+  McsAgent,
+  MCS_PORT,
+  SERVICE_NAME_LABEL as MCS_SERVICE_NAME_LABEL,
+  SOURCE_CLUSTER_LABEL,
+  DERIVED_SERVICE_ANNOTATION,
+  USE_CLUSTERSET_IP_ANNOTATION,
+  derivedName,
+  recordOf,
+  type McsAgentOptions,
+} from "./mcs/controller.js";
+export {
+  aggregate,
+  byPrecedence,
+  CONFLICT_REASONS,
+  type AggregateImport,
+  type AggregateOptions,
+  type ConflictReason,
+  type ExportConflict,
+  type ExportRecord,
+  type ExportedEndpoint,
+  type ServiceProperties,
+  type PortMerge,
+} from "./mcs/aggregate.js";
+export { PROFILES, PROFILE_NAMES, type McsProfile, type ProfileName, type HubPlacement } from "./mcs/profiles.js";
 
 // The lab's commands in pods: dig, nslookup and cat /etc/resolv.conf through the simulated network.
 export { PodShell, podShell } from "./shell/pod.js";
