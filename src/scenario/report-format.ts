@@ -36,6 +36,7 @@ export function reportJson(r: ScenarioReport, time: WallTime): unknown {
     expectations: r.expectations,
     network: { ...r.network, dropped: Object.fromEntries(r.network.dropped) },
     trace: r.trace,
+    ...(r.mcs ? { mcs: r.mcs } : {}),
   };
 }
 
@@ -144,6 +145,12 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
         r.faults.map((f) => [f.name, f.action, formatDuration(f.at), f.until !== undefined ? formatDuration(f.until) : f.instant ? "-" : "end", faultEffect(f)]),
       ),
     );
+  }
+  if (r.mcs) {
+    const rows = r.mcs.clusters.flatMap((c) =>
+      c.imports.length === 0 ? [[c.cluster, c.clusterId, "-", "-", "-"]] : c.imports.map((i) => [c.cluster, c.clusterId, i.service, `${i.importedAtS.toFixed(3)}s`, Number.isFinite(i.afterExportS) ? `${i.afterExportS.toFixed(3)}s` : "-"]),
+    );
+    section(`Multi-Cluster Services (profile ${r.mcs.profile}; AFTER EXPORT: from the name's oldest ServiceExport to its ServiceImport in the cluster)`, formatTable(["CLUSTER", "CLUSTER ID", "IMPORT", "IMPORTED AT", "AFTER EXPORT"], rows));
   }
 
   const n = r.network;

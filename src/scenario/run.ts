@@ -1,6 +1,9 @@
 import { DnsChaos } from "../dns/chaos.js";
 import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
+import { parseTimestamp } from "../k8s/timestamp.js";
+import { ClusterSet } from "../mcs/clusterset.js";
+import { PROFILES } from "../mcs/profiles.js";
 import { isIPv4 } from "../k8s/schema.js";
 import { parseIpv4 } from "../net/ip.js";
 import type { NetworkStats, NetworkTap } from "../net/network.js";
@@ -13,7 +16,7 @@ import { evaluate, type ExpectationResult } from "./expect.js";
 import { FaultTimeline, type FaultRecord } from "./faults.js";
 import { Measurements } from "./measure.js";
 import { phaseWindows, streamReport, type StreamReport } from "./report.js";
-import type { ManifestEntry, Scenario } from "./spec.js";
+import type { ManifestEntry, McsSpec, Scenario, ScenarioSpec } from "./spec.js";
 import { Stream, clientPods, type StreamCounters } from "./traffic.js";
 import { World, WorldError } from "./world.js";
 
@@ -68,6 +71,43 @@ export interface ScenarioReport {
   readonly expectations: readonly ExpectationResult[];
   readonly network: NetworkStats;
   readonly trace: { readonly level: TraceLevel; readonly events: number };
+  /** The Multi-Cluster Services pattern's convergence, when the scenario has one. */
+  readonly mcs?: McsReport;
+}
+
+/** How fast each member imported what the clusterset exported. */
+export interface McsReport {
+  readonly profile: string;
+  readonly clusters: readonly {
+    readonly cluster: string;
+    readonly clusterId: string;
+    /** Each name imported, with the time from its first export (any cluster's) to its import here. */
+    readonly imports: readonly { readonly service: string; readonly importedAtS: number; readonly afterExportS: number }[];
+  }[];
+}
+
+/** The first import of each name in each member, measured from the name's oldest ServiceExport. */
+export function mcsReport(world: World, set: ClusterSet): McsReport {
+  const exportedAt = new Map<string, Micros>();
+  for (const name of set.clusters) {
+    for (const e of world.cluster(name).api.list("ServiceExport")) {
+      const k = `${e.metadata.namespace}/${e.metadata.name}`;
+      const t = parseTimestamp(e.metadata.creationTimestamp ?? "") ?? 0;
+      if (!exportedAt.has(k) || t < exportedAt.get(k)!) exportedAt.set(k, t);
+    }
+  }
+  return {
+    profile: set.profile.name,
+    clusters: set.clusters.map((cluster) => ({
+      cluster,
+      clusterId: set.clusterId(cluster)!,
+      imports: [...set.agent(cluster)!.firstImported].map(([service, at]) => ({
+        service,
+        importedAtS: at / SECOND,
+        afterExportS: exportedAt.has(service) ? (at - exportedAt.get(service)!) / SECOND : Number.NaN,
+      })),
+    })),
+  };
 }
 
 /** A scenario's world, built and with its traffic and faults scheduled, but not yet run. */
@@ -78,6 +118,8 @@ export interface ScenarioWorld {
   readonly measurements: Measurements;
   readonly streams: readonly Stream[];
   readonly faults: FaultTimeline;
+  /** The ClusterSet of `spec.patterns.mcs`, if any. */
+  readonly clusterSet?: ClusterSet;
 }
 
 /**
@@ -133,6 +175,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
     world.network.setClusterLink(clusters[0], clusters[1], profile, { oneWay: oneWay ?? false });
   }
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
+  const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
 
   const measurements = new Measurements();
   const streams = spec.traffic.map((s, i) => {
@@ -142,7 +185,20 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
   const faults = new FaultTimeline(world, spec.faults, chaos);
   for (const s of streams) s.start();
   faults.schedule();
-  return { world, seed, measurements, streams, faults };
+  return { world, seed, measurements, streams, faults, ...(clusterSet ? { clusterSet } : {}) };
+}
+
+/** The scenario's ClusterSet over its members, with the profile's timings as the spec overrides them. */
+function startClusterSet(world: World, spec: ScenarioSpec, mcs: McsSpec): ClusterSet {
+  const names = mcs.clusters.length > 0 ? mcs.clusters : spec.clusters.map((c) => c.name);
+  const base = PROFILES[mcs.profile];
+  const profile = {
+    ...base,
+    ...(mcs.syncPeriod !== undefined ? { syncPeriod: mcs.syncPeriod } : {}),
+    ...(mcs.leaseDuration !== undefined ? { leaseDuration: mcs.leaseDuration } : {}),
+    ...(mcs.initialPropagation ? { initialPropagation: mcs.initialPropagation } : {}),
+  };
+  return new ClusterSet(world.sim, world.network, names.map((n) => world.cluster(n)), { name: mcs.name, profile });
 }
 
 /**
@@ -151,7 +207,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
  */
 export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioReport {
   const spec = scenario.spec;
-  const { world, seed, measurements, streams, faults } = buildScenarioWorld(scenario, options);
+  const { world, seed, measurements, streams, faults, clusterSet } = buildScenarioWorld(scenario, options);
   const end = Math.min(options.until ?? spec.duration, spec.duration);
   let stoppedBy: StopReason | "progress" = "time";
   let stopReason: string | undefined;
@@ -193,6 +249,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     expectations: spec.expect.map((e) => evaluate(e, spec, measurements, windows)),
     network: world.network.stats,
     trace: { level: world.sim.trace.level, events: world.sim.trace.count },
+    ...(clusterSet ? { mcs: mcsReport(world, clusterSet) } : {}),
   };
 }
 

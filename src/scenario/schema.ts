@@ -13,6 +13,7 @@ import { BEHAVIOURS } from "../dns/resolver/types.js";
 import { FORMATS, ValueError, didYouMean, type ArraySchema, type Format, type ObjectSchema, type Rule, type Schema, type StringSchema, type YamlNode } from "../k8s/schema.js";
 import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
 import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
+import { PROFILE_NAMES } from "../mcs/profiles.js";
 import { AddressError, Cidr } from "../net/ip.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
 import { checkDistribution, DistributionError, type Distribution } from "../sim/distribution.js";
@@ -270,6 +271,18 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
     description: "cross-cluster patterns that wire the clusters together",
     default: {},
     fields: {
+      mcs: {
+        type: "object",
+        description: "the Multi-Cluster Services API (mcs.md §1): a ClusterSet over the members, an MCS controller in each, clusterset.local in their DNS",
+        fields: {
+          clusters: { ...refs(ctx, "cluster", "the member clusters (default: all)"), min: 1, default: [], unique: [{ by: (name: string) => name, what: "cluster" }] },
+          profile: str("the implementation: kep (the spec), lighthouse (Submariner, mcs.md §5) or gke (mcs.md §6)", { enum: [...PROFILE_NAMES], default: "kep" }),
+          name: str("the clusterset's name", { default: "clusterset" }),
+          syncPeriod: duration("how often each agent syncs with the hub, renewing its lease (profile's default: kep 1s, gke 5s)", { min: 1 }),
+          leaseDuration: duration("how long a silent cluster keeps its endpoints in the others (profile's default: kep 10s, gke 60s)", { min: 1 }),
+          initialPropagation: { ...DISTRIBUTION, description: "extra delay before a name's first import is published (gke: uniform 1m to 5m)" },
+        },
+      },
       dnsFederation: {
         type: "object",
         description: "DNS federation (dns.md §4.2): each cluster's DNS exposed on a LoadBalancer address, and a server block per other cluster's zone forwarding to it",

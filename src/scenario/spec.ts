@@ -11,6 +11,7 @@ import type { Direction } from "../net/fault.js";
 import type { HostSelector } from "../net/selector.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { Micros } from "../sim/time.js";
+import type { ProfileName } from "../mcs/profiles.js";
 
 /** The `apiVersion` of scenario files. */
 export const SCENARIO_API_VERSION = "mcsim/v1alpha1";
@@ -42,6 +43,24 @@ export interface ScenarioSpec {
 /** The cross-cluster patterns a scenario wires its clusters with. */
 export interface PatternsSpec {
   readonly dnsFederation?: DnsFederationSpec;
+  readonly mcs?: McsSpec;
+}
+
+/**
+ * The Multi-Cluster Services API (mcs.md §1): the members form a ClusterSet with an MCS agent in
+ * each, ServiceExports in their manifests are imported across it, and each member's CoreDNS
+ * answers `clusterset.local` with the multicluster plugin (unless the cluster gives its own Corefile).
+ */
+export interface McsSpec {
+  /** The members, in order; every cluster when not given. */
+  readonly clusters: readonly string[];
+  readonly profile: ProfileName;
+  /** The clusterset's name (each member's `clusterset.k8s.io` property). */
+  readonly name: string;
+  /** Overrides of the profile's timings. */
+  readonly syncPeriod?: Micros;
+  readonly leaseDuration?: Micros;
+  readonly initialPropagation?: Distribution;
 }
 
 /**
