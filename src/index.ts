@@ -180,6 +180,12 @@ export {
 } from "./dns/message.js";
 export type { DnsRequest, DnsServer, Plugin, PluginFactory, ResponseWriter, NextHandler, SetupContext } from "./dns/plugin.js";
 export { PLUGINS, IMPLEMENTED_PLUGINS } from "./dns/plugins/index.js";
+/**
+ * The CoreDNS `multicluster` plugin (github.com/coredns/multicluster): answers `clusterset.local`
+ * from the cluster's ServiceImports and imported EndpointSlices, per the MCS DNS spec
+ * (mcs.md §2, §4). `multicluster [ZONES...] { noendpoints; fallthrough [ZONES...] }` in a Corefile.
+ */
+export { multicluster } from "./dns/plugins/multicluster/index.js";
 export { CoreDns, DNS_PORT, DEFAULT_COREDNS_SERVICE, type CoreDnsOptions, type LogLine } from "./dns/coredns.js";
 export { installClusterDns, COREDNS_IMAGE, type ClusterDnsOptions } from "./dns/cluster-dns.js";
 // DNS: Chaos Mesh's DNSChaos, the rules a cluster's CoreDNS replicas fail or lie by.

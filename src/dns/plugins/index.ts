@@ -9,6 +9,7 @@ import { kubernetes } from "./kubernetes/index.js";
 import { loadbalance } from "./loadbalance.js";
 import { log } from "./log.js";
 import { loop } from "./loop.js";
+import { multicluster } from "./multicluster/index.js";
 import { rewrite } from "./rewrite.js";
 
 /**
@@ -16,7 +17,7 @@ import { rewrite } from "./rewrite.js";
  * order (PLUGIN_ORDER in the Corefile parser), whatever order a Corefile lists them in.
  */
 export const PLUGINS: ReadonlyMap<string, PluginFactory> = new Map(
-  [errors, health, ready, reload, prometheus, kubernetes, cache, forward, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
+  [errors, health, ready, reload, prometheus, kubernetes, multicluster, cache, forward, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
 );
 
 /** The names of the implemented plugins, for the Corefile parser's "not implemented" errors. */

@@ -20,9 +20,10 @@
  * SERVFAIL until its first sync, as CoreDNS does before its informers have synced.
  */
 import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
-import { canonical, makeReply, type Answer, type Packet } from "../../message.js";
+import { canonical, type Answer } from "../../message.js";
 import { KubernetesIndex } from "./index-cache.js";
 import { answerQuery, type KubernetesConfig, type Outcome } from "./records.js";
+import { respond, soaOwner, soaRecord, type Responder } from "./respond.js";
 import { parseDuration } from "../../../sim/time.js";
 
 const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
@@ -129,7 +130,7 @@ export const kubernetes: PluginFactory = {
 /** The most answers a plugin keeps between changes of what it watches (see {@link KubernetesPlugin.outcome}). */
 const MAX_REMEMBERED = 4096;
 
-class KubernetesPlugin implements Plugin {
+class KubernetesPlugin implements Plugin, Responder {
   readonly name = "kubernetes";
   private readonly startedAt: number;
   /**
@@ -157,43 +158,29 @@ class KubernetesPlugin implements Plugin {
   serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
     const zone = matchZone(request.name, this.config.zones);
     if (!zone) return next(request, writer);
-    const index = this.index;
     // CoreDNS does not listen until its informers have synced or startup_timeout has passed:
     // a query before then gets no answer at all, and the client times out.
-    if (!index.synced && index.sim.now < this.startedAt + this.config.startupTimeout) return;
-    // handler.go: SOA is answered at the zone's apex only; for any other name, existing or not, it is NODATA.
-    if (request.qtype === "SOA") {
-      const soa = this.soa(request, zone);
-      return writer.write(makeReply(request.query, { authoritative: true, ...(request.name === zone ? { answers: [soa] } : { authorities: [soa] }) }));
-    }
-    const outcome = this.outcome(request, zone);
-    switch (outcome.kind) {
-      case "answer":
-        return writer.write(makeReply(request.query, { authoritative: true, answers: outcome.answers, additionals: outcome.additionals }));
-      case "nodata":
-        return writer.write(makeReply(request.query, { authoritative: true, authorities: [this.soa(request, zone)] }));
-      case "nxdomain":
-        // handler.go: a name error falls through first; unsynced, it is a server failure.
-        if (this.fallsThrough(request.name)) return next(request, writer);
-        return writer.write(makeReply(request.query, { rcode: index.synced ? "NXDOMAIN" : "SERVFAIL", authoritative: true, authorities: [this.soa(request, zone)] }));
-      case "upstream":
-        // An ExternalName outside the zone: the CNAME, then what the server's own chain finds for the target.
-        request.server.lookup(outcome.target, request.qtype, (reply: Packet) => {
-          writer.write(makeReply(request.query, { authoritative: true, answers: [...outcome.answers, ...(reply.answers ?? [])] }));
-        });
-        return;
-    }
+    if (!this.index.synced && this.index.sim.now < this.startedAt + this.config.startupTimeout) return;
+    respond(request, writer, next, zone, this);
+  }
+
+  get synced(): boolean {
+    return this.index.synced;
+  }
+
+  get fallthrough(): readonly string[] | null {
+    return this.config.fallthrough;
   }
 
   /**
    * The SOA of a reply: the last one made, while the index and the owner (the zone as the query
    * spells it) are the same, since negative answers in one zone all carry the same record.
    */
-  private soa(request: DnsRequest, zone: string): Answer {
+  soa(request: DnsRequest, zone: string): Answer {
     const owner = soaOwner(request, zone);
     const last = this.lastSoa;
     if (last && this.lastSoaAt === this.index.generation && last.name === owner && this.lastSoaZone === zone) return last;
-    this.lastSoa = soaRecord(request, zone, this.config, this.index);
+    this.lastSoa = soaRecord(request, zone, this.config.ttl, this.index.modifiedAt);
     this.lastSoaAt = this.index.generation;
     this.lastSoaZone = zone;
     return this.lastSoa;
@@ -203,7 +190,7 @@ class KubernetesPlugin implements Plugin {
    * The outcome of a query, remembered until the index next changes. Replies share the remembered
    * records, as they share a cache's: messages are never changed once sent.
    */
-  private outcome(request: DnsRequest, zone: string): Outcome {
+  outcome(request: DnsRequest, zone: string): Outcome {
     const generation = this.index.generation;
     if (this.rememberedAt !== generation) {
       this.remembered.clear();
@@ -223,42 +210,4 @@ class KubernetesPlugin implements Plugin {
     }
     return outcome;
   }
-
-  private fallsThrough(name: string): boolean {
-    const ft = this.config.fallthrough;
-    return ft !== null && ft.some((z) => z === "." || name === z || name.endsWith(`.${z}`));
-  }
-}
-
-/** The SOA's owner: the zone, spelt as the query spells it. */
-function soaOwner(request: DnsRequest, zone: string): string {
-  const length = zone.length - 1;
-  return request.qname.length >= length ? request.qname.slice(request.qname.length - length) : zone.slice(0, -1);
-}
-
-/** Unix time of the epoch the simulation starts at (2026-01-01T00:00:00Z). */
-const EPOCH_UNIX_SECONDS = 1_767_225_600;
-
-/**
- * The SOA of negative answers (dns.md §2.4): owner the zone with the query's case (and so are the
- * mname and rname built from it: backend_lookup.go SOA), header TTL min(ttl, 300), serial the
- * Unix time of the last change the plugin saw, minimum the plugin ttl.
- */
-function soaRecord(request: DnsRequest, zone: string, config: KubernetesConfig, index: KubernetesIndex): Answer {
-  const owner = soaOwner(request, zone);
-  return {
-    type: "SOA",
-    name: owner,
-    ttl: Math.min(config.ttl, 300),
-    class: "IN",
-    data: {
-      mname: `ns.dns.${owner}`,
-      rname: `hostmaster.${owner}`,
-      serial: EPOCH_UNIX_SECONDS + Math.floor(index.modifiedAt / 1_000_000),
-      refresh: 7200,
-      retry: 1800,
-      expire: 86400,
-      minimum: config.ttl,
-    },
-  };
 }

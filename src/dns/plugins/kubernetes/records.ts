@@ -28,14 +28,14 @@ export type Outcome =
   /** An ExternalName whose target lies outside the plugin's zones: the CNAME, then an upstream lookup of the target. */
   | { readonly kind: "upstream"; readonly answers: Answer[]; readonly target: string };
 
-const NXDOMAIN: Outcome = { kind: "nxdomain" };
-const NODATA: Outcome = { kind: "nodata" };
+export const NXDOMAIN: Outcome = { kind: "nxdomain" };
+export const NODATA: Outcome = { kind: "nodata" };
 
 /** The schema version `dns-version.<zone>` answers (Kubernetes DNS spec 2.2). */
 export const DNS_SCHEMA_VERSION = "1.1.0";
 
 /** One (address or target, port) pair a Service contributes, as CoreDNS's msg.Service. */
-interface Entry {
+export interface Entry {
   /** An IP address. */
   readonly ip: string;
   /** -1 when the Service or endpoint has no ports. */
@@ -138,7 +138,7 @@ export function answerQuery(request: DnsRequest, zone: string, config: Kubernete
 }
 
 /** The records of one qtype from a Service's entries; NODATA when the name has none of that type. */
-function recordsFor(qtype: RecordType, owner: string, entries: readonly Entry[], ttl: number): Outcome {
+export function recordsFor(qtype: RecordType, owner: string, entries: readonly Entry[], ttl: number): Outcome {
   switch (qtype) {
     case "A":
     case "AAAA": {
@@ -310,14 +310,14 @@ function hasReadyAddress(slices: readonly Readonly<EndpointSlice>[]): boolean {
 }
 
 /** A request's port or protocol label matches when empty, or equal ignoring case. */
-function matches(value: string, wanted: string): boolean {
+export function matches(value: string, wanted: string): boolean {
   return wanted === "" || value.toLowerCase() === wanted;
 }
 
-function strip(label: string): string {
+export function strip(label: string): string {
   return label.startsWith("_") ? label.slice(1) : label;
 }
 
-function answer(answers: Answer[], additionals: Answer[] = []): Outcome {
+export function answer(answers: Answer[], additionals: Answer[] = []): Outcome {
   return { kind: "answer", answers, additionals };
 }
