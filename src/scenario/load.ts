@@ -1,5 +1,6 @@
 import { CorefileError, parseCorefile } from "../dns/corefile.js";
 import { applyDnsFederation, MAX_FEDERATION_MEMBERS } from "./federation.js";
+import { applyMcs } from "./mcs.js";
 import { CoreDns } from "../dns/coredns.js";
 import { IMPLEMENTED_PLUGINS } from "../dns/plugins/index.js";
 import { ApiServer } from "../k8s/apiserver.js";
@@ -58,7 +59,8 @@ export function loadScenario(text: string, file: string, options: LoadScenarioOp
     const root = roots[0]!;
     const schema = scenarioSchema(context(text, file, options, definedNames(root)), [crossReferences]);
     const scenario = validate(root, schema) as Scenario;
-    return { ...scenario, spec: applyDnsFederation(scenario.spec) };
+    const own = new Set(scenario.spec.clusters.filter((c) => c.dns.corefile !== undefined).map((c) => c.name));
+    return { ...scenario, spec: applyMcs(applyDnsFederation(scenario.spec), own) };
   } catch (e) {
     if (e instanceof LocatedError) throw where(e);
     throw e;
