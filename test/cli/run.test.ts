@@ -64,7 +64,7 @@ describe("mcsim run", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("mcsim run quickstart — a local and a cross-cluster lookup (stub domain) through a 20s partition");
+    expect(lines[0]).toBe("mcsim run quickstart — a local lookup and two cross-cluster ones (stub domain, clusterset.local) through a 20s partition");
     expect(lines[1]).toMatch(/^seed 1 · 80s simulated in \d+\.\d\ds \([\d,]+x real time\) · [\d,]+ events · the first 10s \(warmup\) left out of the figures$/);
     expect(section(r.stdout, "Traffic")[1]).toMatch(/^local\s+east\s+resolve web\.shop\.svc\.cluster\.local\. \(A\)\s+NOERROR [\d,]+\s+\d+\s+\d+$/);
     const results = section(r.stdout, "Results");
@@ -74,7 +74,7 @@ describe("mcsim run", () => {
     const phases = section(r.stdout, "By fault phase");
     expect(phases.map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual([
       "STREAM FAULT PHASE",
-      ...["local", "remote"].flatMap((s) => ["before", "during", "after"].map((p) => `${s} partition ${p}`)),
+      ...["local", "remote", "mcs"].flatMap((s) => ["before", "during", "after"].map((p) => `${s} partition ${p}`)),
     ]);
     expect(section(r.stdout, "By cluster pair")).toContainEqual(expect.stringMatching(/^remote\s+east\s+west\s/));
     expect(section(r.stdout, "Faults")[1]).toMatch(/^partition\s+partition\s+40s\s+1m\s+no message gets through: clusters=east <-> clusters=west$/);
@@ -88,8 +88,9 @@ describe("mcsim run", () => {
       ["pass", "success ratio of remote >= 0.99 before partition"],
       ["pass", "success ratio of remote <= 0.2 during partition"],
       ["pass", "success ratio of remote >= 0.95 after partition"],
+      ["pass", "success ratio of mcs >= 1"],
     ]);
-    expect(lines.at(-1)).toBe("PASS: all 5 expectations were met.");
+    expect(lines.at(-1)).toBe("PASS: all 6 expectations were met.");
   });
 
   it("prints the report as one JSON object with every field tools read, and sane values", () => {
@@ -101,7 +102,15 @@ describe("mcsim run", () => {
     expect(report.wall).toBeGreaterThan(0);
     expect(report.wall).toBeLessThan(60);
     expect(report.events).toBeGreaterThan(10_000);
-    expect(report.streams.map((s) => s.name)).toEqual(["local", "remote"]);
+    expect(report.streams.map((s) => s.name)).toEqual(["local", "remote", "mcs"]);
+    // west's export reaches east within a few sync periods (mcs.md §3.1: conformance allows 20 s).
+    expect(report.mcs.profile).toBe("kep");
+    expect(report.mcs.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["east", "west"]);
+    for (const c of report.mcs.clusters) {
+      expect(c.imports.map((i: { service: string }) => i.service)).toEqual(["shop/web"]);
+      expect(c.imports[0].afterExportS).toBeGreaterThan(0);
+      expect(c.imports[0].afterExportS).toBeLessThan(5);
+    }
     for (const s of report.streams) {
       const all = [s, ...s.byPhase, ...s.byPair];
       for (const f of all) {
@@ -121,7 +130,7 @@ describe("mcsim run", () => {
     // Cross-region: a round trip of about 70ms; during the partition, forward gives up after 2s.
     expect(remote!.byPhase[0]!.latencyMs.p50).toBeGreaterThan(60);
     expect(remote!.byPhase[1]!.failed).toBeGreaterThan(remote!.byPhase[1]!.ok);
-    expect(report.expectations).toHaveLength(5);
+    expect(report.expectations).toHaveLength(6);
     for (const e of report.expectations) {
       expect(e.pass).toBe(true);
       expect(typeof e.measured).toBe("number");
@@ -151,7 +160,7 @@ describe("mcsim run", () => {
     expect(r.stdout.split("\n")[2]).toBe("PARTIAL RUN: stopped at 30s as asked (--until), before the end of the run at 80s");
     // The partition at 40s was never reached: what it expects had nothing to measure.
     expect(r.stdout).toMatch(/^FAIL\s+success ratio of remote <= 0\.2 during partition\s+no action in the window$/m);
-    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("FAIL: 2 of 5 expectations not met (a partial run: 30s of 80s simulated).");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("FAIL: 2 of 6 expectations not met (a partial run: 30s of 80s simulated).");
     expect(r.status).toBe(1);
     const { report } = json([QUICKSTART, "--until", "30s"]);
     expect(report).toMatchObject({ partial: true, simulated: 30 });
@@ -187,10 +196,10 @@ describe("mcsim run", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(1);
     expect(section(r.stdout, "Expectations")[2]).toMatch(/^FAIL\s+p99 latency of local < 100us\s+[\d.]+ms over \d+ successful of \d+ actions$/);
-    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("FAIL: 1 of 5 expectations not met.");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("FAIL: 1 of 6 expectations not met.");
     const { report, status } = json([file]);
     expect(status).toBe(1);
-    expect(report.expectations.map((e) => e.pass)).toEqual([true, false, true, true, true]);
+    expect(report.expectations.map((e) => e.pass)).toEqual([true, false, true, true, true, true]);
     expect(report.expectations[1]!.measured).toBeGreaterThan(0.1);
   });
 

@@ -49,7 +49,7 @@ describe("mcsim validate", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(
-      "scenarios/quickstart.yaml: valid scenario quickstart: 2 clusters, 2 streams, 1 fault, 5 expectations; read scenarios/manifests/web.yaml\n",
+      "scenarios/quickstart.yaml: valid scenario quickstart: 2 clusters, 3 streams, 1 fault, 6 expectations; read scenarios/manifests/web.yaml\n",
     );
   });
 
