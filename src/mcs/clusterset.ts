@@ -5,6 +5,7 @@
  */
 import type { KubeCluster } from "../k8s/cluster.js";
 import type { ClusterProperty } from "../k8s/objects.js";
+import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
 import { address, type Address } from "../sim/actor.js";
 import type { Sim } from "../sim/sim.js";
@@ -29,6 +30,7 @@ interface Member {
   readonly cluster: KubeCluster;
   readonly id: string;
   readonly agent: McsAgent;
+  readonly host: Host;
 }
 
 /** The ClusterSet of a world: create it with the first members, then {@link join} and {@link leave}. */
@@ -91,7 +93,7 @@ export class ClusterSet {
     const node = cluster.topology.nodes[0]!;
     const host = this.network.addHost({ name: `${cluster.name}/mcs-system/mcs-agent`, node });
     this.network.bind(agent, host, MCS_PORT);
-    this.members.set(cluster.name, { cluster, id, agent });
+    this.members.set(cluster.name, { cluster, id, agent, host });
   }
 
   /**
@@ -104,6 +106,7 @@ export class ClusterSet {
     if (!member) throw new RangeError(`cluster ${cluster} is not a member of ${this.name}`);
     member.agent.stop();
     this.network.unbind(member.agent);
+    this.network.removeHost(member.host);
     if (member.cluster.api.get("ClusterProperty", "", CLUSTERSET_PROPERTY)) member.cluster.api.delete("ClusterProperty", "", CLUSTERSET_PROPERTY);
     this.members.delete(cluster);
   }

@@ -41,6 +41,7 @@ interface JsonReport {
   stopReason?: string;
   streams: (Figures & { name: string; byPhase: (Figures & { fault: string; phase: string })[]; byPair: (Figures & { from: string; to: string })[] })[];
   expectations: { description: string; pass: boolean; measured: number | null }[];
+  mcs: { profile: string; clusters: { cluster: string; imports: { service: string; afterExportS: number }[] }[] };
 }
 
 function json(args: readonly string[]): { report: JsonReport; status: number | null; stderr: string } {
@@ -105,11 +106,11 @@ describe("mcsim run", () => {
     expect(report.streams.map((s) => s.name)).toEqual(["local", "remote", "mcs"]);
     // west's export reaches east within a few sync periods (mcs.md §3.1: conformance allows 20 s).
     expect(report.mcs.profile).toBe("kep");
-    expect(report.mcs.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(["east", "west"]);
+    expect(report.mcs.clusters.map((c) => c.cluster)).toEqual(["east", "west"]);
     for (const c of report.mcs.clusters) {
-      expect(c.imports.map((i: { service: string }) => i.service)).toEqual(["shop/web"]);
-      expect(c.imports[0].afterExportS).toBeGreaterThan(0);
-      expect(c.imports[0].afterExportS).toBeLessThan(5);
+      expect(c.imports.map((i) => i.service)).toEqual(["shop/web"]);
+      expect(c.imports[0]!.afterExportS).toBeGreaterThan(0);
+      expect(c.imports[0]!.afterExportS).toBeLessThan(5);
     }
     for (const s of report.streams) {
       const all = [s, ...s.byPhase, ...s.byPair];
