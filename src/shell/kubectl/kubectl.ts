@@ -5,7 +5,7 @@ import { parseTimestamp } from "../../k8s/timestamp.js";
 import type { World } from "../../scenario/world.js";
 import { humanDuration } from "./age.js";
 import { matchesSelector } from "../../k8s/labels.js";
-import { podReady, resourceType, type PrintContext, type ResourceType } from "./resources.js";
+import { podReady, qualifiedName, resourceType, type PrintContext, type ResourceType } from "./resources.js";
 import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
 
@@ -150,7 +150,8 @@ function get(target: KubectlTarget, a: GetArgs): ToolOutput {
       for (const name of r.names) {
         const o = cluster.api.get(r.type.kind, namespaced ? a.namespace : "", name);
         if (o) objects.push(o);
-        else errors.push(`Error from server (NotFound): ${r.type.names[0]} "${name}" not found`);
+        // The API server names the resource with its group, as in `deployments.apps "web" not found`.
+        else errors.push(`Error from server (NotFound): ${qualifiedName(r.type)} "${name}" not found`);
       }
     } else {
       objects = cluster.api.list(r.type.kind, namespaced && !a.allNamespaces ? a.namespace : undefined).filter((o) => matches(o.metadata.labels));
