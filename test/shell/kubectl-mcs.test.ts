@@ -98,6 +98,12 @@ describe("kubectl get for the Multi-Cluster Services kinds (mcs.md §7, §1.11)"
     expect(run("get", "clusterproperty", "cluster.clusterset.k8s.io", "-n", "nowhere")).toEqual(ok("NAME                        VALUE   AGE\ncluster.clusterset.k8s.io   east    158m\n"));
   });
 
+  it("cuts a multi-line value at its first line break, as kubectl's table printer does", () => {
+    const w = mcsWorld();
+    w.apply("east", 'apiVersion: about.k8s.io/v1beta1\nkind: ClusterProperty\nmetadata: {name: fingerprint.example.com}\nspec: {value: "line one\\nline two"}\n');
+    expect(kubectl({ world: w, context: "east" }, ["get", "clusterproperty", "fingerprint.example.com"])).toEqual(ok("NAME                      VALUE         AGE\nfingerprint.example.com   line one...   0s\n"));
+  });
+
   it("writes -o name with each kind's API group", () => {
     expect(run("get", "svcex", "my-api", "-n", "production", "-o", "name")).toEqual(ok("serviceexport.multicluster.x-k8s.io/my-api\n"));
     expect(run("get", "svcim", "-n", "production", "-o", "name")).toEqual(ok("serviceimport.multicluster.x-k8s.io/dual\nserviceimport.multicluster.x-k8s.io/my-api\n"));

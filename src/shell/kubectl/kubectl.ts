@@ -189,6 +189,16 @@ function list(items: readonly Readonly<K8sObject>[]): object {
   return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
 }
 
+/**
+ * A cell as kubectl's table printer writes it: cut at the first line break (which would break the
+ * table's rows), with `...` to show it was cut. Free-text cells such as a ClusterProperty's value
+ * can hold one.
+ */
+function firstLine(cell: string): string {
+  const end = cell.search(/[\f\n\r]/);
+  return end < 0 ? cell : `${cell.slice(0, end)}...`;
+}
+
 function table(
   type: ResourceType,
   objects: readonly Readonly<K8sObject>[],
@@ -200,7 +210,7 @@ function table(
     const cells = (type.row as (x: Readonly<K8sObject>, c: PrintContext, w: boolean) => string[])(object, o.ctx, o.wide);
     if (o.prefixed) cells[0] = `${type.nameType}/${cells[0]}`;
     const labels = Object.entries(object.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",") || "<none>";
-    return [...(namespaced ? [object.metadata.namespace ?? "default"] : []), ...cells, ...(o.showLabels ? [labels] : [])];
+    return [...(namespaced ? [object.metadata.namespace ?? "default"] : []), ...cells, ...(o.showLabels ? [labels] : [])].map(firstLine);
   });
   return o.noHeaders ? formatTable(rows[0]!, rows.slice(1)) : formatTable(header, rows);
 }
