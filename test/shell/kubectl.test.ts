@@ -119,6 +119,7 @@ describe("kubectl get against a simulated cluster", () => {
   it("answers as kubectl does for nothing found, a missing object, an unknown type, flag or context", () => {
     expect(run("get", "pods", "-n", "empty")).toEqual({ stdout: "", stderr: "No resources found in empty namespace.\n", exitCode: 0 });
     expect(run("get", "pods", "nope", "-n", "shop")).toEqual({ stdout: "", stderr: 'Error from server (NotFound): pods "nope" not found\n', exitCode: 1 });
+    expect(run("get", "deploy", "nope", "-n", "shop").stderr).toBe('Error from server (NotFound): deployments.apps "nope" not found\n');
     expect(run("get", "widgets")).toEqual({ stdout: "", stderr: 'error: the server doesn\'t have a resource type "widgets"\n', exitCode: 1 });
     expect(run("get", "pods", "--frobnicate").stderr).toBe("error: unknown flag: --frobnicate\n");
     expect(run("get", "pods", "-o", "table").exitCode).toBe(1);

@@ -5,7 +5,7 @@ import { parseTimestamp } from "../../k8s/timestamp.js";
 import type { World } from "../../scenario/world.js";
 import { humanDuration } from "./age.js";
 import { matchesSelector } from "../../k8s/labels.js";
-import { podReady, resourceType, type PrintContext, type ResourceType } from "./resources.js";
+import { podReady, qualifiedName, resourceType, type PrintContext, type ResourceType } from "./resources.js";
 import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
 
@@ -150,7 +150,8 @@ function get(target: KubectlTarget, a: GetArgs): ToolOutput {
       for (const name of r.names) {
         const o = cluster.api.get(r.type.kind, namespaced ? a.namespace : "", name);
         if (o) objects.push(o);
-        else errors.push(`Error from server (NotFound): ${r.type.names[0]} "${name}" not found`);
+        // The API server names the resource with its group, as in `deployments.apps "web" not found`.
+        else errors.push(`Error from server (NotFound): ${qualifiedName(r.type)} "${name}" not found`);
       }
     } else {
       objects = cluster.api.list(r.type.kind, namespaced && !a.allNamespaces ? a.namespace : undefined).filter((o) => matches(o.metadata.labels));
@@ -188,6 +189,16 @@ function list(items: readonly Readonly<K8sObject>[]): object {
   return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
 }
 
+/**
+ * A cell as kubectl's table printer writes it: cut at the first line break (which would break the
+ * table's rows), with `...` to show it was cut. Free-text cells such as a ClusterProperty's value
+ * can hold one.
+ */
+function firstLine(cell: string): string {
+  const end = cell.search(/[\f\n\r]/);
+  return end < 0 ? cell : `${cell.slice(0, end)}...`;
+}
+
 function table(
   type: ResourceType,
   objects: readonly Readonly<K8sObject>[],
@@ -199,7 +210,7 @@ function table(
     const cells = (type.row as (x: Readonly<K8sObject>, c: PrintContext, w: boolean) => string[])(object, o.ctx, o.wide);
     if (o.prefixed) cells[0] = `${type.nameType}/${cells[0]}`;
     const labels = Object.entries(object.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",") || "<none>";
-    return [...(namespaced ? [object.metadata.namespace ?? "default"] : []), ...cells, ...(o.showLabels ? [labels] : [])];
+    return [...(namespaced ? [object.metadata.namespace ?? "default"] : []), ...cells, ...(o.showLabels ? [labels] : [])].map(firstLine);
   });
   return o.noHeaders ? formatTable(rows[0]!, rows.slice(1)) : formatTable(header, rows);
 }

@@ -3,7 +3,8 @@ import type { EndpointSlice, K8sObject, Kind, LabelSelector, ObjectOfKind, Pod, 
 /**
  * The resource types `kubectl get` knows here: their names as typed (plural, singular, short
  * names, as discovery lists them), the kind they read, how `-o name` writes them, and their
- * table columns (the server-side printers of `pkg/printers/internalversion/printers.go`).
+ * table columns (the server-side printers of `pkg/printers/internalversion/printers.go`, and for
+ * custom resources their CRD's `additionalPrinterColumns`).
  */
 
 /** What a printer needs besides the object. */
@@ -170,11 +171,70 @@ const statefulSets: ResourceType<"StatefulSet"> = {
   },
 };
 
-/** Every resource type, in the order `kubectl api-resources` lists them. */
-export const RESOURCE_TYPES: readonly ResourceType[] = [configMaps, endpoints, namespaces, pods, services, deployments, statefulSets, endpointSlices] as readonly ResourceType[];
+/**
+ * mcs-api's CRD: printer column Age only (mcs.md §7). Age is a `type: date` column on
+ * `.metadata.creationTimestamp`, which kubectl writes as it writes a built-in kind's AGE.
+ */
+const serviceExports: ResourceType<"ServiceExport"> = {
+  kind: "ServiceExport",
+  names: ["serviceexports", "serviceexport", "svcex", "svcexport"],
+  nameType: "serviceexport.multicluster.x-k8s.io",
+  columns: ["NAME", "AGE"],
+  // A CRD's printer columns all have priority 0, so `-o wide` shows no more of them.
+  wideColumns: [],
+  row: (e, ctx) => [e.metadata.name, ctx.age(e)],
+};
+
+/**
+ * mcs-api's CRD: printer columns Type, IP (the whole `.spec.ips` array) and Age (mcs.md §7).
+ * Current kubectl writes an array cell as compact JSON (`["10.0.0.1","fd00::1"]`); a Headless
+ * import has no IPs, and a JSONPath column that finds nothing is a blank cell, not `<none>`.
+ */
+const serviceImports: ResourceType<"ServiceImport"> = {
+  kind: "ServiceImport",
+  names: ["serviceimports", "serviceimport", "svcim", "svcimport"],
+  nameType: "serviceimport.multicluster.x-k8s.io",
+  columns: ["NAME", "TYPE", "IP", "AGE"],
+  wideColumns: [],
+  row: (i, ctx) => [i.metadata.name, i.spec.type, i.spec.ips?.length ? JSON.stringify(i.spec.ips) : "", ctx.age(i)],
+};
+
+/** about-api's CRD: printer columns value and age (mcs.md §1.11); cluster-scoped. */
+const clusterProperties: ResourceType<"ClusterProperty"> = {
+  kind: "ClusterProperty",
+  names: ["clusterproperties", "clusterproperty"],
+  nameType: "clusterproperty.about.k8s.io",
+  columns: ["NAME", "VALUE", "AGE"],
+  wideColumns: [],
+  row: (p, ctx) => [p.metadata.name, p.spec.value, ctx.age(p)],
+};
+
+/** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  configMaps,
+  endpoints,
+  namespaces,
+  pods,
+  services,
+  deployments,
+  statefulSets,
+  endpointSlices,
+  clusterProperties,
+  serviceExports,
+  serviceImports,
+] as readonly ResourceType[];
+
+/**
+ * A resource type's plural with its API group (`deployments.apps`, `serviceexports.multicluster.x-k8s.io`),
+ * as kubectl accepts it and as the API server names the resource in errors.
+ */
+export function qualifiedName(type: ResourceType): string {
+  const dot = type.nameType.indexOf(".");
+  return dot < 0 ? type.names[0]! : `${type.names[0]}${type.nameType.slice(dot)}`;
+}
 
 /** The resource type a name (`svc`, `Pods`, `deployment.apps`) stands for, if any. */
 export function resourceType(name: string): ResourceType | undefined {
   const lower = name.toLowerCase();
-  return RESOURCE_TYPES.find((t) => t.names.includes(lower) || t.nameType === lower || `${t.names[0]}.${t.nameType.split(".").slice(1).join(".")}` === lower);
+  return RESOURCE_TYPES.find((t) => t.names.includes(lower) || t.nameType === lower || qualifiedName(t) === lower);
 }
