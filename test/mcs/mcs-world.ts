@@ -1,13 +1,17 @@
 import { ClusterSet, type ClusterSetOptions } from "../../src/mcs/clusterset.js";
 import { World } from "../../src/scenario/world.js";
 import { seconds } from "../../src/sim/time.js";
+import { kubeadmCorefile } from "../../src/dns/corefile.js";
+
+/** kubeadm's Corefile with the multicluster plugin for clusterset.local, as the MCS pattern writes it. */
+export const MCS_COREFILE = kubeadmCorefile("cluster.local").replace("    kubernetes ", "    multicluster clusterset.local\n    kubernetes ");
 
 /** Three flat-network clusters a, b, c with namespace `production`, and a ClusterSet over them. */
-export function mcsWorld(options: ClusterSetOptions & { readonly seed?: number; readonly namespaceIn?: readonly string[] } = {}) {
+export function mcsWorld(options: ClusterSetOptions & { readonly seed?: number; readonly namespaceIn?: readonly string[]; readonly dns?: boolean } = {}) {
   const world = new World({ seed: options.seed ?? 1 });
   const names = ["a", "b", "c"];
   names.forEach((name, i) =>
-    world.addCluster({ name, region: `region-${name}`, zones: [`zone-${name}`], nodesPerZone: 1, network: "flat", podCidr: `10.${10 + i}.0.0/16`, serviceCidr: `10.${100 + i}.0.0/16`, dns: false }),
+    world.addCluster({ name, region: `region-${name}`, zones: [`zone-${name}`], nodesPerZone: 1, network: "flat", podCidr: `10.${10 + i}.0.0/16`, serviceCidr: `10.${100 + i}.0.0/16`, dns: options.dns ? { corefile: MCS_COREFILE } : false }),
   );
   for (const name of options.namespaceIn ?? names) world.apply(name, "apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n");
   const set = new ClusterSet(world.sim, world.network, names.map((n) => world.cluster(n)), options);
