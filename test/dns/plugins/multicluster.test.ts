@@ -7,9 +7,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CorefileError, multicluster } from "../../../src/index.js";
-import { parseCorefile } from "../../../src/dns/corefile.js";
-import { FLAGS, canonical, hasFlag, makeReply, rcodeOf, roundTrip, type Answer, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
+import { Actor, CorefileError, KubeCluster, Network, SECOND, Topology, address, multicluster, type Message } from "../../../src/index.js";
+import { CoreDns, DNS_PORT } from "../../../src/dns/coredns.js";
+import { orderDirectives, parseCorefile } from "../../../src/dns/corefile.js";
+import { DNS_QUERY, DNS_RESPONSE, FLAGS, canonical, hasFlag, makeQuery, makeReply, rcodeOf, roundTrip, type Answer, type DnsResponseBody, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
 import type { DnsServer, NextHandler, Plugin } from "../../../src/dns/plugin.js";
 import { PLUGINS } from "../../../src/dns/plugins/index.js";
 import { MC_SERVICE_NAME_LABEL, MC_SOURCE_CLUSTER_LABEL } from "../../../src/dns/plugins/multicluster/index-cache.js";
@@ -199,6 +200,13 @@ const MC_ROWS: readonly Omit<Row, "config">[] = [
     q: `_https._tcp.myservice.${Z}`,
     qtype: "SRV",
     answer: [`_https._tcp.myservice.${Z}. 5 IN SRV 0 100 443 myservice.${Z}.`],
+    additional: [`myservice.${Z}. 5 IN A 10.42.42.42`],
+  },
+  {
+    name: "mcs.md §4.2 SRV: the bare service name lists every port, the unnamed one too (matchPortAndProtocol with no port label), weight 100/2 = 50",
+    q: `myservice.${Z}`,
+    qtype: "SRV",
+    answer: [`myservice.${Z}. 5 IN SRV 0 50 443 myservice.${Z}.`, `myservice.${Z}. 5 IN SRV 0 50 8080 myservice.${Z}.`],
     additional: [`myservice.${Z}. 5 IN A 10.42.42.42`],
   },
   { name: "mcs.md §2 SRV: an unnamed port has no _port._proto record (NXDOMAIN)", q: `_8080._tcp.myservice.${Z}`, qtype: "SRV", ...NXDOMAIN },
@@ -418,8 +426,7 @@ describe("multicluster Corefile syntax (mcs.md §4.1)", () => {
     expect(() => pluginFrom(".:53 {\n    kubernetes cluster.local clusterset.local {\n        multicluster\n    }\n}\n", "kubernetes", fakeServer(sim), api)).toThrow(/kubernetes: multicluster needs at least one zone/);
   });
 
-  it("orders multicluster right after kubernetes in a server block's chain (mcs.md §4.1 plugin.cfg)", async () => {
-    const { orderDirectives } = await import("../../../src/dns/corefile.js");
+  it("orders multicluster right after kubernetes in a server block's chain (mcs.md §4.1 plugin.cfg)", () => {
     const parsed = parseCorefile(".:53 {\n    forward . 8.8.8.8\n    multicluster clusterset.local\n    kubernetes cluster.local\n    cache 30\n}\n", "Corefile", { plugins: new Set(PLUGINS.keys()) });
     expect(orderDirectives(parsed.servers[0]!.directives).map((d) => d.name)).toEqual(["cache", "kubernetes", "multicluster", "forward"]);
   });
@@ -461,5 +468,48 @@ describe("multicluster headless property (mcs.md §2)", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the README's Corefile in a CoreDNS server on the simulated network.
+
+class Asker extends Actor {
+  readonly replies: Packet[] = [];
+  constructor(sim: Sim) {
+    super(sim, { cluster: "east", namespace: "default", name: "asker" });
+    this.handle<DnsResponseBody>(DNS_RESPONSE, (m: Message<DnsResponseBody>) => this.replies.push(m.body.packet));
+  }
+}
+
+describe("multicluster in a CoreDNS server (mcs.md §4.1 README Corefile)", () => {
+  it("answers clusterset.local from the import and cluster.local from the local Service, in one chain, over the wire", () => {
+    const sim = new Sim({ seed: 1 });
+    const topology = new Topology();
+    const east = topology.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
+    const net = new Network(sim, topology);
+    const cluster = new KubeCluster(sim, net, east);
+    cluster.api.create(ns("test"));
+    cluster.api.create(serviceImport("test", "myservice", "ClusterSetIP", [tcp(443, "https")], ["10.42.42.42"]));
+    const corefile = ".:53 {\n    errors\n    ready\n    multicluster clusterset.local\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }\n}\n";
+    const dns = new CoreDns(sim, { cluster: "east", namespace: "kube-system", name: "coredns-0" }, { corefile: parseCorefile(corefile, "Corefile", { plugins: new Set(PLUGINS.keys()) }), api: cluster.api });
+    const dnsHost = net.addHost({ name: "coredns-0", node: east.nodes[0]! });
+    net.bind(dns, dnsHost, DNS_PORT);
+    const asker = new Asker(sim);
+    net.bind(asker, net.addHost({ name: "asker", node: east.nodes[0]! }), 40000);
+    expect(dns.isReady()).toBe(false);
+    sim.runFor(SECOND);
+    expect(dns.isReady()).toBe(true);
+    const ask = (name: string): Packet => {
+      const before = asker.replies.length;
+      asker.send(address(dnsHost.ip, DNS_PORT), DNS_QUERY, { packet: makeQuery(name, "A", { id: before + 1 }), transport: "udp" });
+      sim.runFor(SECOND);
+      expect(asker.replies.length).toBe(before + 1);
+      return asker.replies[before]!;
+    };
+    expect((ask(`myservice.${Z}`).answers ?? []).map(present)).toEqual([`myservice.${Z}. 5 IN A 10.42.42.42`]);
+    // No local Service of that name: cluster.local does not borrow the import (mcs.md §2).
+    expect(rcodeOf(ask(`myservice.${L}`))).toBe("NXDOMAIN");
+    expect(rcodeOf(ask(`nosuch.${Z}`))).toBe("NXDOMAIN");
   });
 });
