@@ -382,6 +382,21 @@ describe("multicluster plugin sync (mcs.md §4.2 Startup)", () => {
   });
 });
 
+describe("multicluster plugin changes (mcs.md §4.2 Watches)", () => {
+  it("drops a cluster's endpoints once its imported slice is deleted, and a slice that loses its multicluster label", () => {
+    const { sim, api } = apiWith(objects());
+    const server = fakeServer(sim);
+    const plugin = pluginFrom(CONFIGS.mc.corefile, "multicluster", server, api);
+    sim.runFor(1_000_000);
+    api.delete("EndpointSlice", "test", "imported-headless-cluster-b");
+    const a = api.get("EndpointSlice", "test", "imported-headless-cluster-a")!;
+    api.update({ ...a, metadata: { ...a.metadata, labels: { [MC_SOURCE_CLUSTER_LABEL]: "cluster-a" } } });
+    sim.runFor(1_000_000);
+    expect(serveNow(plugin, server, `headless.${Z}`).map(rcodeOf)).toEqual(["NXDOMAIN"]);
+    expect(serveNow(plugin, server, `_http._tcp.pair.${Z}`, "SRV").flatMap((p) => (p.answers ?? []).map(present))).toHaveLength(2);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Corefile errors (mcs.md §4.1).
 
