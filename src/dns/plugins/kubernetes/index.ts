@@ -12,18 +12,25 @@
  *         noendpoints
  *         ignore empty_service
  *         startup_timeout DURATION
+ *         multicluster ZONES...
  *     }
  *
  * Behaviour follows shared/reference/dns.md §2: query parsing (§2.2), how answers are built
  * (§2.3), the rcode and sections of every outcome (§2.4) and TTLs (§2.5). The data comes from
  * watches on the API server, so the plugin sees changes after the watch delay, and answers
  * SERVFAIL until its first sync, as CoreDNS does before its informers have synced.
+ *
+ * `multicluster ZONES...` (CoreDNS ≥ 1.12.2, mcs.md §4.1) makes the plugin answer those of its
+ * zones from ServiceImports and imported EndpointSlices, with the multicluster plugin's code
+ * (mcs.md §4.2); its other zones (`cluster.local`) stay local-only (mcs.md §2).
  */
 import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
 import { canonical, type Answer } from "../../message.js";
 import { KubernetesIndex } from "./index-cache.js";
 import { answerQuery, type KubernetesConfig, type Outcome } from "./records.js";
 import { respond, soaOwner, soaRecord, type Responder } from "./respond.js";
+import { MulticlusterIndex } from "../multicluster/index-cache.js";
+import { answerMulticluster, type MulticlusterConfig } from "../multicluster/records.js";
 import { parseDuration } from "../../../sim/time.js";
 
 const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
@@ -49,6 +56,7 @@ function parseConfig(context: SetupContext): KubernetesConfig {
     noEndpoints: false,
     ignoreEmptyService: false,
     startupTimeout: 5_000_000,
+    multiclusterZones: [],
   };
   for (const option of d.block ?? []) {
     const args = option.args;
@@ -106,7 +114,16 @@ function parseConfig(context: SetupContext): KubernetesConfig {
       case "apiserver_max_inflight":
       case "namespace_labels":
       case "labels":
-      case "multicluster":
+      case "multicluster": {
+        if (args.length === 0) throw directiveError(option, "kubernetes: multicluster needs at least one zone");
+        const mcZones = args.map(canonical);
+        for (const z of mcZones) {
+          // plugin/kubernetes README: the plugin must be authoritative for the multicluster zones.
+          if (!zones.includes(z)) throw directiveError(option, `kubernetes: multicluster zone ${z} is not one of the plugin's zones (${zones.join(" ")})`);
+        }
+        config.multiclusterZones = mcZones;
+        break;
+      }
       case "zonal":
         throw directiveError(option, `kubernetes: the option ${option.name} is not supported by mcsim yet`);
       default:
@@ -123,7 +140,11 @@ export const kubernetes: PluginFactory = {
     const config = parseConfig(context);
     if (!context.api) throw directiveError(context.directive, "kubernetes: this server runs outside a cluster, so it has no API server to watch");
     const index = new KubernetesIndex(context.server.sim, context.api, `coredns/${context.server.label}`, config.noEndpoints);
-    return new KubernetesPlugin(config, index);
+    const mc =
+      config.multiclusterZones.length > 0
+        ? { config: { zones: config.multiclusterZones, ttl: config.ttl, noEndpoints: config.noEndpoints }, index: new MulticlusterIndex(context.server.sim, context.api, `coredns/${context.server.label}/multicluster`, config.noEndpoints) }
+        : null;
+    return new KubernetesPlugin(config, index, mc);
   },
 };
 
@@ -147,12 +168,14 @@ class KubernetesPlugin implements Plugin, Responder {
   constructor(
     private readonly config: KubernetesConfig,
     private readonly index: KubernetesIndex,
+    /** The `multicluster` option's zones and watches, or null without it. */
+    private readonly mc: { readonly config: MulticlusterConfig; readonly index: MulticlusterIndex } | null,
   ) {
     this.startedAt = index.sim.now;
   }
 
   ready(): boolean {
-    return this.index.synced;
+    return this.synced;
   }
 
   serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
@@ -160,12 +183,23 @@ class KubernetesPlugin implements Plugin, Responder {
     if (!zone) return next(request, writer);
     // CoreDNS does not listen until its informers have synced or startup_timeout has passed:
     // a query before then gets no answer at all, and the client times out.
-    if (!this.index.synced && this.index.sim.now < this.startedAt + this.config.startupTimeout) return;
+    if (!this.synced && this.index.sim.now < this.startedAt + this.config.startupTimeout) return;
     respond(request, writer, next, zone, this);
   }
 
+  /** CoreDNS's in-tree option adds the ServiceImport informers to the plugin's controller: it has synced when all have. */
   get synced(): boolean {
-    return this.index.synced;
+    return this.index.synced && (this.mc?.index.synced ?? true);
+  }
+
+  /** Changes seen by either index: both counts only grow, so their sum changes whenever one does. */
+  private get generation(): number {
+    return this.index.generation + (this.mc?.index.generation ?? 0);
+  }
+
+  /** The last change either index saw: one controller's Modified() in CoreDNS, the SOA serial of every zone. */
+  private get modifiedAt(): number {
+    return Math.max(this.index.modifiedAt, this.mc?.index.modifiedAt ?? 0);
   }
 
   get fallthrough(): readonly string[] | null {
@@ -179,9 +213,9 @@ class KubernetesPlugin implements Plugin, Responder {
   soa(request: DnsRequest, zone: string): Answer {
     const owner = soaOwner(request, zone);
     const last = this.lastSoa;
-    if (last && this.lastSoaAt === this.index.generation && last.name === owner && this.lastSoaZone === zone) return last;
-    this.lastSoa = soaRecord(request, zone, this.config.ttl, this.index.modifiedAt);
-    this.lastSoaAt = this.index.generation;
+    if (last && this.lastSoaAt === this.generation && last.name === owner && this.lastSoaZone === zone) return last;
+    this.lastSoa = soaRecord(request, zone, this.config.ttl, this.modifiedAt);
+    this.lastSoaAt = this.generation;
     this.lastSoaZone = zone;
     return this.lastSoa;
   }
@@ -191,7 +225,7 @@ class KubernetesPlugin implements Plugin, Responder {
    * records, as they share a cache's: messages are never changed once sent.
    */
   outcome(request: DnsRequest, zone: string): Outcome {
-    const generation = this.index.generation;
+    const generation = this.generation;
     if (this.rememberedAt !== generation) {
       this.remembered.clear();
       this.rememberedAt = generation;
@@ -203,7 +237,8 @@ class KubernetesPlugin implements Plugin, Responder {
     }
     let outcome = byName.get(request.qname);
     if (outcome === undefined) {
-      outcome = answerQuery(request, zone, this.config, this.index);
+      const mc = this.mc;
+      outcome = mc && mc.config.zones.includes(zone) ? answerMulticluster(request, zone, mc.config, mc.index) : answerQuery(request, zone, this.config, this.index);
       // Names nobody asks twice (a scan of random names) must not grow it without end.
       if (byName.size >= MAX_REMEMBERED) byName.clear();
       byName.set(request.qname, outcome);

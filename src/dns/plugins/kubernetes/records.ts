@@ -18,6 +18,8 @@ export interface KubernetesConfig {
   noEndpoints: boolean;
   ignoreEmptyService: boolean;
   startupTimeout: Micros;
+  /** The zones the `multicluster` option answers from ServiceImports (mcs.md §4.1), canonical; empty without it. */
+  multiclusterZones: string[];
 }
 
 /** What the plugin found for a query. */
@@ -94,7 +96,8 @@ export function answerQuery(request: DnsRequest, zone: string, config: Kubernete
     const cname: Answer = { type: "CNAME", name: owner, ttl, class: "IN", data: wireName(target) };
     if (qtype === "CNAME") return answer([cname]);
     if (qtype !== "A" && qtype !== "AAAA") return NODATA;
-    const targetZone = config.zones.find((z) => target === z || target.endsWith(`.${z}`));
+    // A target in a multicluster zone is the multicluster code's to answer: through the chain, as a name outside.
+    const targetZone = config.zones.find((z) => (target === z || target.endsWith(`.${z}`)) && !config.multiclusterZones.includes(z));
     if (!targetZone) return { kind: "upstream", answers: [cname], target: wireName(target) };
     // backend_lookup.go: an `x CNAME x` loop or a chain too long adds nothing, and the CNAME is
     // added only together with what its target resolves to (else the name answers NODATA).

@@ -49,7 +49,8 @@ export function answerMulticluster(request: DnsRequest, zone: string, config: Mu
   const imported = index.imports.get(`${ns}/${serviceLabel}`);
   if (!imported) return NXDOMAIN;
 
-  const service = labels.length === 2 && labels[0]!.startsWith("_") ? { port: strip(labels[0]!), proto: strip(labels[1]!) } : { port: "", proto: "" };
+  // The `_port._proto` asked for (a leading underscore tells it from `endpoint.clusterid`), empty when none.
+  const wanted = labels.length === 2 && labels[0]!.startsWith("_") ? { port: strip(labels[0]!), proto: strip(labels[1]!) } : { port: "", proto: "" };
   const [endpointLabel, clusterLabel] = labels.length === 2 && !labels[0]!.startsWith("_") ? [labels[0]!, labels[1]!] : ["", ""];
   const zoneAsAsked = request.qname.slice(request.qname.length - (zone.length - 1));
   const svcName = `${imported.metadata.name}.${imported.metadata.namespace}.svc.${zoneAsAsked}`;
@@ -60,8 +61,8 @@ export function answerMulticluster(request: DnsRequest, zone: string, config: Mu
   if (!headless && !endpointLabel) {
     // mcs.md §2: one record per clusterset IP, whatever the slices hold (the `svcempty` test).
     const ports = imported.spec.ports;
-    const matching = ports.filter((p) => matches(p.name ?? "", service.port) && matches(p.protocol ?? "TCP", service.proto));
-    const list = ports.length === 0 && !service.port ? [{ port: -1 }] : matching;
+    const matching = ports.filter((p) => matches(p.name ?? "", wanted.port) && matches(p.protocol ?? "TCP", wanted.proto));
+    const list = ports.length === 0 && !wanted.port ? [{ port: -1 }] : matching;
     for (const p of list) for (const ip of imported.spec.ips ?? []) entries.push({ ip, port: p.port, target: svcName });
   } else {
     // mcs.md §4.2: headless, or any endpoint query, reads the imported slices of every cluster.
@@ -72,9 +73,9 @@ export function answerMulticluster(request: DnsRequest, zone: string, config: Mu
       if (!cluster) continue;
       if (clusterLabel && cluster.toLowerCase() !== clusterLabel) continue;
       const ports = slice.ports ?? [];
-      const matching = ports.filter((p) => matches(p.name ?? "", service.port) && matches(p.protocol ?? "TCP", service.proto));
+      const matching = ports.filter((p) => matches(p.name ?? "", wanted.port) && matches(p.protocol ?? "TCP", wanted.proto));
       // object/endpoint.go: a slice without ports gets one sentinel port, so its addresses still answer A/AAAA.
-      const list = ports.length === 0 && !service.port ? [{ port: -1 }] : matching;
+      const list = ports.length === 0 && !wanted.port ? [{ port: -1 }] : matching;
       for (const ep of slice.endpoints) {
         if (ep.conditions?.ready === false) continue;
         for (const ip of ep.addresses) {
@@ -85,7 +86,7 @@ export function answerMulticluster(request: DnsRequest, zone: string, config: Mu
       }
     }
   }
-  if (entries.length === 0) return headless || endpointLabel || service.port ? NXDOMAIN : NODATA;
+  if (entries.length === 0) return headless || endpointLabel || wanted.port ? NXDOMAIN : NODATA;
   return recordsFor(qtype, request.qname, entries, config.ttl);
 }
 
