@@ -84,6 +84,8 @@ export class McsHub extends Actor {
   private readonly firstPublish = new Map<string, Micros>();
   private version = 0;
   private readonly rng: Rng;
+  /** Each lease that expired: the cluster, when the hub last heard from it, and when its endpoints were withdrawn. */
+  readonly expirations: { readonly cluster: string; readonly lastHeard: Micros; readonly at: Micros }[] = [];
 
   constructor(
     sim: Sim,
@@ -165,6 +167,7 @@ export class McsHub extends Actor {
     for (const [cluster, renewed] of [...this.leases]) {
       if (this.sim.now - renewed < this.profile.leaseDuration) continue;
       this.leases.delete(cluster);
+      this.expirations.push({ cluster, lastHeard: renewed, at: this.sim.now });
       const held = this.exports.get(cluster);
       this.exports.delete(cluster);
       if (this.sim.trace.summary) this.sim.trace.record("mcs.lease", { cluster, holder: "hub", expired: true });
@@ -375,7 +378,7 @@ export class McsAgent extends Actor {
     } else {
       serviceImport.status!.conditions = [{ ...serviceImport.status!.conditions![0]!, lastTransitionTime: formatTimestamp(this.sim.now) }];
       this.api.create(serviceImport);
-      this.firstImported.set(key(namespace, name), this.sim.now);
+      if (!this.firstImported.has(key(namespace, name))) this.firstImported.set(key(namespace, name), this.sim.now);
     }
     this.writeSlices(state, derived?.metadata.name);
   }

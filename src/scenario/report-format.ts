@@ -151,6 +151,12 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
       c.imports.length === 0 ? [[c.cluster, c.clusterId, "-", "-", "-"]] : c.imports.map((i) => [c.cluster, c.clusterId, i.service, `${i.importedAtS.toFixed(3)}s`, Number.isFinite(i.afterExportS) ? `${i.afterExportS.toFixed(3)}s` : "-"]),
     );
     section(`Multi-Cluster Services (profile ${r.mcs.profile}; AFTER EXPORT: from the name's oldest ServiceExport to its ServiceImport in the cluster)`, formatTable(["CLUSTER", "CLUSTER ID", "IMPORT", "IMPORTED AT", "AFTER EXPORT"], rows));
+    if (r.mcs.withdrawals.length > 0) {
+      section(
+        "Endpoints withdrawn (a cluster silent for a lease's length loses its endpoints in every member; AFTER: from its last sync)",
+        formatTable(["CLUSTER", "LAST HEARD", "WITHDRAWN AT", "AFTER"], r.mcs.withdrawals.map((w) => [w.cluster, `${w.lastHeardS.toFixed(3)}s`, `${w.atS.toFixed(3)}s`, `${w.afterSilenceS.toFixed(3)}s`])),
+      );
+    }
   }
 
   const n = r.network;

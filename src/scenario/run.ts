@@ -84,6 +84,8 @@ export interface McsReport {
     /** Each name imported, with the time from its first export (any cluster's) to its import here. */
     readonly imports: readonly { readonly service: string; readonly importedAtS: number; readonly afterExportS: number }[];
   }[];
+  /** Each time a silent cluster's endpoints were withdrawn: when it was last heard, and how long after that. */
+  readonly withdrawals: readonly { readonly cluster: string; readonly lastHeardS: number; readonly atS: number; readonly afterSilenceS: number }[];
 }
 
 /** The first import of each name in each member, measured from the name's oldest ServiceExport. */
@@ -107,6 +109,7 @@ export function mcsReport(world: World, set: ClusterSet): McsReport {
         afterExportS: exportedAt.has(service) ? (at - exportedAt.get(service)!) / SECOND : Number.NaN,
       })),
     })),
+    withdrawals: set.hub.expirations.map((e) => ({ cluster: e.cluster, lastHeardS: e.lastHeard / SECOND, atS: e.at / SECOND, afterSilenceS: (e.at - e.lastHeard) / SECOND })),
   };
 }
 
