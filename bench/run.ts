@@ -1,6 +1,7 @@
 import { dns } from "./dns.js";
 import { federation } from "./federation.js";
 import { kernel } from "./kernel.js";
+import { mcs, mcsChild } from "./mcs.js";
 import { runChild, scenario } from "./scenario.js";
 import { serveDns, serveDnsChild } from "./serve-dns.js";
 import { stub } from "./stub.js";
@@ -11,7 +12,7 @@ import type { Benchmark, Figure } from "./figure.js";
  * object per figure instead of a table. Exits 1 when a figure misses its target.
  */
 
-const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation, serveDns];
+const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation, serveDns, mcs];
 
 function format(n: number): string {
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");
@@ -22,6 +23,10 @@ function main(args: string[]): number {
   // A benchmark that measures a run in a process of its own (for its peak memory) calls back here.
   if (args[0] === "--child") {
     process.stdout.write(`${JSON.stringify(runChild(args[1]!))}\n`);
+    return 0;
+  }
+  if (args[0] === "--mcs-child") {
+    process.stdout.write(`${JSON.stringify(mcsChild(Number(args[1]), Number(args[2])))}\n`);
     return 0;
   }
   // serve-dns's load runs on the event loop, in a process of its own.
