@@ -102,6 +102,22 @@ export function directiveError(at: Directive, message: string): CorefileError {
   return new CorefileError(message, at.file, at.line, at.column);
 }
 
+/**
+ * The zones a plugin serves: its directive's arguments, canonical, or the server block's zones
+ * when it gives none. Each must lie within one of the block's zones, or the block would never
+ * hand it a query: an error at the directive, as CoreDNS's setup gives.
+ */
+export function pluginZones(context: SetupContext): string[] {
+  const d = context.directive;
+  const zones = d.args.length > 0 ? d.args.map(canonical) : [...context.zones];
+  for (const z of zones) {
+    if (!context.zones.some((block) => inZone(z, block))) {
+      throw directiveError(d, `${d.name}: zone ${z} is not in the server block's zones (${context.zones.join(" ")})`);
+    }
+  }
+  return zones;
+}
+
 /** A request for a new question, keeping everything else (what rewrite and autopath do). */
 export function withQuestion(request: DnsRequest, qname: string, qtype: RecordType = request.qtype): DnsRequest {
   const questions = [{ name: qname, type: qtype, class: "IN" as const }];

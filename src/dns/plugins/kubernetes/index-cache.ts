@@ -1,68 +1,31 @@
 import type { ApiServer, WatchEvent } from "../../../k8s/apiserver.js";
-import type { EndpointSlice, Pod, Service } from "../../../k8s/objects.js";
+import type { Pod, Service } from "../../../k8s/objects.js";
 import { SERVICE_NAME_LABEL } from "../../../k8s/endpointslices.js";
 import type { Sim } from "../../../sim/sim.js";
-import type { Micros } from "../../../sim/time.js";
+import { WatchedIndex } from "../watched-index.js";
 
 const KINDS = ["Namespace", "Service", "EndpointSlice", "Pod"] as const;
-const NO_SLICES: readonly Readonly<EndpointSlice>[] = Object.freeze([]);
 
 /**
  * The kubernetes plugin's informer caches: Namespaces, Services, EndpointSlices and Pods as the
  * watches delivered them (late, by the watch delay), indexed the way lookups need them.
  */
-export class KubernetesIndex {
+export class KubernetesIndex extends WatchedIndex {
   /** Lower-cased namespace names. */
   readonly namespaces = new Set<string>();
   /** Services by `namespace/name`, lower-cased. */
   readonly services = new Map<string, Readonly<Service>>();
-  /** EndpointSlices by the `namespace/name` of their Service, lower-cased, then by slice name. */
-  readonly slices = new Map<string, Map<string, Readonly<EndpointSlice>>>();
   /** Pods by IP, for `pods verified`. */
   readonly podsByIp = new Map<string, Set<string>>();
-  /** When the last change arrived: the SOA serial. */
-  modifiedAt: Micros = 0;
-  /** How many changes have arrived: what was read from the index holds while this stays the same. */
-  generation = 0;
-  private readonly pendingSync = new Set<string>(KINDS);
-  /** {@link synced}, kept as a field since every query asks: `pendingSync` stays out of the way. */
-  private allSynced = false;
   private readonly podIps = new Map<string, string[]>();
 
-  constructor(
-    readonly sim: Sim,
-    api: ApiServer,
-    watcher: string,
-    noEndpoints: boolean,
-  ) {
-    for (const kind of KINDS) {
-      if (kind === "EndpointSlice" && noEndpoints) {
-        this.pendingSync.delete(kind);
-        continue;
-      }
-      api.watch(kind, watcher, (e) => this.apply(e as WatchEvent), { onSynced: () => this.syncedKind(kind) });
-    }
+  /** EndpointSlices are filed by the `namespace/name` of their Service, lower-cased, then by slice name. */
+  constructor(sim: Sim, api: ApiServer, watcher: string, noEndpoints: boolean) {
+    super(sim, api, watcher, noEndpoints ? KINDS.filter((k) => k !== "EndpointSlice") : KINDS);
   }
 
-  /** True once every watch has delivered its initial list. */
-  get synced(): boolean {
-    return this.allSynced;
-  }
-
-  private syncedKind(kind: (typeof KINDS)[number]): void {
-    this.pendingSync.delete(kind);
-    this.allSynced = this.pendingSync.size === 0;
-  }
-
-  /** The slices of a Service (`namespace/name`, lower-cased). */
-  slicesOf(id: string): readonly Readonly<EndpointSlice>[] {
-    const m = this.slices.get(id);
-    return m && m.size > 0 ? [...m.values()] : NO_SLICES;
-  }
-
-  private apply(event: WatchEvent): void {
-    this.modifiedAt = this.sim.now;
-    this.generation++;
+  protected apply(event: WatchEvent): void {
+    this.changed();
     const o = event.object;
     const gone = event.type === "DELETED";
     const ns = (o.metadata.namespace ?? "").toLowerCase();

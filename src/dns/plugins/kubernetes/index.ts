@@ -24,7 +24,7 @@
  * zones from ServiceImports and imported EndpointSlices, with the multicluster plugin's code
  * (mcs.md §4.2); its other zones (`cluster.local`) stay local-only (mcs.md §2).
  */
-import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
+import { directiveError, pluginZones, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
 import { canonical, type Answer } from "../../message.js";
 import { KubernetesIndex } from "./index-cache.js";
 import { answerQuery, type KubernetesConfig, type Outcome } from "./records.js";
@@ -37,12 +37,7 @@ const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
 
 function parseConfig(context: SetupContext): KubernetesConfig {
   const d = context.directive;
-  const zones = d.args.length > 0 ? d.args.map(canonical) : [...context.zones];
-  for (const z of zones) {
-    if (!context.zones.some((block) => z === block || z.endsWith(`.${block}`) || block === ".")) {
-      throw directiveError(d, `kubernetes: zone ${z} is not in the server block's zones (${context.zones.join(" ")})`);
-    }
-  }
+  const zones = pluginZones(context);
   const primary = zones.find((z) => !REVERSE.test(z));
   if (!primary) throw directiveError(d, "kubernetes: non-reverse zone name must be used");
   const config: KubernetesConfig = {

@@ -1,7 +1,7 @@
 import type { ApiServer, WatchEvent } from "../../../k8s/apiserver.js";
 import type { EndpointSlice, ServiceImport } from "../../../k8s/objects.js";
 import type { Sim } from "../../../sim/sim.js";
-import type { Micros } from "../../../sim/time.js";
+import { WatchedIndex } from "../watched-index.js";
 
 /** The label naming the ServiceImport an imported EndpointSlice belongs to (mcs.md §1.5, §4.2). */
 export const MC_SERVICE_NAME_LABEL = "multicluster.kubernetes.io/service-name";
@@ -9,70 +9,34 @@ export const MC_SERVICE_NAME_LABEL = "multicluster.kubernetes.io/service-name";
 export const MC_SOURCE_CLUSTER_LABEL = "multicluster.kubernetes.io/source-cluster";
 
 const KINDS = ["ServiceImport", "Namespace", "EndpointSlice"] as const;
-const NO_SLICES: readonly Readonly<EndpointSlice>[] = Object.freeze([]);
 
 /**
  * The multicluster plugin's informer caches (mcs.md §4.2 "Watches"): ServiceImports, Namespaces
  * and the imported EndpointSlices, as the watches delivered them (late, by the watch delay).
  */
-export class MulticlusterIndex {
+export class MulticlusterIndex extends WatchedIndex {
   /** Lower-cased namespace names. */
   readonly namespaces = new Set<string>();
   /** ServiceImports by `namespace/name`, lower-cased. */
   readonly imports = new Map<string, Readonly<ServiceImport>>();
-  /**
-   * Imported EndpointSlices by `<service-name label>.<namespace>` (lower-cased, the key CoreDNS's
-   * multicluster plugin indexes them by), then by `namespace/name` of the slice.
-   */
-  readonly slices = new Map<string, Map<string, Readonly<EndpointSlice>>>();
-  /** When the last change arrived: the SOA serial. */
-  modifiedAt: Micros = 0;
-  /** How many changes have arrived: what was read from the index holds while this stays the same. */
-  generation = 0;
-  private readonly pendingSync = new Set<string>(KINDS);
-  private allSynced = false;
   /** Where each slice is filed, by `namespace/name`: its label may change, or go. */
   private readonly filedUnder = new Map<string, string>();
 
-  constructor(
-    readonly sim: Sim,
-    api: ApiServer,
-    watcher: string,
-    noEndpoints: boolean,
-  ) {
-    for (const kind of KINDS) {
-      // noendpoints: no endpoint watch at all (mcs.md §4.1), so nothing to wait for either.
-      if (kind === "EndpointSlice" && noEndpoints) {
-        this.pendingSync.delete(kind);
-        continue;
-      }
-      api.watch(kind, watcher, (e) => this.apply(e as WatchEvent), { onSynced: () => this.syncedKind(kind) });
-    }
+  /**
+   * Imported EndpointSlices are filed by `<service-name label>.<namespace>` (lower-cased, the key
+   * CoreDNS's multicluster plugin indexes them by), then by `namespace/name` of the slice.
+   */
+  constructor(sim: Sim, api: ApiServer, watcher: string, noEndpoints: boolean) {
+    // noendpoints: no endpoint watch at all (mcs.md §4.1), so nothing to wait for either.
+    super(sim, api, watcher, noEndpoints ? KINDS.filter((k) => k !== "EndpointSlice") : KINDS);
   }
 
-  /** True once every watch has delivered its initial list. */
-  get synced(): boolean {
-    return this.allSynced;
-  }
-
-  /** The imported slices of `<service>.<namespace>` (lower-cased). */
-  slicesOf(key: string): readonly Readonly<EndpointSlice>[] {
-    const m = this.slices.get(key);
-    return m && m.size > 0 ? [...m.values()] : NO_SLICES;
-  }
-
-  private syncedKind(kind: (typeof KINDS)[number]): void {
-    this.pendingSync.delete(kind);
-    this.allSynced = this.pendingSync.size === 0;
-  }
-
-  private apply(event: WatchEvent): void {
+  protected apply(event: WatchEvent): void {
     const o = event.object;
     // Local slices (no multicluster label, never filed) are not this plugin's: the label selector
     // CoreDNS's informer uses would not have delivered them.
     if (o.kind === "EndpointSlice" && !o.metadata.labels?.[MC_SERVICE_NAME_LABEL] && !this.filedUnder.has(sliceId(o))) return;
-    this.modifiedAt = this.sim.now;
-    this.generation++;
+    this.changed();
     const gone = event.type === "DELETED";
     const ns = (o.metadata.namespace ?? "").toLowerCase();
     switch (o.kind) {

@@ -14,7 +14,7 @@
  * the answers are built by {@link answerMulticluster}, which the kubernetes plugin's own
  * `multicluster` option shares, and written as the kubernetes plugin writes its replies.
  */
-import { directiveError, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
+import { directiveError, pluginZones, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
 import { canonical, type Answer } from "../../message.js";
 import type { Outcome } from "../kubernetes/records.js";
 import { respond, soaRecord, type Responder } from "../kubernetes/respond.js";
@@ -32,12 +32,7 @@ interface Options extends MulticlusterConfig {
 
 function parseOptions(context: SetupContext): Options {
   const d = context.directive;
-  const zones = d.args.length > 0 ? d.args.map(canonical) : [...context.zones];
-  for (const z of zones) {
-    if (!context.zones.some((block) => z === block || z.endsWith(`.${block}`) || block === ".")) {
-      throw directiveError(d, `multicluster: zone ${z} is not in the server block's zones (${context.zones.join(" ")})`);
-    }
-  }
+  const zones = pluginZones(context);
   let noEndpoints = false;
   let fallthrough: string[] | null = null;
   for (const option of d.block ?? []) {
