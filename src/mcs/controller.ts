@@ -110,8 +110,10 @@ export class McsHub extends Actor {
       const held = this.exports.get(request.cluster) ?? new Map<string, ExportRecord>();
       this.exports.set(request.cluster, held);
       const touched = new Set<string>();
-      if (request.full) for (const k of held.keys()) touched.add(k);
-      if (request.full) held.clear();
+      if (request.full) {
+        for (const k of held.keys()) touched.add(k);
+        held.clear();
+      }
       for (const [k, record] of request.changes) {
         if (record) held.set(k, record);
         else held.delete(k);
@@ -135,7 +137,11 @@ export class McsHub extends Actor {
       if (r) records.push(r);
     }
     const existing = this.imports.get(k);
-    if (records.length === 0 && !existing) return;
+    if (records.length === 0 && !existing) {
+      // Unexported before its first publication: a later export waits out the delay afresh.
+      this.firstPublish.delete(k);
+      return;
+    }
     if (!existing && !this.firstPublish.has(k)) {
       const wait = sample(this.profile.initialPropagation, this.rng);
       if (wait > 0) {
@@ -317,10 +323,10 @@ export class McsAgent extends Actor {
       this.setConditions(exported, [cond("Valid", "False", r.invalidType, `Service of type ${type} not supported`)]);
       return null;
     }
-    this.setConditions(exported, [cond("Valid", "True", r.valid, "The ServiceExport and its Service is exportable."), ...this.keepConditions(exported, ["Ready", "Conflict"])]);
-    if (!this.exportConditionsHave(exported, "Ready")) {
-      this.setConditions(exported, [...this.keepConditions(this.api.get("ServiceExport", namespace, name)!, ["Valid"]), cond("Ready", "False", r.pending, "ServiceImport created - awaiting aggregation")]);
-    }
+    // Ready and Conflict come from the hub; until it has answered, the export is pending.
+    const fromHub = this.keepConditions(exported, ["Ready", "Conflict"]);
+    const pending = fromHub.some((c) => c.type === "Ready") ? [] : [cond("Ready", "False", r.pending, "ServiceImport created - awaiting aggregation")];
+    this.setConditions(exported, [cond("Valid", "True", r.valid, "The ServiceExport and its Service is exportable."), ...pending, ...fromHub]);
     return recordOf(this.options.clusterId, exported, service, this.endpointsOf(namespace, name), this.profile.slicesHoldClusterIp);
   }
 
@@ -356,6 +362,8 @@ export class McsAgent extends Actor {
       return;
     }
     const derived = imp.type === "ClusterSetIP" && state.clustersetIp ? this.derivedService(namespace, name, imp) : undefined;
+    const existing = this.api.get("ServiceImport", namespace, name);
+    const readySince = existing?.status?.conditions?.[0]?.lastTransitionTime ?? formatTimestamp(this.sim.now);
     const serviceImport: ServiceImport = {
       apiVersion: "multicluster.x-k8s.io/v1beta1",
       kind: "ServiceImport",
@@ -369,14 +377,12 @@ export class McsAgent extends Actor {
         ipFamilies: [...imp.ipFamilies],
         ...(imp.internalTrafficPolicy ? { internalTrafficPolicy: imp.internalTrafficPolicy } : {}),
       },
-      status: { clusters: imp.clusters.map((cluster) => ({ cluster })), conditions: [cond("Ready", "True", "Ready", "")] },
+      // Ready since the import was first written: it stays ready while it exists.
+      status: { clusters: imp.clusters.map((cluster) => ({ cluster })), conditions: [{ ...cond("Ready", "True", "Ready", ""), lastTransitionTime: readySince }] },
     };
-    const existing = this.api.get("ServiceImport", namespace, name);
     if (existing) {
-      serviceImport.status!.conditions = [{ ...serviceImport.status!.conditions![0]!, lastTransitionTime: existing.status?.conditions?.[0]?.lastTransitionTime ?? formatTimestamp(this.sim.now) }];
       this.api.update({ ...serviceImport, metadata: { ...existing.metadata, ...serviceImport.metadata } });
     } else {
-      serviceImport.status!.conditions = [{ ...serviceImport.status!.conditions![0]!, lastTransitionTime: formatTimestamp(this.sim.now) }];
       this.api.create(serviceImport);
       if (!this.firstImported.has(key(namespace, name))) this.firstImported.set(key(namespace, name), this.sim.now);
     }
@@ -471,10 +477,6 @@ export class McsAgent extends Actor {
     this.inflight = null;
     if (this.sim.trace.summary) this.sim.trace.record("mcs.lease", { cluster: "hub", holder: this.options.cluster, expired: true });
     for (const state of this.states.values()) if (state.import && this.api.get("ServiceImport", state.namespace, state.name)) this.writeSlices(state, this.api.get("ServiceImport", state.namespace, state.name)!.metadata.annotations?.[DERIVED_SERVICE_ANNOTATION]);
-  }
-
-  private exportConditionsHave(exported: Readonly<ServiceExport>, type: string): boolean {
-    return (exported.status?.conditions ?? []).some((c) => c.type === type);
   }
 
   private keepConditions(exported: Readonly<ServiceExport>, types: readonly string[]): Condition[] {

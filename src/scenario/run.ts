@@ -3,6 +3,7 @@ import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { parseTimestamp } from "../k8s/timestamp.js";
 import { ClusterSet } from "../mcs/clusterset.js";
+import { mcsMembers } from "./mcs.js";
 import { PROFILES } from "../mcs/profiles.js";
 import { isIPv4 } from "../k8s/schema.js";
 import { parseIpv4 } from "../net/ip.js";
@@ -193,7 +194,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
 
 /** The scenario's ClusterSet over its members, with the profile's timings as the spec overrides them. */
 function startClusterSet(world: World, spec: ScenarioSpec, mcs: McsSpec): ClusterSet {
-  const names = mcs.clusters.length > 0 ? mcs.clusters : spec.clusters.map((c) => c.name);
+  const names = mcsMembers(spec);
   const base = PROFILES[mcs.profile];
   const profile = {
     ...base,
