@@ -63,7 +63,11 @@ export function mcsChild(clusters: number, services: number): ChildResult {
 
 function child(scale: { clusters: number; services: number }): ChildResult {
   const r = spawnSync(process.execPath, ["--max-old-space-size=8192", process.argv[1]!, "--mcs-child", String(scale.clusters), String(scale.services)], { encoding: "utf8", maxBuffer: 1 << 20 });
-  if (r.status !== 0) return { wall: Number.NaN, simulated: Number.NaN, maxRssMiB: Number.NaN, converged: false };
+  if (r.status !== 0) {
+    // Out of memory, most likely: the figures say FAIL, and this says why.
+    process.stderr.write(`mcs: the ${scale.clusters}×${scale.services} run failed (${r.signal ?? `exit ${r.status}`}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}\n`);
+    return { wall: Number.NaN, simulated: Number.NaN, maxRssMiB: Number.NaN, converged: false };
+  }
   return JSON.parse(r.stdout) as ChildResult;
 }
 
