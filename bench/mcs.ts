@@ -49,7 +49,13 @@ export function mcsChild(clusters: number, services: number): ChildResult {
     world.apply(`c${c}`, objectsOf(c, services));
   }
   const set = new ClusterSet(world.sim, world.network, [...world.clusters.values()]);
-  const done = () => set.clusters.every((c) => world.cluster(c).api.list("ServiceImport", "bench").length === services);
+  // Converged: every member imports every name from every cluster, slices included.
+  const done = () =>
+    set.clusters.every((c) => {
+      const api = world.cluster(c).api;
+      const imports = api.list("ServiceImport", "bench");
+      return imports.length === services && imports.every((i) => i.status?.clusters?.length === clusters) && api.count("EndpointSlice", "bench") === services * (clusters + 1);
+    });
   let converged = false;
   for (let t = 1; t <= 600; t++) {
     world.runUntil(t * SECOND);

@@ -117,19 +117,27 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
  * Objects are copied on the way in and must be treated as read-only on the way out.
  */
 export class ApiServer {
-  private readonly store = new Map<Kind, Map<string, K8sObject>>();
+  /**
+   * The objects, by kind, then namespace ("" for cluster-scoped kinds), then name: the store and
+   * its namespace index in one, so that each object costs one entry.
+   */
+  private readonly objects = new Map<Kind, Buckets>();
   /**
    * Indexes of the store, so that controllers in large clusters find what they need without
-   * listing a whole kind: by namespace, by `namespace, label key, value`, and by `namespace,
-   * controller owner kind, owner name`. Each maps to objects by name.
+   * listing a whole kind: by label key, namespace and value, and by `namespace, controller owner
+   * kind, owner name`. Each maps to objects by name. A label key is indexed from the first time
+   * someone lists by it (an informer's indexer is added by whoever needs it): most label keys
+   * are never asked for, and an index entry per label per object is much of what a large store
+   * costs.
    */
-  private readonly byNamespace = new Map<Kind, Buckets>();
-  private readonly byLabel = new Map<Kind, Buckets>();
+  private readonly byLabel = new Map<Kind, Map<string, Map<string, Buckets>>>();
   private readonly byOwner = new Map<Kind, Buckets>();
   private readonly observers: { readonly kind: Kind; readonly observer: StoreObserver }[] = [];
   private readonly watchers: Watcher[] = [];
   private readonly admissions: Admission[] = [];
   private written = 0;
+  private stampedAt = -1;
+  private stamp = "";
   private readonly uidRng: Rng;
   private readonly watchDelay: Distribution;
 
@@ -165,14 +173,13 @@ export class ApiServer {
   /** Creates an object; refuses one that exists or whose namespace does not. */
   create<T extends K8sObject>(object: T): Readonly<T> {
     const { namespace, name } = this.identity(object);
-    const objects = this.objectsOf(object.kind);
-    if (objects.has(key(namespace, name))) {
+    if (this.current(object.kind, namespace, name)) {
       throw new ApiError("AlreadyExists", `${qualifiedResource(object.kind)} "${name}" already exists`);
     }
-    const stored = cloneData(object);
+    const stored = storeCopy(object);
     for (const admit of this.admissions) admit(stored, undefined);
     stored.metadata.uid = this.newUid();
-    stored.metadata.creationTimestamp = formatTimestamp(this.sim.now);
+    stored.metadata.creationTimestamp = this.timestamp();
     if (NAMESPACED.has(object.kind)) stored.metadata.namespace = namespace;
     else delete stored.metadata.namespace;
     this.write("create", stored, undefined);
@@ -182,9 +189,9 @@ export class ApiServer {
   /** Replaces an existing object, keeping its uid and creation time. A change that changes nothing is not written. */
   update<T extends K8sObject>(object: T): Readonly<T> {
     const { namespace, name } = this.identity(object);
-    const current = this.objectsOf(object.kind).get(key(namespace, name));
+    const current = this.current(object.kind, namespace, name);
     if (!current) throw new ApiError("NotFound", `${qualifiedResource(object.kind)} "${name}" not found`);
-    const stored = cloneData(object);
+    const stored = storeCopy(object);
     for (const admit of this.admissions) admit(stored, current);
     stored.metadata.uid = current.metadata.uid!;
     stored.metadata.creationTimestamp = current.metadata.creationTimestamp!;
@@ -204,7 +211,7 @@ export class ApiServer {
    */
   apply<T extends K8sObject>(object: T): Readonly<T> {
     const { namespace, name } = this.identity(object);
-    const current = this.objectsOf(object.kind).get(key(namespace, name));
+    const current = this.current(object.kind, namespace, name);
     if (!current) return this.create(object);
     let merged: K8sObject = object;
     if (!("status" in merged) && "status" in current) merged = { ...merged, status: current.status } as K8sObject;
@@ -220,18 +227,15 @@ export class ApiServer {
    * @throws ApiError NotFound when there is no such object.
    */
   delete<K extends Kind>(kind: K, namespace: string, name: string): Readonly<ObjectOfKind<K>> {
-    const ns = NAMESPACED.has(kind) ? namespace : "";
-    const objects = this.objectsOf(kind);
-    const current = objects.get(key(ns, name));
+    const current = this.current(kind, NAMESPACED.has(kind) ? namespace : "", name);
     if (!current) throw new ApiError("NotFound", `${qualifiedResource(kind)} "${name}" not found`);
     if (kind === "Namespace") {
-      for (const [k, map] of this.store) {
+      for (const [k, namespaces] of this.objects) {
         if (!NAMESPACED.has(k)) continue;
-        for (const obj of [...map.values()]) if (obj.metadata.namespace === name) this.delete(k, name, obj.metadata.name);
+        for (const obj of [...(namespaces.get(name)?.values() ?? [])]) this.delete(k, name, obj.metadata.name);
       }
     }
     for (const admit of this.admissions) admit(null, current);
-    objects.delete(key(ns, name));
     this.unindex(current);
     this.written++;
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.written) } } as K8sObject;
@@ -243,16 +247,25 @@ export class ApiServer {
 
   /** One object, or undefined. */
   get<K extends Kind>(kind: K, namespace: string, name: string): Readonly<ObjectOfKind<K>> | undefined {
-    // Namespaced objects through the namespace index: no key to build, on a path every lookup takes.
-    if (NAMESPACED.has(kind)) return this.byNamespace.get(kind)?.get(namespace)?.get(name) as ObjectOfKind<K> | undefined;
-    return this.objectsOf(kind).get(key("", name)) as ObjectOfKind<K> | undefined;
+    return this.current(kind, NAMESPACED.has(kind) ? namespace : "", name) as ObjectOfKind<K> | undefined;
   }
 
   /** Objects of a kind, in one namespace or all, sorted by namespace then name as the API lists them. */
   list<K extends Kind>(kind: K, namespace?: string): Readonly<ObjectOfKind<K>>[] {
-    if (namespace !== undefined) return byName(this.byNamespace.get(kind)?.get(namespace));
-    const out = [...this.objectsOf(kind).values()] as ObjectOfKind<K>[];
+    const namespaces = this.objects.get(kind);
+    if (namespace !== undefined) return byName(namespaces?.get(NAMESPACED.has(kind) ? namespace : ""));
+    const out: ObjectOfKind<K>[] = [];
+    for (const objects of namespaces?.values() ?? []) for (const o of objects.values()) out.push(o as ObjectOfKind<K>);
     return out.sort((a, b) => compare(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || compare(a.metadata.name, b.metadata.name));
+  }
+
+  /** How many objects of a kind there are, in one namespace or all, without listing them. */
+  count(kind: Kind, namespace?: string): number {
+    const namespaces = this.objects.get(kind);
+    if (namespace !== undefined) return namespaces?.get(NAMESPACED.has(kind) ? namespace : "")?.size ?? 0;
+    let n = 0;
+    for (const objects of namespaces?.values() ?? []) n += objects.size;
+    return n;
   }
 
   /**
@@ -260,12 +273,12 @@ export class ApiServer {
    * `list(kind, namespace)` filtered on that label gives, without reading the whole namespace.
    */
   listByLabel<K extends Kind>(kind: K, namespace: string, key: string, value: string): Readonly<ObjectOfKind<K>>[] {
-    return byName(this.byLabel.get(kind)?.get(labelKey(namespace, key, value)));
+    return byName(this.labelIndex(kind, key).get(namespace)?.get(value));
   }
 
   /** How many objects {@link listByLabel} would return, without listing them. */
   countByLabel(kind: Kind, namespace: string, key: string, value: string): number {
-    return this.byLabel.get(kind)?.get(labelKey(namespace, key, value))?.size ?? 0;
+    return this.labelIndex(kind, key).get(namespace)?.get(value)?.size ?? 0;
   }
 
   /**
@@ -338,25 +351,48 @@ export class ApiServer {
     const name = object.metadata.name;
     if (!NAMESPACED.has(object.kind)) return { namespace: "", name };
     const namespace = object.metadata.namespace ?? "default";
-    if (!this.objectsOf("Namespace").has(key("", namespace))) {
+    if (!this.current("Namespace", "", namespace)) {
       throw new ApiError("NotFound", `namespaces "${namespace}" not found`);
     }
     return { namespace, name };
   }
 
-  private objectsOf(kind: Kind): Map<string, K8sObject> {
-    let objects = this.store.get(kind);
-    if (!objects) {
-      objects = new Map();
-      this.store.set(kind, objects);
+  private current(kind: Kind, namespace: string, name: string): K8sObject | undefined {
+    return this.objects.get(kind)?.get(namespace)?.get(name);
+  }
+
+  /** The index of one label key (by namespace, then value), built from the store the first time the key is asked for. */
+  private labelIndex(kind: Kind, key: string): Map<string, Buckets> {
+    let keys = this.byLabel.get(kind);
+    if (!keys) {
+      keys = new Map();
+      this.byLabel.set(kind, keys);
     }
-    return objects;
+    let index = keys.get(key);
+    if (index) return index;
+    index = new Map<string, Buckets>();
+    keys.set(key, index);
+    for (const objects of this.objects.get(kind)?.values() ?? []) {
+      for (const o of objects.values()) {
+        const value = o.metadata.labels?.[key];
+        if (value !== undefined && o.metadata.namespace !== undefined) bucket(index, o.metadata.namespace, value).set(o.metadata.name, o);
+      }
+    }
+    return index;
+  }
+
+  /** The creation time of objects written now: one string for every write at the same instant. */
+  private timestamp(): string {
+    if (this.stampedAt !== this.sim.now) {
+      this.stampedAt = this.sim.now;
+      this.stamp = formatTimestamp(this.sim.now);
+    }
+    return this.stamp;
   }
 
   private write(verb: "create" | "update", stored: K8sObject, previous: K8sObject | undefined): void {
     this.written++;
     stored.metadata.resourceVersion = String(this.written);
-    this.objectsOf(stored.kind).set(key(stored.metadata.namespace ?? "", stored.metadata.name), stored);
     // Most updates keep the labels and owner (a status change): the object only takes the old
     // one's place in its buckets.
     if (previous && sameIndexKeys(previous, stored)) this.index(stored);
@@ -374,26 +410,38 @@ export class ApiServer {
     for (const o of this.observers) if (o.kind === kind) o.observer(type, object, previous);
   }
 
-  /** Adds a stored object to the indexes (cluster-scoped objects have no namespace and are not indexed). */
+  /** Puts a stored object in the store and, when it is namespaced, in the indexes. */
   private index(object: K8sObject): void {
     const ns = object.metadata.namespace;
-    if (ns === undefined) return;
     const name = object.metadata.name;
-    bucket(this.byNamespace, object.kind, ns).set(name, object);
+    bucket(this.objects, object.kind, ns ?? "").set(name, object);
+    if (ns === undefined) return;
     const labels = object.metadata.labels;
-    if (labels) for (const k in labels) bucket(this.byLabel, object.kind, labelKey(ns, k, labels[k]!)).set(name, object);
+    const indexed = this.byLabel.get(object.kind);
+    if (labels && indexed) {
+      for (const k in labels) {
+        const index = indexed.get(k);
+        if (index) bucket(index, ns, labels[k]!).set(name, object);
+      }
+    }
     const owner = object.metadata.ownerReferences?.find((o) => o.controller);
     if (owner) bucket(this.byOwner, object.kind, ownerKey(ns, owner.kind, owner.name)).set(name, object);
   }
 
-  /** Removes an object, as it was indexed, from the indexes. */
+  /** Takes an object, as it was indexed, out of the store and the indexes. */
   private unindex(object: K8sObject): void {
     const ns = object.metadata.namespace;
-    if (ns === undefined) return;
     const name = object.metadata.name;
-    unbucket(this.byNamespace, object.kind, ns, name);
+    unbucket(this.objects, object.kind, ns ?? "", name);
+    if (ns === undefined) return;
     const labels = object.metadata.labels;
-    if (labels) for (const k in labels) unbucket(this.byLabel, object.kind, labelKey(ns, k, labels[k]!), name);
+    const indexed = this.byLabel.get(object.kind);
+    if (labels && indexed) {
+      for (const k in labels) {
+        const index = indexed.get(k);
+        if (index) unbucket(index, ns, labels[k]!, name);
+      }
+    }
     const owner = object.metadata.ownerReferences?.find((o) => o.controller);
     if (owner) unbucket(this.byOwner, object.kind, ownerKey(ns, owner.kind, owner.name), name);
   }
@@ -423,17 +471,40 @@ export class ApiServer {
 
   /** A version 4 UUID from the cluster's own stream: unique, and the same on every run. */
   private newUid(): string {
-    const hex = (n: number) => n.toString(16).padStart(8, "0");
-    const a = hex(this.uidRng.nextUint32());
-    const b = hex(this.uidRng.nextUint32());
-    const c = hex(this.uidRng.nextUint32());
-    const d = hex(this.uidRng.nextUint32());
-    const variant = "89ab"[parseInt(c[0]!, 16) & 3];
-    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+    const a = this.uidRng.nextUint32();
+    const b = this.uidRng.nextUint32();
+    const c = this.uidRng.nextUint32();
+    const d = this.uidRng.nextUint32();
+    // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: b's fifth hex digit gives way to the version, c's
+    // first to the variant (8, 9, a or b, from its two low bits).
+    hexInto(0, a, 8);
+    hexInto(9, b >>> 16, 4);
+    hexInto(15, b & 0xfff, 3);
+    UID[19] = HEX_DIGITS[8 + ((c >>> 28) & 3)]!;
+    hexInto(20, (c >>> 16) & 0xfff, 3);
+    hexInto(24, c & 0xffff, 4);
+    hexInto(28, d, 8);
+    // One flat string from the buffer: a large store keeps a uid per object.
+    return UID.toString("latin1");
   }
+
+
+
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The characters of a uid being written (one at a time: the simulation runs on one thread). */
+const UID = Buffer.from("00000000-0000-4000-8000-000000000000", "latin1");
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/** Writes the low `digits` hex digits of `n` into {@link UID} at `at`. */
+function hexInto(at: number, n: number, digits: number): void {
+  for (let i = digits - 1; i >= 0; i--) {
+    UID[at + i] = HEX_DIGITS[n & 15]!;
+    n >>>= 4;
+  }
+}
 
 /**
  * A deep copy of plain data (objects, arrays, primitives), as `structuredClone` makes it but at a
@@ -441,34 +512,66 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * is not plain data (a Date, a Map) goes through `structuredClone`, which also refuses functions.
  */
 export function cloneData<T>(value: T): T {
+  return copy(value, false);
+}
+
+/**
+ * What the store keeps of an object written to it: a copy whose top level and metadata are its
+ * own (the store writes uid, versions and times there), and whose other parts are copied too,
+ * except the frozen ones, which are shared. A controller that writes the same content into many
+ * clusters (the MCS agents' imported slices) freezes it once with {@link deepFreeze} and pays for
+ * it once.
+ */
+function storeCopy<T extends K8sObject>(object: T): T {
+  const out = copyObject(object as unknown as Record<string, unknown>, true, "metadata");
+  out.metadata = copyObject(object.metadata as unknown as Record<string, unknown>, true);
+  return out as unknown as T;
+}
+
+/**
+ * Freezes plain data all the way down, so that the API server may share it between the objects it
+ * stores instead of copying it into each (see {@link ApiServer.create}). Returns the value.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+  return Object.freeze(value);
+}
+
+function copy<T>(value: T, shareFrozen: boolean): T {
   if (typeof value !== "object" || value === null) return typeof value === "function" ? structuredClone(value) : value;
+  if (shareFrozen && Object.isFrozen(value)) return value;
   if (Array.isArray(value)) {
     const out: unknown[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = cloneData(value[i]);
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], shareFrozen);
     return out as T;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  return copyObject(value as Record<string, unknown>, shareFrozen) as T;
+}
+
+/** A plain object's own keys, each value copied; `skip` is left out. */
+function copyObject(value: Record<string, unknown>, shareFrozen: boolean, skip?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k in value) {
     // Own keys only, as structuredClone copies them (plain data has no others).
-    if (!hasOwn.call(value, k)) continue;
-    const v = cloneData((value as Record<string, unknown>)[k]);
+    if (!hasOwn.call(value, k) || k === skip) continue;
+    const v = copy(value[k], shareFrozen);
     // A key spelt __proto__ is data here, not the prototype.
     if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else out[k] = v;
   }
-  return out as T;
+  return out;
 }
 
-const labelKey = (namespace: string, key: string, value: string) => `${namespace}\u0000${key}\u0000${value}`;
 const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}\u0000${kind}\u0000${name}`;
 
-function bucket(index: Map<Kind, Buckets>, kind: Kind, k: string): Map<string, K8sObject> {
-  let buckets = index.get(kind);
+function bucket<K>(index: Map<K, Buckets>, first: K, k: string): Map<string, K8sObject> {
+  let buckets = index.get(first);
   if (!buckets) {
     buckets = new Map();
-    index.set(kind, buckets);
+    index.set(first, buckets);
   }
   let b = buckets.get(k);
   if (!b) {
@@ -478,8 +581,8 @@ function bucket(index: Map<Kind, Buckets>, kind: Kind, k: string): Map<string, K
   return b;
 }
 
-function unbucket(index: Map<Kind, Buckets>, kind: Kind, k: string, name: string): void {
-  const buckets = index.get(kind);
+function unbucket<K>(index: Map<K, Buckets>, first: K, k: string, name: string): void {
+  const buckets = index.get(first);
   const b = buckets?.get(k);
   if (!b) return;
   b.delete(name);

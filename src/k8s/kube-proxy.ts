@@ -11,8 +11,16 @@ import type { EndpointSlice, Service } from "./objects.js";
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
 interface ServiceRules {
-  /** Backends by service port: each ready endpoint address at the target port. */
-  byPort: Map<number, Address[]>;
+  /** The Service, as the watch last delivered it. */
+  svc: Readonly<Service>;
+  /** Its `namespace/name`, the key of its slices. */
+  readonly id: string;
+  /**
+   * Backends by service port: each ready endpoint address at the target port. Worked out when a
+   * message first needs them after a change, not at every change: a Service whose slices arrive
+   * one by one (a clusterset import from fifty clusters) is worked out once, not fifty times.
+   */
+  byPort: Map<number, Address[]> | undefined;
 }
 
 /**
@@ -31,7 +39,8 @@ export class KubeProxy {
    * on the API server's current state, which it cannot know before the watch delay.
    */
   private readonly services = new Map<string, Readonly<Service>>();
-  private readonly slices = new Map<string, Readonly<EndpointSlice>>();
+  /** The cached slices by namespace, then name. */
+  private readonly slices = new Map<string, Map<string, Readonly<EndpointSlice>>>();
   /** The cached slices by the `namespace/name` of the Service their label names, then by slice name. */
   private readonly slicesByService = new Map<string, Map<string, Readonly<EndpointSlice>>>();
 
@@ -50,13 +59,18 @@ export class KubeProxy {
     });
     api.watch("EndpointSlice", "kube-proxy", (e) => {
       const namespace = e.object.metadata.namespace ?? "default";
-      const id = `${namespace}/${e.object.metadata.name}`;
-      const before = this.slices.get(id)?.metadata.labels?.[SERVICE_NAME_LABEL];
+      const name = e.object.metadata.name;
+      let inNamespace = this.slices.get(namespace);
+      if (!inNamespace) {
+        inNamespace = new Map();
+        this.slices.set(namespace, inNamespace);
+      }
+      const before = inNamespace.get(name)?.metadata.labels?.[SERVICE_NAME_LABEL];
       const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (before !== undefined) this.slicesByService.get(`${namespace}/${before}`)?.delete(e.object.metadata.name);
-      if (e.type === "DELETED") this.slices.delete(id);
+      if (before !== undefined) this.slicesByService.get(`${namespace}/${before}`)?.delete(name);
+      if (e.type === "DELETED") inNamespace.delete(name);
       else {
-        this.slices.set(id, e.object);
+        inNamespace.set(name, e.object);
         if (svc !== undefined) {
           const key = `${namespace}/${svc}`;
           let m = this.slicesByService.get(key);
@@ -64,18 +78,20 @@ export class KubeProxy {
             m = new Map();
             this.slicesByService.set(key, m);
           }
-          m.set(e.object.metadata.name, e.object);
+          m.set(name, e.object);
         }
       }
-      if (svc) this.sync(namespace, svc);
-      // A slice relabelled away from a Service no longer serves it.
-      if (before && before !== svc) this.sync(namespace, before);
+      // Slices change backends only: the rules of the Service's addresses are worked out again
+      // when next used. A slice relabelled away from a Service no longer serves it.
+      if (svc) this.invalidate(`${namespace}/${svc}`);
+      if (before && before !== svc) this.invalidate(`${namespace}/${before}`);
     });
   }
 
   /** The backends a message to this cluster IP and port may go to, as kube-proxy has them now. */
   backends(clusterIp: string, port: number): readonly Address[] {
-    return this.rules.get(clusterIp)?.byPort.get(port) ?? [];
+    const rules = this.rules.get(clusterIp);
+    return (rules && this.byPortOf(rules).get(port)) ?? [];
   }
 
   private readonly byIp = new Map<string, string>();
@@ -83,6 +99,14 @@ export class KubeProxy {
   private readonly ipsOf = new Map<string, Set<string>>();
   /** The LoadBalancer addresses among byIp's, which live on the external network. */
   private readonly external = new Set<string>();
+
+  /** Forgets the backends of a Service's addresses, so that the next message works them out from the cache. */
+  private invalidate(id: string): void {
+    for (const ip of this.ipsOf.get(id) ?? []) {
+      const rules = this.rules.get(ip);
+      if (rules && this.byIp.get(ip) === id) rules.byPort = undefined;
+    }
+  }
 
   private sync(namespace: string, name: string): void {
     const id = `${namespace}/${name}`;
@@ -106,16 +130,15 @@ export class KubeProxy {
     if (!svc) return;
     const ips = [...clusterIps, ...lbIps];
     if (ips.length === 0) return;
-    const slices = [...(this.slicesByService.get(id)?.values() ?? [])]
-      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
-    const byPort = backendsByPort(svc, slices);
     for (const ip of ips) {
       // An address keeps its rules object, changed in place, so that its route reads them
       // without a lookup by address for every message.
       const known = this.rules.get(ip);
-      const rules = known ?? { byPort };
-      if (known) known.byPort = byPort;
-      else this.rules.set(ip, rules);
+      const rules: ServiceRules = known ?? { svc, id, byPort: undefined };
+      if (known) {
+        known.svc = svc;
+        known.byPort = undefined;
+      } else this.rules.set(ip, rules);
       this.byIp.set(ip, id);
       let mine = this.ipsOf.get(id);
       if (!mine) {
@@ -133,6 +156,16 @@ export class KubeProxy {
     }
   }
 
+  /** The rules' backends by port, worked out from the cached Service and slices if they changed. */
+  private byPortOf(rules: ServiceRules): Map<number, Address[]> {
+    if (!rules.byPort) {
+      const slices = [...(this.slicesByService.get(rules.id)?.values() ?? [])]
+        .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+      rules.byPort = backendsByPort(rules.svc, slices);
+    }
+    return rules.byPort;
+  }
+
   private route(src: Host, rules: ServiceRules, port: number): Address | null | undefined {
     // kube-proxy writes its rules on its own cluster's nodes only.
     if (src.node.cluster?.name !== this.api.cluster) return undefined;
@@ -141,7 +174,7 @@ export class KubeProxy {
 
   /** One of the ready backends of an address's port, uniformly at random. */
   private balance(src: Host, rules: ServiceRules, port: number): Address | null {
-    const backends = rules.byPort.get(port);
+    const backends = this.byPortOf(rules).get(port);
     if (!backends || backends.length === 0) return null;
     if (backends.length === 1) return backends[0]!;
     return backends[this.rngOf(src).int(backends.length)]!;

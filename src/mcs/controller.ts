@@ -7,7 +7,7 @@
  * everywhere, and an agent that has not heard from the hub for as long drops every remote
  * endpoint it imported, as the KEP's "Endpoint TTL" recommends.
  */
-import type { ApiServer } from "../k8s/apiserver.js";
+import { deepFreeze, type ApiServer } from "../k8s/apiserver.js";
 import { stableHash } from "../k8s/names.js";
 import type { Condition, EndpointSlice, Service, ServiceExport, ServiceImport } from "../k8s/objects.js";
 import { formatTimestamp, parseTimestamp } from "../k8s/timestamp.js";
@@ -48,6 +48,14 @@ interface ImportState {
   readonly records: readonly ExportRecord[];
   /** Ask for a clusterset IP (profile, or Lighthouse's annotation on any export). */
   readonly clustersetIp: boolean;
+  /**
+   * The imported EndpointSlices every member writes for this name, one per source cluster:
+   * built once here and frozen, so that the members' API servers share them.
+   */
+  readonly slices: readonly Readonly<EndpointSlice>[];
+  /** The ServiceImport's ports and `status.clusters`, frozen and shared the same way. */
+  readonly ports: ServiceImport["spec"]["ports"];
+  readonly statusClusters: NonNullable<ServiceImport["status"]>["clusters"];
 }
 
 interface SyncRequest {
@@ -151,12 +159,21 @@ export class McsHub extends Actor {
     }
     if (this.firstPublish.has(k) && this.firstPublish.get(k)! > this.sim.now) return;
     this.firstPublish.delete(k);
+    const namespace = k.slice(0, slash);
+    const name = k.slice(slash + 1);
+    const imp = records.length > 0 ? aggregate(records, this.profile) : null;
+    const clustersetIp = this.profile.clustersetIp || records.some((r) => r.exportedAnnotations[USE_CLUSTERSET_IP_ANNOTATION] === "true");
+    const derived = imp?.type === "ClusterSetIP" && clustersetIp ? derivedName(namespace, name) : undefined;
+    const slices = imp ? importedSlices(namespace, name, imp, records, derived, this.profile.managedBy, existing?.state) : [];
     const state: ImportState = {
-      namespace: k.slice(0, slash),
-      name: k.slice(slash + 1),
-      import: records.length > 0 ? aggregate(records, this.profile) : null,
+      namespace,
+      name,
+      import: imp,
       records,
-      clustersetIp: this.profile.clustersetIp || records.some((r) => r.exportedAnnotations[USE_CLUSTERSET_IP_ANNOTATION] === "true"),
+      clustersetIp,
+      slices,
+      ports: deepFreeze(imp?.ports.map((p) => ({ ...p })) ?? []),
+      statusClusters: deepFreeze(imp?.clusters.map((cluster) => ({ cluster })) ?? []),
     };
     this.version++;
     this.imports.set(k, { state, version: this.version });
@@ -369,7 +386,7 @@ export class McsAgent extends Actor {
       kind: "ServiceImport",
       metadata: { name, namespace, ...(derived ? { annotations: { [DERIVED_SERVICE_ANNOTATION]: derived.metadata.name } } : {}) },
       spec: {
-        ports: imp.ports.map((p) => ({ ...p })),
+        ports: state.ports,
         ...(derived ? { ips: [...(derived.spec.clusterIPs ?? [derived.spec.clusterIP!])] } : {}),
         type: imp.type,
         sessionAffinity: imp.sessionAffinity,
@@ -378,7 +395,7 @@ export class McsAgent extends Actor {
         ...(imp.internalTrafficPolicy ? { internalTrafficPolicy: imp.internalTrafficPolicy } : {}),
       },
       // Ready since the import was first written: it stays ready while it exists.
-      status: { clusters: imp.clusters.map((cluster) => ({ cluster })), conditions: [{ ...cond("Ready", "True", "Ready", ""), lastTransitionTime: readySince }] },
+      status: { clusters: state.statusClusters, conditions: [{ ...cond("Ready", "True", "Ready", ""), lastTransitionTime: readySince }] },
     };
     if (existing) {
       this.api.update({ ...serviceImport, metadata: { ...existing.metadata, ...serviceImport.metadata } });
@@ -386,7 +403,7 @@ export class McsAgent extends Actor {
       this.api.create(serviceImport);
       if (!this.firstImported.has(key(namespace, name))) this.firstImported.set(key(namespace, name), this.sim.now);
     }
-    this.writeSlices(state, derived?.metadata.name);
+    this.writeSlices(state);
   }
 
   /** The selector-less Service whose ClusterIP is the clusterset IP, so kube-proxy routes it (mcs.md §1.5). */
@@ -410,45 +427,18 @@ export class McsAgent extends Actor {
     return this.api.listByLabel("EndpointSlice", namespace, SERVICE_NAME_LABEL, name);
   }
 
-  /** One slice per source cluster (mcs.md §1.5), its endpoints as the source last sent them. */
-  private writeSlices(state: ImportState, derived: string | undefined): void {
+  /** The hub's slices for a name, or none while the hub's endpoints may be stale. */
+  private writeSlices(state: ImportState): void {
     const { namespace, name } = state;
-    const imp = state.import!;
-    const wanted = new Map<string, EndpointSlice>();
-    if (!this.stale) {
-      for (const record of state.records) {
-        if (!imp.clusters.includes(record.cluster)) continue;
-        const sliceName = `imported-${name}-${record.cluster}`;
-        const endpoints = record.clusterIp !== undefined && imp.type === "ClusterSetIP"
-          ? [{ addresses: [record.clusterIp], conditions: { ready: record.endpoints.some((e) => e.ready) } }]
-          : record.endpoints.map((e) => ({
-              addresses: [...e.addresses],
-              conditions: { ready: e.ready },
-              ...(e.hostname ? { hostname: e.hostname } : {}),
-              ...(e.zone ? { zone: e.zone } : {}),
-              ...(e.targetName ? { targetRef: { kind: "Pod", name: e.targetName, namespace } } : {}),
-            }));
-        wanted.set(sliceName, {
-          apiVersion: "discovery.k8s.io/v1",
-          kind: "EndpointSlice",
-          metadata: {
-            name: sliceName,
-            namespace,
-            labels: {
-              [SERVICE_NAME_LABEL]: name,
-              [SOURCE_CLUSTER_LABEL]: record.cluster,
-              "endpointslice.kubernetes.io/managed-by": this.profile.managedBy,
-              ...(derived ? { "kubernetes.io/service-name": derived } : {}),
-            },
-          },
-          addressType: record.ipFamilies[0] === "IPv6" ? "IPv6" : "IPv4",
-          endpoints,
-          ports: imp.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? "TCP" })),
-        });
-      }
+    const wanted = this.stale ? [] : state.slices;
+    const keep = new Set(wanted.map((slice) => slice.metadata.name));
+    for (const slice of this.importedSlices(namespace, name)) if (!keep.has(slice.metadata.name)) this.api.delete("EndpointSlice", namespace, slice.metadata.name);
+    for (const slice of wanted) {
+      // Written already from this very slice (the hub shares unchanged slices between versions).
+      const held = this.api.get("EndpointSlice", namespace, slice.metadata.name);
+      if (held?.endpoints === slice.endpoints && held.ports === slice.ports && held.metadata.labels === slice.metadata.labels) continue;
+      this.api.apply(slice);
     }
-    for (const slice of this.importedSlices(namespace, name)) if (!wanted.has(slice.metadata.name)) this.api.delete("EndpointSlice", namespace, slice.metadata.name);
-    for (const slice of wanted.values()) this.api.apply(slice);
   }
 
   /** Ready and Conflict of this cluster's export, from the hub's view of it. */
@@ -476,7 +466,7 @@ export class McsAgent extends Actor {
     this.full = true;
     this.inflight = null;
     if (this.sim.trace.summary) this.sim.trace.record("mcs.lease", { cluster: "hub", holder: this.options.cluster, expired: true });
-    for (const state of this.states.values()) if (state.import && this.api.get("ServiceImport", state.namespace, state.name)) this.writeSlices(state, this.api.get("ServiceImport", state.namespace, state.name)!.metadata.annotations?.[DERIVED_SERVICE_ANNOTATION]);
+    for (const state of this.states.values()) if (state.import && this.api.get("ServiceImport", state.namespace, state.name)) this.writeSlices(state);
   }
 
   private keepConditions(exported: Readonly<ServiceExport>, types: readonly string[]): Condition[] {
@@ -491,9 +481,13 @@ export class McsAgent extends Actor {
       const before = old.find((o) => o.type === c.type);
       return { ...c, lastTransitionTime: before && before.status === c.status ? (before.lastTransitionTime ?? now) : (c.lastTransitionTime ?? now) };
     });
-    if (JSON.stringify(next) === JSON.stringify(old)) return;
+    if (next.length === old.length && next.every((c, i) => sameCondition(c, old[i]!))) return;
     this.api.update({ ...exported, status: { conditions: next } });
   }
+}
+
+function sameCondition(a: Condition, b: Condition): boolean {
+  return a.type === b.type && a.status === b.status && a.reason === b.reason && a.message === b.message && a.lastTransitionTime === b.lastTransitionTime;
 }
 
 function cond(type: string, status: Condition["status"], reason: string, message: string): Condition {
@@ -503,6 +497,76 @@ function cond(type: string, status: Condition["status"], reason: string, message
 /** mcs-api's derived Service name: `derived-` and a stable hash of `namespace/name`. */
 export function derivedName(namespace: string, name: string): string {
   return `derived-${stableHash(`${namespace}/${name}`, 10)}`;
+}
+
+/**
+ * The imported EndpointSlices of a name, one per source cluster the import includes (mcs.md
+ * §1.5), each with the endpoints its source last sent — or, where the profile's slices hold the
+ * exporter's ClusterIP (Lighthouse), that one address, ready while any backend is. Deeply frozen.
+ * A source whose record, ports and derived Service are as in the `previous` import keeps its
+ * slice object: the members that wrote it then and those that write it now share one copy.
+ */
+function importedSlices(
+  namespace: string,
+  name: string,
+  imp: AggregateImport,
+  records: readonly ExportRecord[],
+  derived: string | undefined,
+  managedBy: string,
+  previous: ImportState | undefined,
+): Readonly<EndpointSlice>[] {
+  const ports = imp.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? "TCP" }));
+  const reusable = previous?.import && previous.import.type === imp.type && derivedOf(previous) === derived && JSON.stringify(previous.slices[0]?.ports) === JSON.stringify(ports);
+  const kept = new Map<ExportRecord, Readonly<EndpointSlice>>();
+  if (reusable) {
+    const bySource = new Map(previous.slices.map((slice) => [slice.metadata.labels![SOURCE_CLUSTER_LABEL]!, slice]));
+    for (const record of previous.records) {
+      const slice = bySource.get(record.cluster);
+      if (slice) kept.set(record, slice);
+    }
+  }
+  const included = new Set(imp.clusters);
+  const out: Readonly<EndpointSlice>[] = [];
+  for (const record of records) {
+    if (!included.has(record.cluster)) continue;
+    const slice = kept.get(record);
+    if (slice) {
+      out.push(slice);
+      continue;
+    }
+    const endpoints = record.clusterIp !== undefined && imp.type === "ClusterSetIP"
+      ? [{ addresses: [record.clusterIp], conditions: { ready: record.endpoints.some((e) => e.ready) } }]
+      : record.endpoints.map((e) => ({
+          addresses: [...e.addresses],
+          conditions: { ready: e.ready },
+          ...(e.hostname ? { hostname: e.hostname } : {}),
+          ...(e.zone ? { zone: e.zone } : {}),
+          ...(e.targetName ? { targetRef: { kind: "Pod", name: e.targetName, namespace } } : {}),
+        }));
+    out.push({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: `imported-${name}-${record.cluster}`,
+        namespace,
+        labels: {
+          [SERVICE_NAME_LABEL]: name,
+          [SOURCE_CLUSTER_LABEL]: record.cluster,
+          "endpointslice.kubernetes.io/managed-by": managedBy,
+          ...(derived ? { "kubernetes.io/service-name": derived } : {}),
+        },
+      },
+      addressType: record.ipFamilies[0] === "IPv6" ? "IPv6" : "IPv4",
+      endpoints,
+      ports,
+    });
+  }
+  return deepFreeze(out);
+}
+
+/** The derived Service an import's slices name, if any. */
+function derivedOf(state: ImportState): string | undefined {
+  return state.slices[0]?.metadata.labels?.["kubernetes.io/service-name"];
 }
 
 /** An export as the hub needs it, from the ServiceExport, its Service and the Service's endpoints. */
