@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiError, INITIAL_NAMESPACES, type Admission, type WatchEvent } from "../../src/k8s/apiserver.js";
+import { ApiError, deepFreeze, INITIAL_NAMESPACES, type Admission, type WatchEvent } from "../../src/k8s/apiserver.js";
 import type { ConfigMap, K8sObject } from "../../src/k8s/objects.js";
 import { formatTimestamp } from "../../src/k8s/timestamp.js";
 import { constant, type Distribution } from "../../src/sim/distribution.js";
@@ -638,5 +638,56 @@ describe("ApiServer: indexes and store observers", () => {
     input.metadata.labels = { l: "v" };
     expect(api.get("ConfigMap", "default", "c")!.data).toEqual({ x: "1" });
     expect(api.listByLabel("ConfigMap", "default", "l", "v")).toEqual([]);
+  });
+
+  it("shares what is frozen between the objects it stores, and copies the rest; its own fields go on a fresh top level and metadata", () => {
+    const { api } = bareApi();
+    const data = deepFreeze({ x: "1" });
+    const labels = deepFreeze({ l: "v" });
+    const shared = deepFreeze(configMap("shared", "default", { y: "2" }));
+    const a = api.create({ ...configMap("a"), data, metadata: { name: "a", namespace: "default", labels } });
+    const b = api.create({ ...configMap("b"), data, metadata: { name: "b", namespace: "default", labels } });
+    expect(a.data).toBe(data);
+    expect(b.data).toBe(data);
+    expect(a.metadata.labels).toBe(labels);
+    // A frozen object as a whole is stored on a top level and metadata of the store's own.
+    const stored = api.create(shared);
+    expect(stored).not.toBe(shared);
+    expect(stored.metadata).not.toBe(shared.metadata);
+    expect(stored.metadata.uid).toMatch(UUID_V4);
+    expect(shared.metadata.uid).toBeUndefined();
+    expect(stored.data).toBe(shared.data);
+    // What is not frozen is still copied.
+    const input = configMap("c", "default", { x: "1" });
+    expect(api.create(input).data).not.toBe(input.data);
+    expect(Object.isFrozen(deepFreeze({ a: { b: [{ c: 1 }] } }).a.b[0])).toBe(true);
+  });
+
+  it("indexes a label key from its first use: listByLabel and countByLabel agree with filtering list() whenever it is first asked (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ name: fc.constantFrom("p1", "p2", "p3", "p4"), app: fc.option(fc.constantFrom("a", "b"), { nil: undefined }), tier: fc.constantFrom("x", "y"), del: fc.boolean() }), { maxLength: 20 }),
+        fc.nat(20),
+        (writes, firstAsk) => {
+          const { api } = bareApi();
+          const check = () => {
+            for (const [key, value] of [["app", "a"], ["app", "b"], ["tier", "x"]] as const) {
+              const expected = api.list("Pod", "default").filter((p) => p.metadata.labels?.[key] === value);
+              expect(api.listByLabel("Pod", "default", key, value)).toEqual(expected);
+              expect(api.countByLabel("Pod", "default", key, value)).toBe(expected.length);
+            }
+          };
+          writes.forEach((w, i) => {
+            if (i === firstAsk) check();
+            const labels: Record<string, string> = { tier: w.tier, ...(w.app ? { app: w.app } : {}) };
+            if (w.del && api.get("Pod", "default", w.name)) api.delete("Pod", "default", w.name);
+            else api.apply(pod(w.name, labels));
+          });
+          check();
+          expect(api.count("Pod", "default")).toBe(api.list("Pod", "default").length);
+          expect(api.count("Namespace")).toBe(api.list("Namespace").length);
+        },
+      ),
+    );
   });
 });
