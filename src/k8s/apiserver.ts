@@ -17,6 +17,12 @@ declare module "../sim/trace.js" {
 export interface WatchEvent<K extends Kind = Kind> {
   readonly type: "ADDED" | "MODIFIED" | "DELETED";
   readonly object: Readonly<ObjectOfKind<K>>;
+  /**
+   * For MODIFIED and DELETED, the object as this watch last delivered it: what an informer
+   * hands its update and delete handlers as the old object, so that a watcher need not keep a
+   * cache only to learn what changed.
+   */
+  readonly previous?: Readonly<ObjectOfKind<K>>;
 }
 
 /** Why the API server refused a request; `reason` is the API's StatusReason. */
@@ -78,6 +84,8 @@ export type Admission = (object: K8sObject | null, current: Readonly<K8sObject> 
 
 interface Watcher {
   readonly kind: Kind;
+  /** A selector: the watch sees only the objects it accepts. */
+  readonly selects: ((object: Readonly<K8sObject>) => boolean) | undefined;
   readonly handler: (event: WatchEvent) => void;
   readonly rng: Rng;
   readonly delay: Distribution;
@@ -241,7 +249,7 @@ export class ApiServer {
     const deleted = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.written) } } as K8sObject;
     this.trace("delete", deleted);
     this.observe(kind, "DELETED", deleted, current);
-    this.notify({ type: "DELETED", object: deleted });
+    this.notify({ type: "DELETED", object: deleted, previous: current });
     return deleted as ObjectOfKind<K>;
   }
 
@@ -312,11 +320,17 @@ export class ApiServer {
       readonly delay?: Distribution;
       /** Called once the initial list has been delivered (an informer's HasSynced). */
       readonly onSynced?: () => void;
+      /**
+       * A selector (as a label selector on a watch): only objects it accepts are delivered, and
+       * an object that stops being accepted is delivered as DELETED.
+       */
+      readonly selects?: (object: Readonly<ObjectOfKind<K>>) => boolean;
     } = {},
   ): () => void {
     const queue = new Fifo<WatchEvent>();
     const w: Watcher = {
       kind,
+      selects: options.selects as ((object: Readonly<K8sObject>) => boolean) | undefined,
       handler: handler as (event: WatchEvent) => void,
       rng: this.sim.rng.stream(`apiserver/${this.cluster}/watch/${watcher}/${kind}`),
       delay: options.delay ?? this.watchDelay,
@@ -329,7 +343,7 @@ export class ApiServer {
       },
     };
     this.watchers.push(w);
-    const initial = this.list(kind);
+    const initial = options.selects ? this.list(kind).filter((o) => options.selects!(o)) : this.list(kind);
     for (const obj of initial) this.deliver(w, { type: "ADDED", object: obj as K8sObject });
     const onSynced = options.onSynced;
     if (onSynced) {
@@ -403,7 +417,7 @@ export class ApiServer {
     this.trace(verb, stored);
     const type = verb === "create" ? "ADDED" : "MODIFIED";
     this.observe(stored.kind, type, stored, previous);
-    this.notify({ type, object: stored });
+    this.notify(previous ? { type, object: stored, previous } : { type, object: stored });
   }
 
   private observe(kind: Kind, type: WatchEvent["type"], object: K8sObject, previous: K8sObject | undefined): void {
@@ -459,7 +473,20 @@ export class ApiServer {
   }
 
   private notify(event: WatchEvent): void {
-    for (const w of this.watchers) if (w.active && w.kind === event.object.kind) this.deliver(w, event);
+    for (const w of this.watchers) {
+      if (!w.active || w.kind !== event.object.kind) continue;
+      if (!w.selects) {
+        this.deliver(w, event);
+        continue;
+      }
+      // As a selector's watch does: an object that comes to match is ADDED, one that stops
+      // matching is DELETED (as it was last seen), and the others are not this watch's business.
+      const now = event.type !== "DELETED" && w.selects(event.object);
+      const before = event.previous !== undefined && w.selects(event.previous);
+      if (now && before) this.deliver(w, event);
+      else if (now) this.deliver(w, { type: "ADDED", object: event.object });
+      else if (before) this.deliver(w, { type: "DELETED", object: event.type === "DELETED" ? event.object : event.previous!, previous: event.previous! });
+    }
   }
 
   private deliver(watcher: Watcher, event: WatchEvent): void {

@@ -39,8 +39,6 @@ export class KubeProxy {
    * on the API server's current state, which it cannot know before the watch delay.
    */
   private readonly services = new Map<string, Readonly<Service>>();
-  /** The cached slices by namespace, then name. */
-  private readonly slices = new Map<string, Map<string, Readonly<EndpointSlice>>>();
   /** The cached slices by the `namespace/name` of the Service their label names, then by slice name. */
   private readonly slicesByService = new Map<string, Map<string, Readonly<EndpointSlice>>>();
 
@@ -60,26 +58,17 @@ export class KubeProxy {
     api.watch("EndpointSlice", "kube-proxy", (e) => {
       const namespace = e.object.metadata.namespace ?? "default";
       const name = e.object.metadata.name;
-      let inNamespace = this.slices.get(namespace);
-      if (!inNamespace) {
-        inNamespace = new Map();
-        this.slices.set(namespace, inNamespace);
-      }
-      const before = inNamespace.get(name)?.metadata.labels?.[SERVICE_NAME_LABEL];
-      const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (before !== undefined) this.slicesByService.get(`${namespace}/${before}`)?.delete(name);
-      if (e.type === "DELETED") inNamespace.delete(name);
-      else {
-        inNamespace.set(name, e.object);
-        if (svc !== undefined) {
-          const key = `${namespace}/${svc}`;
-          let m = this.slicesByService.get(key);
-          if (!m) {
-            m = new Map();
-            this.slicesByService.set(key, m);
-          }
-          m.set(name, e.object);
+      const before = e.previous?.metadata.labels?.[SERVICE_NAME_LABEL];
+      const svc = e.type === "DELETED" ? undefined : e.object.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (before !== undefined && before !== svc) this.slicesByService.get(`${namespace}/${before}`)?.delete(name);
+      if (svc !== undefined) {
+        const key = `${namespace}/${svc}`;
+        let m = this.slicesByService.get(key);
+        if (!m) {
+          m = new Map();
+          this.slicesByService.set(key, m);
         }
+        m.set(name, e.object);
       }
       // Slices change backends only: the rules of the Service's addresses are worked out again
       // when next used. A slice relabelled away from a Service no longer serves it.

@@ -248,9 +248,10 @@ export class McsAgent extends Actor {
     this.unwatch.push(
       this.api.watch("ServiceExport", "mcs-agent", (e) => touch(e.object.metadata.namespace, e.object.metadata.name)),
       this.api.watch("Service", "mcs-agent", (e) => touch(e.object.metadata.namespace, e.object.metadata.name)),
-      this.api.watch("EndpointSlice", "mcs-agent", (e) => {
-        const service = e.object.metadata.labels?.["kubernetes.io/service-name"];
-        if (service && !e.object.metadata.labels?.[SERVICE_NAME_LABEL]) touch(e.object.metadata.namespace, service);
+      // The cluster's own slices, not those it imported: a selector, so that a large import
+      // does not come back to the agent slice by slice.
+      this.api.watch("EndpointSlice", "mcs-agent", (e) => touch(e.object.metadata.namespace, e.object.metadata.labels!["kubernetes.io/service-name"]!), {
+        selects: (slice) => slice.metadata.labels?.["kubernetes.io/service-name"] !== undefined && slice.metadata.labels[SERVICE_NAME_LABEL] === undefined,
       }),
       this.api.watch("Namespace", "mcs-agent", (e) => {
         if (e.type !== "ADDED") return;
@@ -436,8 +437,8 @@ export class McsAgent extends Actor {
     for (const slice of wanted) {
       // Written already from this very slice (the hub shares unchanged slices between versions).
       const held = this.api.get("EndpointSlice", namespace, slice.metadata.name);
-      if (held?.endpoints === slice.endpoints && held.ports === slice.ports && held.metadata.labels === slice.metadata.labels) continue;
-      this.api.apply(slice);
+      if (!held) this.api.create(slice);
+      else if (held.endpoints !== slice.endpoints || held.ports !== slice.ports || held.metadata.labels !== slice.metadata.labels) this.api.apply(slice);
     }
   }
 

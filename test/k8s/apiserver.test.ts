@@ -294,6 +294,23 @@ describe("ApiServer: update, apply, delete, get, list", () => {
 });
 
 describe("ApiServer: watches", () => {
+  it("with a selector, delivers what it accepts: an object that comes to match is ADDED, one that stops is DELETED, and each change carries the version last delivered", () => {
+    const { api, sim } = bareApi();
+    const seen: string[] = [];
+    const labelled = (name: string, tier: string | undefined, v: string): ConfigMap => ({ ...configMap(name, "default", { v }), metadata: { name, namespace: "default", ...(tier ? { labels: { tier } } : {}) } });
+    api.create(labelled("before", "web", "0"));
+    api.create(labelled("other", "db", "0"));
+    api.watch("ConfigMap", "t", (e) => seen.push(`${e.type} ${e.object.metadata.name} v${e.object.data?.v} after ${e.previous ? `v${e.previous.data?.v}` : "-"}`), { selects: (o) => o.metadata.labels?.tier === "web" });
+    sim.runFor(1_000_000);
+    api.update(labelled("before", "web", "1"));
+    api.update(labelled("other", "web", "1"));
+    api.update(labelled("before", undefined, "2"));
+    api.update(labelled("before", undefined, "3"));
+    api.delete("ConfigMap", "default", "other");
+    sim.runFor(1_000_000);
+    expect(seen).toEqual(["ADDED before v0 after -", "MODIFIED before v1 after v0", "ADDED other v1 after -", "DELETED before v1 after v1", "DELETED other v1 after v1"]);
+  });
+
   it("sends an ADDED event for each existing object, in list order, after the watch delay and not before", () => {
     const { api, sim } = bareApi();
     api.create(configMap("b"));
