@@ -69,11 +69,12 @@ export class KubeProxy {
           this.slicesByService.set(key, m);
         }
         m.set(name, e.object);
+        // Slices change backends only: the rules of the Service's addresses are worked out
+        // again when next used.
+        this.invalidate(key);
       }
-      // Slices change backends only: the rules of the Service's addresses are worked out again
-      // when next used. A slice relabelled away from a Service no longer serves it.
-      if (svc) this.invalidate(`${namespace}/${svc}`);
-      if (before && before !== svc) this.invalidate(`${namespace}/${before}`);
+      // A slice relabelled away from a Service no longer serves it.
+      if (before !== undefined && before !== svc) this.invalidate(`${namespace}/${before}`);
     });
   }
 

@@ -97,6 +97,9 @@ export function byPrecedence(a: ExportRecord, b: ExportRecord): number {
 
 const portKey = (p: ServiceImportPort) => `${p.protocol ?? "TCP"}/${p.port}`;
 
+/** Same name, protocol and port: what the merge matches ports by. */
+const samePort = (p: ServiceImportPort, q: ServiceImportPort) => p.port === q.port && (p.protocol ?? "TCP") === (q.protocol ?? "TCP") && (p.name ?? "") === (q.name ?? "");
+
 /**
  * The KEP's port merge, oldest export first: a port whose name is taken by a different
  * (protocol, port), or whose (protocol, port) is taken under another name, is dropped; the result
@@ -121,11 +124,11 @@ function unionPorts(exports: readonly ExportRecord[]): ServiceImportPort[] {
 
 function intersectPorts(exports: readonly ExportRecord[]): ServiceImportPort[] {
   const [first, ...rest] = exports;
-  return (first?.ports ?? []).filter((p) => rest.every((e) => e.ports.some((q) => portKey(q) === portKey(p) && (q.name ?? "") === (p.name ?? ""))));
+  return (first?.ports ?? []).filter((p) => rest.every((e) => e.ports.some((q) => samePort(p, q))));
 }
 
 const samePorts = (a: readonly ServiceImportPort[], b: readonly ServiceImportPort[]) =>
-  a.length === b.length && a.every((p) => b.some((q) => portKey(q) === portKey(p) && (q.name ?? "") === (p.name ?? "") && q.appProtocol === p.appProtocol));
+  a.length === b.length && a.every((p) => b.some((q) => samePort(p, q) && q.appProtocol === p.appProtocol));
 
 const sameMap = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => {
   const ka = Object.keys(a);

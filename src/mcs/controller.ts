@@ -517,7 +517,7 @@ function importedSlices(
   previous: ImportState | undefined,
 ): Readonly<EndpointSlice>[] {
   const ports = imp.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? "TCP" }));
-  const reusable = previous?.import && previous.import.type === imp.type && derivedOf(previous) === derived && JSON.stringify(previous.slices[0]?.ports) === JSON.stringify(ports);
+  const reusable = previous?.import && previous.import.type === imp.type && derivedOf(previous) === derived && sameSlicePorts(previous.slices[0]?.ports ?? [], ports);
   const kept = new Map<ExportRecord, Readonly<EndpointSlice>>();
   if (reusable) {
     const bySource = new Map(previous.slices.map((slice) => [slice.metadata.labels![SOURCE_CLUSTER_LABEL]!, slice]));
@@ -563,6 +563,10 @@ function importedSlices(
     });
   }
   return deepFreeze(out);
+}
+
+function sameSlicePorts(a: EndpointSlice["ports"], b: EndpointSlice["ports"]): boolean {
+  return a?.length === b?.length && (a ?? []).every((p, i) => p.name === b![i]!.name && p.port === b![i]!.port && p.protocol === b![i]!.protocol);
 }
 
 /** The derived Service an import's slices name, if any. */
