@@ -82,6 +82,8 @@ const EFFECTS: Readonly<Record<FaultAction["kind"], string>> = {
   dnsChaos: "CoreDNS answers wrongly",
   apply: "applied",
   delete: "deleted",
+  leave: "left the MCS clusterset",
+  join: "joined the MCS clusterset again",
 };
 
 /** What a fault did, in words: its effect on its target, or why it could not act. */

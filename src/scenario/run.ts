@@ -186,7 +186,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
     world.apply(s.from.cluster, clientPods(s.from));
     return new Stream(world, s, i, measurements, destinations(world, s.from.cluster), spec.warmup);
   });
-  const faults = new FaultTimeline(world, spec.faults, chaos);
+  const faults = new FaultTimeline(world, spec.faults, chaos, clusterSet ? { clusterSet } : {});
   for (const s of streams) s.start();
   faults.schedule();
   return { world, seed, measurements, streams, faults, ...(clusterSet ? { clusterSet } : {}) };
