@@ -33,10 +33,12 @@ export interface FaultRecord {
   undoError?: string;
 }
 
-/** What a {@link FaultTimeline} acts on besides the world. */
+/** What a {@link FaultTimeline} acts on besides the world, and who hears of its faults. */
 export interface FaultTimelineOptions {
   /** The clusterset `join` and `leave` act on (`spec.patterns.mcs`). */
   readonly clusterSet?: ClusterSet;
+  /** Called after a fault has started and acted (not when it could not act), and after it ended. */
+  readonly onChange?: (fault: string, phase: "start" | "end") => void;
 }
 
 /** A fault in force and how to end it. */
@@ -91,6 +93,7 @@ export class FaultTimeline {
     });
     if (error) record.error = error;
     this.trace(record, "start", error);
+    if (!error) this.options.onChange?.(f.name, "start");
   }
 
   private end(name: string): void {
@@ -102,6 +105,7 @@ export class FaultTimeline {
     if (error) active.record.undoError = error;
     active.record.until = this.world.sim.now;
     this.trace(active.record, "end", error);
+    this.options.onChange?.(name, "end");
   }
 
   private trace(record: FaultRecord, phase: "start" | "end", error = ""): void {
