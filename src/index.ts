@@ -247,6 +247,7 @@ export { formatReport, reportJson, type WallTime } from "./scenario/report-forma
 export type { StreamReport, Figures, LatencyMs } from "./scenario/report.js";
 export type { ExpectationResult } from "./scenario/expect.js";
 export type { FaultRecord } from "./scenario/faults.js";
+export { McsObserver, type McsReport, type McsFailure } from "./scenario/mcs-report.js";
 export {
   SCENARIO_API_VERSION,
   type Scenario,

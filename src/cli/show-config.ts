@@ -1,19 +1,26 @@
 import { stringify } from "yaml";
-import type { K8sObject } from "../k8s/objects.js";
+import { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, type ClusterSet } from "../mcs/clusterset.js";
 import { PATTERN_SOURCE } from "../scenario/federation.js";
 import { buildScenarioWorld } from "../scenario/run.js";
 import type { Scenario } from "../scenario/spec.js";
+import { describeDistribution } from "../sim/distribution.js";
+import { formatDuration } from "../sim/time.js";
+
+/** Where the MCS pattern's documents come from. */
+const MCS_SOURCE = "spec.patterns.mcs";
 
 /**
  * `mcsim run --show-config`: what the scenario configures in each cluster, read back from the
  * clusters' API servers at simulated time 0 as `kubectl get -o yaml` would show it — each
  * cluster's `coredns` ConfigMap with the Corefile its CoreDNS runs (the scenario's own, a
- * pattern's, or kubeadm's), then the objects the patterns add (a federation's LoadBalancer
- * Service with its address) — as multi-document YAML, one comment line naming each document's
- * cluster and origin.
+ * pattern's, or kubeadm's, with the MCS pattern's `multicluster clusterset.local`), then the
+ * objects the patterns add (a federation's LoadBalancer Service with its address, an MCS member's
+ * ClusterProperties) — and last, for the MCS pattern, its ClusterSet: the members with their ids,
+ * the hub's host, and the profile's parameters as the run uses them (the scenario's overrides
+ * applied). Multi-document YAML, one comment line naming each document's cluster and origin.
  */
 export function showConfig(scenario: Scenario, options: { readonly seed?: number } = {}): string {
-  const { world } = buildScenarioWorld(scenario, { traceLevel: "off", ...options });
+  const { world, clusterSet } = buildScenarioWorld(scenario, { traceLevel: "off", ...options });
   world.runUntil(0);
   const docs: string[] = [];
   for (const cluster of scenario.spec.clusters) {
@@ -27,10 +34,34 @@ export function showConfig(scenario: Scenario, options: { readonly seed?: number
         if (live) docs.push(document(`cluster ${cluster.name}: from ${entry.source}`, live));
       }
     }
+    if (clusterSet?.clusters.includes(cluster.name)) {
+      for (const name of [CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY]) {
+        const property = api.get("ClusterProperty", "", name);
+        if (property) docs.push(document(`cluster ${cluster.name}: from ${MCS_SOURCE}`, property));
+      }
+    }
   }
+  if (clusterSet) docs.push(document(`${MCS_SOURCE}: the ClusterSet, and the profile's parameters in force`, clusterSetConfig(clusterSet)));
   return docs.join("---\n");
 }
 
-function document(comment: string, object: Readonly<K8sObject>): string {
+/** The ClusterSet as the run has it, durations written as a scenario writes them. */
+function clusterSetConfig(set: ClusterSet): object {
+  const { name, syncPeriod, leaseDuration, initialPropagation, ...rest } = set.profile;
+  return {
+    name: set.name,
+    members: set.clusters.map((cluster) => ({ cluster, clusterId: set.clusterId(cluster) })),
+    hubHost: { name: set.hubHost.name, address: set.hubHost.ip },
+    profile: {
+      name,
+      syncPeriod: formatDuration(syncPeriod),
+      leaseDuration: formatDuration(leaseDuration),
+      initialPropagation: describeDistribution(initialPropagation),
+      ...rest,
+    },
+  };
+}
+
+function document(comment: string, object: object): string {
   return `# ${comment}\n${stringify(object, { lineWidth: 0 })}`;
 }

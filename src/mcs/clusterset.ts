@@ -38,6 +38,8 @@ export class ClusterSet {
   readonly name: string;
   readonly profile: McsProfile;
   readonly hub: McsHub;
+  /** The host the hub runs on. */
+  readonly hubHost: Host;
   private readonly hubAddress: Address;
   private readonly members = new Map<string, Member>();
 
@@ -58,6 +60,7 @@ export class ClusterSet {
     const node = network.topology.addExternalNode({ name: nodeName, region: first.region, zone: first.zones[0]! });
     const host = network.addHost({ name: `${nodeName}/hub`, node, ip: network.allocateExternalAddress() });
     network.bind(this.hub, host, MCS_PORT);
+    this.hubHost = host;
     this.hubAddress = address(host.ip, MCS_PORT);
     for (const c of clusters) this.join(c);
   }
@@ -70,6 +73,11 @@ export class ClusterSet {
   /** A member's agent. */
   agent(cluster: string): McsAgent | undefined {
     return this.members.get(cluster)?.agent;
+  }
+
+  /** The host a member's agent runs on (it syncs with the hub from there). */
+  agentHost(cluster: string): Host | undefined {
+    return this.members.get(cluster)?.host;
   }
 
   /** A member's cluster id: its `cluster.clusterset.k8s.io` property, set to its name when it has none. */

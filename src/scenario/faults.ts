@@ -1,11 +1,12 @@
 import type { DnsChaos } from "../dns/chaos.js";
+import type { ClusterSet } from "../mcs/clusterset.js";
 import { ApiError } from "../k8s/apiserver.js";
 import type { Deployment, Kind, StatefulSet } from "../k8s/objects.js";
 import type { NetFault } from "../net/fault.js";
 import { checkSelector, describeSelector } from "../net/selector.js";
 import type { Micros } from "../sim/time.js";
 import { pickPods, type PodPick } from "./pods.js";
-import type { FaultSpec, PodTarget } from "./spec.js";
+import type { FaultAction, FaultSpec, PodTarget } from "./spec.js";
 import { WorldError, type World } from "./world.js";
 
 declare module "../sim/trace.js" {
@@ -24,12 +25,20 @@ export interface FaultRecord {
   readonly at: Micros;
   /** When it was reverted (by `for`, a heal or a release); undefined while in force or for instant faults. */
   until?: Micros;
-  /** True for faults that act at one instant (kill, apply, delete, a scale without `for`). */
+  /** True for faults that act at one instant (kill, apply, delete, join, a scale without `for`). */
   readonly instant: boolean;
   /** Set when the fault could not act (the workload it scales does not exist). */
   error?: string;
   /** Set when it acted but could not be undone (the workload it scaled was deleted meanwhile). */
   undoError?: string;
+}
+
+/** What a {@link FaultTimeline} acts on besides the world, and who hears of its faults. */
+export interface FaultTimelineOptions {
+  /** The clusterset `join` and `leave` act on (`spec.patterns.mcs`). */
+  readonly clusterSet?: ClusterSet;
+  /** Called after a fault has started and acted (not when it could not act), and after it ended. */
+  readonly onChange?: (fault: string, phase: "start" | "end") => void;
 }
 
 /** A fault in force and how to end it. */
@@ -55,6 +64,7 @@ export class FaultTimeline {
     private readonly faults: readonly FaultSpec[],
     /** Each cluster's DNSChaos table. */
     private readonly chaos: ReadonlyMap<string, DnsChaos>,
+    private readonly options: FaultTimelineOptions = {},
   ) {
     // Checked now, so that a selector naming no zone or node is an error before the run.
     for (const f of faults) {
@@ -75,7 +85,7 @@ export class FaultTimeline {
   }
 
   private start(f: FaultSpec): void {
-    const record: FaultRecord = { name: f.name, action: f.action.kind, target: "", at: f.at, instant: f.for === undefined && isInstant(f) };
+    const record: FaultRecord = { name: f.name, action: f.action.kind, target: "", at: f.at, instant: f.for === undefined && INSTANT_ACTIONS.has(f.action.kind) };
     this.records.push(record);
     const error = failure(() => {
       const revert = this.act(f, record);
@@ -83,6 +93,7 @@ export class FaultTimeline {
     });
     if (error) record.error = error;
     this.trace(record, "start", error);
+    if (!error) this.options.onChange?.(f.name, "start");
   }
 
   private end(name: string): void {
@@ -94,6 +105,7 @@ export class FaultTimeline {
     if (error) active.record.undoError = error;
     active.record.until = this.world.sim.now;
     this.trace(active.record, "end", error);
+    this.options.onChange?.(name, "end");
   }
 
   private trace(record: FaultRecord, phase: "start" | "end", error = ""): void {
@@ -192,7 +204,24 @@ export class FaultTimeline {
         record.target = `${a.cluster}: ${a.object.kind} ${a.object.namespace}/${a.object.name}`;
         this.world.cluster(a.cluster).api.delete(a.object.kind as Kind, a.object.namespace, a.object.name);
         return undefined;
+      case "leave":
+      case "join": {
+        record.target = a.cluster;
+        this.membership(a.cluster, a.kind);
+        return a.kind === "leave" ? { revert: () => this.membership(a.cluster, "join") } : undefined;
+      }
     }
+  }
+
+  /** A member of the clusterset leaves it, or one that left joins it again. */
+  private membership(cluster: string, change: "join" | "leave"): void {
+    const set = this.options.clusterSet;
+    if (!set) throw new WorldError(`${change}: the world has no MCS clusterset (spec.patterns.mcs)`);
+    const member = set.clusters.includes(cluster);
+    if (change === "leave" && !member) throw new WorldError(`cluster ${cluster} is not in clusterset ${set.name} at this point: it has left already`);
+    if (change === "join" && member) throw new WorldError(`cluster ${cluster} is in clusterset ${set.name} already: only a cluster that left can join`);
+    if (change === "leave") set.leave(cluster);
+    else set.join(this.world.cluster(cluster));
   }
 
   /**
@@ -242,9 +271,8 @@ function describePick(pick: PodPick): string {
   return `${pick.namespace}/${[...(pick.pod !== undefined ? [pick.pod] : []), ...labels].join(",")}`;
 }
 
-function isInstant(f: FaultSpec): boolean {
-  return ["heal", "release", "kill", "apply", "delete", "scale"].includes(f.action.kind);
-}
+/** Faults that act at one instant unless given a `for` (only scale takes one). */
+export const INSTANT_ACTIONS: ReadonlySet<FaultAction["kind"]> = new Set(["heal", "release", "kill", "apply", "delete", "scale", "join"]);
 
 function arrow(direction: "to" | "from" | "both"): string {
   return direction === "to" ? "->" : direction === "from" ? "<-" : "<->";

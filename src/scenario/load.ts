@@ -1,6 +1,7 @@
 import { CorefileError, parseCorefile } from "../dns/corefile.js";
 import { applyDnsFederation, MAX_FEDERATION_MEMBERS } from "./federation.js";
-import { applyMcs } from "./mcs.js";
+import { applyMcs, mcsMembers } from "./mcs.js";
+import { INSTANT_ACTIONS } from "./faults.js";
 import { CoreDns } from "../dns/coredns.js";
 import { IMPLEMENTED_PLUGINS } from "../dns/plugins/index.js";
 import { ApiServer } from "../k8s/apiserver.js";
@@ -223,9 +224,6 @@ export function relativeTo(base: string, path: string): string {
   return parts.join("/") || ".";
 }
 
-/** Faults that act at one instant unless given a `for` (only scale takes one). */
-const INSTANT = new Set(["heal", "release", "kill", "apply", "delete", "scale"]);
-
 /**
  * Every stream and fault the spec refers to exists, and every time lies within the run. (Names of
  * clusters, regions, zones and networks are checked where they are written, by the schema.) Ends
@@ -259,6 +257,13 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
         fail(["faults", i, a.kind], `no ${wanted} named ${JSON.stringify(a.fault)}${guess(a.fault, candidates)}; write all, or one of: ${candidates.join(", ") || `(no ${wanted} in this scenario)`}`);
       }
     }
+    if (a.kind === "join" || a.kind === "leave") {
+      if (!spec.patterns.mcs) fail(["faults", i, a.kind], `${a.kind} acts on the MCS clusterset, and this scenario has none: add spec.patterns.mcs`);
+      const members = mcsMembers(spec);
+      if (!members.includes(a.cluster)) {
+        fail(["faults", i, a.kind, "cluster"], `cluster ${a.cluster} is not a member of the MCS clusterset; the members (spec.patterns.mcs.clusters) are ${members.join(", ")}`);
+      }
+    }
   });
   const streams = spec.traffic.map((s) => s.name);
   spec.expect.forEach((e, i) => {
@@ -267,7 +272,7 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     if (w.kind === "phase") {
       const fault = faults.get(w.fault);
       if (!fault) fail(["expect", i, "fault"], `no fault named ${JSON.stringify(w.fault)}${guess(w.fault, [...faults.keys()])}; the faults are ${[...faults.keys()].join(", ") || "none"}`);
-      if (w.phase === "during" && fault.for === undefined && INSTANT.has(fault.action.kind)) {
+      if (w.phase === "during" && fault.for === undefined && INSTANT_ACTIONS.has(fault.action.kind)) {
         fail(["expect", i, "phase"], `${fault.name} (${fault.action.kind}) happens at one instant and has no during; use before or after, or a window`);
       }
     }

@@ -41,6 +41,8 @@ export function reportJson(r: ScenarioReport, time: WallTime): unknown {
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
+/** Seconds to the millisecond, `-` for none. */
+const secondsCell = (v: number | null | undefined): Cell => (v === null || v === undefined || !Number.isFinite(v) ? "-" : `${v.toFixed(3)}s`);
 const plural = (n: number, what: string): string => `${count(n)} ${what}${n === 1 ? "" : "s"}`;
 const percent = (v: number | null): Cell => (v === null ? "-" : `${(v * 100).toFixed(2)}%`);
 
@@ -82,6 +84,8 @@ const EFFECTS: Readonly<Record<FaultAction["kind"], string>> = {
   dnsChaos: "CoreDNS answers wrongly",
   apply: "applied",
   delete: "deleted",
+  leave: "left the MCS clusterset",
+  join: "joined the MCS clusterset again",
 };
 
 /** What a fault did, in words: its effect on its target, or why it could not act. */
@@ -147,14 +151,40 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
     );
   }
   if (r.mcs) {
-    const rows = r.mcs.clusters.flatMap((c) =>
-      c.imports.length === 0 ? [[c.cluster, c.clusterId, "-", "-", "-"]] : c.imports.map((i) => [c.cluster, c.clusterId, i.service, `${i.importedAtS.toFixed(3)}s`, Number.isFinite(i.afterExportS) ? `${i.afterExportS.toFixed(3)}s` : "-"]),
+    const m = r.mcs;
+    const rows = m.clusters.flatMap((c) => {
+      const services = [...new Set([...c.imports.map((i) => i.service), ...c.firstAnswers.map((a) => a.service)])];
+      if (services.length === 0) return [[c.cluster, c.clusterId, "-", "-", "-", "-", "-"]];
+      return services.map((service) => {
+        const i = c.imports.find((x) => x.service === service);
+        const a = c.firstAnswers.find((x) => x.service === service);
+        const answer = (v: number | null | undefined) => (a?.firstLookupAtS != null && v === null ? "none" : secondsCell(v));
+        return [c.cluster, c.clusterId, service, secondsCell(i?.importedAtS), secondsCell(i?.afterExportS), answer(a?.answeredAtS), answer(a?.afterExportS)];
+      });
+    });
+    section(
+      `Multi-Cluster Services (profile ${m.profile}; DELAY: from the name's first ServiceExport in any member; FIRST ANSWER: the first successful lookup of <svc>.<ns>.svc.clusterset.local by a stream from the cluster, - when no stream asked, none when none succeeded)`,
+      formatTable(["CLUSTER", "CLUSTER ID", "SERVICE", "IMPORTED AT", "IMPORT DELAY", "FIRST ANSWER AT", "ANSWER DELAY"], rows),
     );
-    section(`Multi-Cluster Services (profile ${r.mcs.profile}; AFTER EXPORT: from the name's oldest ServiceExport to its ServiceImport in the cluster)`, formatTable(["CLUSTER", "CLUSTER ID", "IMPORT", "IMPORTED AT", "AFTER EXPORT"], rows));
-    if (r.mcs.withdrawals.length > 0) {
+    if (m.withdrawals.length > 0) {
       section(
         "Endpoints withdrawn (a cluster silent for a lease's length loses its endpoints in every member; AFTER: from its last sync)",
-        formatTable(["CLUSTER", "LAST HEARD", "WITHDRAWN AT", "AFTER"], r.mcs.withdrawals.map((w) => [w.cluster, `${w.lastHeardS.toFixed(3)}s`, `${w.atS.toFixed(3)}s`, `${w.afterSilenceS.toFixed(3)}s`])),
+        formatTable(["CLUSTER", "LAST HEARD", "WITHDRAWN AT", "AFTER"], m.withdrawals.map((w) => [w.cluster, `${w.lastHeardS.toFixed(3)}s`, `${w.atS.toFixed(3)}s`, `${w.afterSilenceS.toFixed(3)}s`])),
+      );
+    }
+    if (m.failures.length > 0) {
+      const failures = m.failures.flatMap((f) => {
+        const head = [f.fault, f.cluster, secondsCell(f.atS), f.untilS === null ? "end" : secondsCell(f.untilS)];
+        const gone = (g: { atS: number | null; afterFailureS: number | null }) => (g.atS === null ? ["never", "-"] : [secondsCell(g.atS), secondsCell(g.afterFailureS)]);
+        const rows = [
+          ...f.slicesGone.map((g) => [...head, g.cluster, "EndpointSlices", ...gone(g), "-"]),
+          ...f.answersGone.map((g) => [...head, g.cluster, `answers for ${g.service}`, ...gone(g), secondsCell(g.lastHeldAtS)]),
+        ];
+        return rows.length > 0 ? rows : [[...head, "-", "none of its endpoints imported elsewhere", "-", "-", "-"]];
+      });
+      section(
+        "Endpoints leaving the others (per member cut off from the hub or leaving: when its imported EndpointSlices were gone from each other member's API server, and when lookups from there whose answers held its addresses first got one without; never: not before the end or its next failure; LAST HELD: the last answer with one while it was cut off, from another CoreDNS replica's cache)",
+        formatTable(["FAULT", "FAILED", "AT", "UNTIL", "IN", "WHAT", "GONE AT", "AFTER", "LAST HELD"], failures),
       );
     }
   }

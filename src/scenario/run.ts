@@ -1,9 +1,9 @@
 import { DnsChaos } from "../dns/chaos.js";
 import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
-import { parseTimestamp } from "../k8s/timestamp.js";
 import { ClusterSet } from "../mcs/clusterset.js";
 import { mcsMembers } from "./mcs.js";
+import { McsObserver, type McsReport } from "./mcs-report.js";
 import { PROFILES } from "../mcs/profiles.js";
 import { isIPv4 } from "../k8s/schema.js";
 import { parseIpv4 } from "../net/ip.js";
@@ -76,44 +76,6 @@ export interface ScenarioReport {
   readonly mcs?: McsReport;
 }
 
-/** How fast each member imported what the clusterset exported. */
-export interface McsReport {
-  readonly profile: string;
-  readonly clusters: readonly {
-    readonly cluster: string;
-    readonly clusterId: string;
-    /** Each name imported, with the time from its first export (any cluster's) to its import here. */
-    readonly imports: readonly { readonly service: string; readonly importedAtS: number; readonly afterExportS: number }[];
-  }[];
-  /** Each time a silent cluster's endpoints were withdrawn: when it was last heard, and how long after that. */
-  readonly withdrawals: readonly { readonly cluster: string; readonly lastHeardS: number; readonly atS: number; readonly afterSilenceS: number }[];
-}
-
-/** The first import of each name in each member, measured from the name's oldest ServiceExport. */
-export function mcsReport(world: World, set: ClusterSet): McsReport {
-  const exportedAt = new Map<string, Micros>();
-  for (const name of set.clusters) {
-    for (const e of world.cluster(name).api.list("ServiceExport")) {
-      const k = `${e.metadata.namespace}/${e.metadata.name}`;
-      const t = parseTimestamp(e.metadata.creationTimestamp ?? "") ?? 0;
-      if (!exportedAt.has(k) || t < exportedAt.get(k)!) exportedAt.set(k, t);
-    }
-  }
-  return {
-    profile: set.profile.name,
-    clusters: set.clusters.map((cluster) => ({
-      cluster,
-      clusterId: set.clusterId(cluster)!,
-      imports: [...set.agent(cluster)!.firstImported].map(([service, at]) => ({
-        service,
-        importedAtS: at / SECOND,
-        afterExportS: exportedAt.has(service) ? (at - exportedAt.get(service)!) / SECOND : Number.NaN,
-      })),
-    })),
-    withdrawals: set.hub.expirations.map((e) => ({ cluster: e.cluster, lastHeardS: e.lastHeard / SECOND, atS: e.at / SECOND, afterSilenceS: (e.at - e.lastHeard) / SECOND })),
-  };
-}
-
 /** A scenario's world, built and with its traffic and faults scheduled, but not yet run. */
 export interface ScenarioWorld {
   readonly world: World;
@@ -124,6 +86,8 @@ export interface ScenarioWorld {
   readonly faults: FaultTimeline;
   /** The ClusterSet of `spec.patterns.mcs`, if any. */
   readonly clusterSet?: ClusterSet;
+  /** What the report says of the ClusterSet, measured as the run goes. */
+  readonly mcs?: McsObserver;
 }
 
 /**
@@ -180,16 +144,18 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
   }
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
   const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
+  const mcs = clusterSet ? new McsObserver(world, clusterSet) : undefined;
 
   const measurements = new Measurements();
   const streams = spec.traffic.map((s, i) => {
     world.apply(s.from.cluster, clientPods(s.from));
-    return new Stream(world, s, i, measurements, destinations(world, s.from.cluster), spec.warmup);
+    const destinationOf = destinations(world, s.from.cluster);
+    return new Stream(world, s, i, measurements, destinationOf, spec.warmup, mcs?.lookupObserver(s, destinationOf));
   });
-  const faults = new FaultTimeline(world, spec.faults, chaos);
+  const faults = new FaultTimeline(world, spec.faults, chaos, clusterSet && mcs ? { clusterSet, onChange: (name, phase) => mcs.faultChanged(name, phase) } : {});
   for (const s of streams) s.start();
   faults.schedule();
-  return { world, seed, measurements, streams, faults, ...(clusterSet ? { clusterSet } : {}) };
+  return { world, seed, measurements, streams, faults, ...(clusterSet && mcs ? { clusterSet, mcs } : {}) };
 }
 
 /** The scenario's ClusterSet over its members, with the profile's timings as the spec overrides them. */
@@ -211,7 +177,7 @@ function startClusterSet(world: World, spec: ScenarioSpec, mcs: McsSpec): Cluste
  */
 export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): ScenarioReport {
   const spec = scenario.spec;
-  const { world, seed, measurements, streams, faults, clusterSet } = buildScenarioWorld(scenario, options);
+  const { world, seed, measurements, streams, faults, mcs } = buildScenarioWorld(scenario, options);
   const end = Math.min(options.until ?? spec.duration, spec.duration);
   let stoppedBy: StopReason | "progress" = "time";
   let stopReason: string | undefined;
@@ -253,7 +219,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     expectations: spec.expect.map((e) => evaluate(e, spec, measurements, windows)),
     network: world.network.stats,
     trace: { level: world.sim.trace.level, events: world.sim.trace.count },
-    ...(clusterSet ? { mcs: mcsReport(world, clusterSet) } : {}),
+    ...(mcs ? { mcs: mcs.report() } : {}),
   };
 }
 

@@ -510,8 +510,15 @@ const DNS_CHAOS_PATTERN: StringSchema = {
   },
 };
 
+/** A member of the MCS clusterset, for `join` and `leave` (the loader checks that it is one). */
+const mcsMember = (ctx: SchemaContext, description: string): ObjectSchema => ({
+  type: "object",
+  description,
+  fields: { cluster: ref(ctx, "cluster", "a member cluster of spec.patterns.mcs", { required: true }) },
+});
+
 /** Which fault actions can be reverted after `for`. */
-const TIMED = new Set(["partition", "delay", "loss", "duplicate", "hold", "failure", "scale", "dnsChaos"]);
+const TIMED = new Set(["partition", "delay", "loss", "duplicate", "hold", "failure", "scale", "dnsChaos", "leave"]);
 
 function faultSchema(ctx: SchemaContext): ObjectSchema {
   const fields: Record<string, Schema> = {
@@ -573,6 +580,8 @@ function faultSchema(ctx: SchemaContext): ObjectSchema {
         name: str("the object's name", { required: true }),
       },
     },
+    leave: mcsMember(ctx, "the cluster leaves the clusterset of spec.patterns.mcs: its MCS agent stops, and its endpoints leave the other members once its lease expires; with for, it joins again after"),
+    join: mcsMember(ctx, "a member of spec.patterns.mcs that left joins the clusterset again: its agent syncs its exports and imports afresh"),
   };
   const actions = Object.keys(fields).filter((f) => !["name", "at", "for"].includes(f));
   return {

@@ -229,7 +229,11 @@ export type FaultAction =
       readonly from?: { readonly namespace?: string; readonly pod?: string; readonly labels?: Readonly<Record<string, string>> };
     }
   | ApplyAction
-  | { readonly kind: "delete"; readonly cluster: string; readonly object: { readonly kind: string; readonly namespace: string; readonly name: string } };
+  | { readonly kind: "delete"; readonly cluster: string; readonly object: { readonly kind: string; readonly namespace: string; readonly name: string } }
+  /** A member of `spec.patterns.mcs` leaves the clusterset (`ClusterSet.leave`); with `for`, it joins again after. */
+  | { readonly kind: "leave"; readonly cluster: string }
+  /** A member of `spec.patterns.mcs` that left joins the clusterset again (`ClusterSet.join`). */
+  | { readonly kind: "join"; readonly cluster: string };
 
 /** One entry of the fault timeline. */
 export interface FaultSpec {

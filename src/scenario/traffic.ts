@@ -20,6 +20,9 @@ export interface StreamCounters {
   inFlight: number;
 }
 
+/** Hears of each finished lookup of a stream, with the name it asked for (see `McsObserver`). */
+export type LookupObserver = (name: string, result: LookupResult) => void;
+
 /** The pods a stream creates for itself when asked (`from.create`). */
 export function clientPods(selection: PodSelection): Pod[] {
   const create = selection.create;
@@ -58,6 +61,8 @@ export class Stream {
     private readonly destinationOf: (address: string) => string,
     /** Arrivals before it are not counted as skipped, as lookups before it are not measured. */
     private readonly warmup: Micros,
+    /** Hears of every lookup, warmup included. */
+    private readonly observe?: LookupObserver,
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
@@ -124,6 +129,7 @@ export class Stream {
       onDone: (result) => {
         this.counters.inFlight--;
         this.measure(result, startedAt);
+        this.observe?.(name, result);
         then?.();
       },
     });

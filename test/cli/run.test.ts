@@ -41,7 +41,12 @@ interface JsonReport {
   stopReason?: string;
   streams: (Figures & { name: string; byPhase: (Figures & { fault: string; phase: string })[]; byPair: (Figures & { from: string; to: string })[] })[];
   expectations: { description: string; pass: boolean; measured: number | null }[];
-  mcs: { profile: string; clusters: { cluster: string; imports: { service: string; afterExportS: number }[] }[] };
+  faults: { name: string; action: string; target: string; at: number; until?: number; instant: boolean }[];
+  mcs: {
+    profile: string;
+    clusters: { cluster: string; imports: { service: string; afterExportS: number }[]; firstAnswers: { service: string; answeredAtS: number | null; afterImportS: number | null }[] }[];
+    failures: { fault: string; cluster: string; atS: number; untilS: number | null; slicesGone: { cluster: string; afterFailureS: number | null }[]; answersGone: { cluster: string; service: string; atS: number | null }[] }[];
+  };
 }
 
 function json(args: readonly string[]): { report: JsonReport; status: number | null; stderr: string } {
@@ -202,6 +207,70 @@ describe("mcsim run", () => {
     expect(status).toBe(1);
     expect(report.expectations.map((e) => e.pass)).toEqual([true, false, true, true, true, true]);
     expect(report.expectations[1]!.measured).toBeGreaterThan(0.1);
+  });
+
+  it("runs a scenario in which an MCS member leaves and joins again, and reports when its endpoints left the others", () => {
+    const mcs = readFileSync(join(dir, "mcs.yaml"), "utf8");
+    const file = join(dir, "mcs-leave.yaml");
+    writeFileSync(
+      file,
+      `${mcs.slice(0, mcs.indexOf("  faults:\n"))}  faults:
+    - name: c-leaves
+      at: 40s
+      for: 40s
+      leave:
+        cluster: cluster-c
+  expect:
+    - stream: my-db
+      window: {from: 55s, to: 80s}
+      rcode: {code: NXDOMAIN, atLeast: 450}
+    - stream: my-db
+      window: {from: 90s, to: 130s}
+      successRatio: {atLeast: 0.99}
+`,
+    );
+    const r = mcsim(["run", file]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(section(r.stdout, "Faults")[1]).toMatch(/^c-leaves\s+leave\s+40s\s+1m20s\s+left the MCS clusterset: cluster-c$/);
+    const gone = section(r.stdout, "Endpoints leaving the others");
+    expect(gone[0]!.split(/\s{2,}/)).toEqual(["FAULT", "FAILED", "AT", "UNTIL", "IN", "WHAT", "GONE AT", "AFTER", "LAST HELD"]);
+    expect(gone.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 6))).toEqual([
+      ["c-leaves", "cluster-c", "40.000s", "80.000s", "cluster-a", "EndpointSlices"],
+      ["c-leaves", "cluster-c", "40.000s", "80.000s", "cluster-b", "EndpointSlices"],
+      ["c-leaves", "cluster-c", "40.000s", "80.000s", "cluster-a", "answers for production/my-db"],
+    ]);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("PASS: all 2 expectations were met.");
+
+    const { report, status, stderr } = json([file]);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(report.faults).toEqual([{ name: "c-leaves", action: "leave", target: "cluster-c", at: 40, until: 80, instant: false }]);
+    const [failure, ...more] = report.mcs.failures;
+    expect(more).toEqual([]);
+    expect(failure).toMatchObject({ fault: "c-leaves", cluster: "cluster-c", atS: 40, untilS: 80 });
+    // The kep profile's 10s lease, checked every 1s sync period.
+    for (const g of failure!.slicesGone) expect(g.afterFailureS).toBeGreaterThanOrEqual(9);
+    for (const g of failure!.slicesGone) expect(g.afterFailureS).toBeLessThan(12);
+    expect(failure!.answersGone.map((g) => g.service)).toEqual(["production/my-db"]);
+    expect(report.mcs.clusters[0]!.firstAnswers.map((f) => f.service)).toEqual(["production/my-api", "production/my-db"]);
+    for (const f of report.mcs.clusters[0]!.firstAnswers) expect(f.afterImportS).toBeGreaterThan(0);
+    for (const f of report.mcs.clusters[1]!.firstAnswers) expect(f.answeredAtS).toBeNull();
+  });
+
+  it("refuses a leave of a cluster that is not in the MCS clusterset, with exit 2 and where it is written", () => {
+    const mcs = readFileSync(join(dir, "mcs.yaml"), "utf8");
+    const file = join(dir, "mcs-outsider.yaml");
+    const text = mcs.replace("      profile: kep\n", "      profile: kep\n      clusters: [cluster-a, cluster-b]\n").replace("  faults:\n", "  faults:\n    - {at: 60s, leave: {cluster: cluster-c}}\n");
+    writeFileSync(file, text);
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.includes("leave: {cluster: cluster-c}"));
+    const r = mcsim(["run", file]);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      `mcsim: ${file}:${line + 1}:${lines[line]!.indexOf("cluster-c") + 1}: spec.faults[0].leave.cluster: cluster cluster-c is not a member of the MCS clusterset; the members (spec.patterns.mcs.clusters) are cluster-a, cluster-b\n`,
+    );
+    expect(r.status).toBe(2);
   });
 
   it("prints an internal error as a bug to report, with exit 3", () => {

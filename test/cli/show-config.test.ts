@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -65,6 +65,38 @@ ${own.replace(/^/gm, "          ").trimEnd()}
     expect(docs.map((d) => d.object.kind)).toEqual(["ConfigMap", "ConfigMap"]);
     expect(docs[0]!.object.data!.Corefile).toBe(own);
     expect(docs[1]!.object.data!.Corefile).toContain("kubernetes cluster.local in-addr.arpa ip6.arpa {");
+  });
+
+  it("shows the MCS pattern: the multicluster line in each member's Corefile, the members' ClusterProperties, and the ClusterSet with its profile as the scenario overrides it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcsim-show-config-"));
+    try {
+      cpSync("scenarios", dir, { recursive: true });
+      const file = join(dir, "mcs.yaml");
+      writeFileSync(file, readFileSync(file, "utf8").replace("      profile: kep\n", "      profile: gke\n      syncPeriod: 2s\n"));
+      const docs = showConfig(file);
+      const members = ["cluster-a", "cluster-b", "cluster-c"];
+      const corefiles = docs.filter((d) => d.object.kind === "ConfigMap");
+      expect(corefiles.map((d) => d.comment)).toEqual(members.map((c) => `cluster ${c}: the Corefile its CoreDNS runs`));
+      for (const d of corefiles) expect(d.object.data!.Corefile).toMatch(/^ {4}multicluster clusterset\.local\n {4}kubernetes cluster\.local in-addr\.arpa ip6\.arpa \{$/m);
+      const properties = docs.filter((d) => d.object.kind === "ClusterProperty") as unknown as { comment: string; object: { metadata: { name: string }; spec: { value: string } } }[];
+      expect(properties.map((d) => [d.comment, d.object.metadata.name, d.object.spec.value])).toEqual(
+        members.flatMap((c) => [
+          [`cluster ${c}: from spec.patterns.mcs`, "cluster.clusterset.k8s.io", c],
+          [`cluster ${c}: from spec.patterns.mcs`, "clusterset.k8s.io", "clusterset"],
+        ]),
+      );
+      const set = docs.at(-1)!;
+      expect(set.comment).toBe("spec.patterns.mcs: the ClusterSet, and the profile's parameters in force");
+      expect(set.object).toMatchObject({
+        name: "clusterset",
+        members: members.map((c) => ({ cluster: c, clusterId: c })),
+        hubHost: { name: "mcs-hub/hub" },
+        // gke's timings (mcs.md §6), with the scenario's own sync period.
+        profile: { name: "gke", hub: "external", syncPeriod: "2s", leaseDuration: "1m", initialPropagation: "uniform(1m, 5m)", clustersetIp: true, managedBy: "gke-mcs-importer" },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("does not run the scenario: no report", () => {

@@ -812,7 +812,7 @@ describe("loadScenario: faults", () => {
     rejects(none, {
       at: at(none, "at: 1s"),
       path: "spec.faults[0]",
-      detail: "expected a fault action: one of partition, heal, delay, loss, duplicate, hold, release, kill, failure, scale, dnsChaos, apply, delete",
+      detail: "expected a fault action: one of partition, heal, delay, loss, duplicate, hold, release, kill, failure, scale, dnsChaos, apply, delete, leave, join",
     });
     const misspelt = faults("- at: 1s\n  partiton: {from: east, to: west}\n");
     rejects(misspelt, { at: at(misspelt, "partiton"), path: "spec.faults[0].partiton", detail: 'unknown field "partiton" (did you mean "partition"?)' });
@@ -876,6 +876,35 @@ describe("loadScenario: faults", () => {
     rejects(percent, { at: at(percent, "150"), path: "spec.faults[0].failure.value", detail: "a percent: at most 100" });
     const cluster = faults("- at: 1s\n  failure: {cluster: weast, pod: a}\n");
     rejects(cluster, { at: at(cluster, "weast"), path: "spec.faults[0].failure.cluster", detail: /^no cluster named "weast" \(did you mean "(east|west)"\?\)/ });
+  });
+
+  /** `faults` with an MCS pattern over `members` (every cluster when empty). */
+  const mcsFaults = (members: string, body: string) => scenario(`patterns:\n  mcs: {${members}}\nfaults:\n${indented(dedent(body), 2)}`);
+
+  it("reads leave (with for: it joins again after) and join of an MCS member", () => {
+    const text = mcsFaults("", "- {at: 1s, for: 10s, leave: {cluster: west}}\n- {at: 20s, leave: {cluster: east}}\n- {at: 30s, join: {cluster: east}}\n");
+    expect(load(text).spec.faults).toEqual([
+      { name: "leave@1s", at: 1_000_000, for: 10_000_000, action: { kind: "leave", cluster: "west" } },
+      { name: "leave@20s", at: 20_000_000, action: { kind: "leave", cluster: "east" } },
+      { name: "join@30s", at: 30_000_000, action: { kind: "join", cluster: "east" } },
+    ]);
+  });
+
+  it("refuses join and leave without an MCS pattern, of a cluster that is not a member, and join with for", () => {
+    const none = faults("- at: 1s\n  leave: {cluster: east}\n");
+    rejects(none, { at: at(none, "{cluster: east}"), path: "spec.faults[0].leave", detail: "leave acts on the MCS clusterset, and this scenario has none: add spec.patterns.mcs" });
+    const outsider = mcsFaults("clusters: [east]", "- at: 1s\n  join: {cluster: west}\n");
+    rejects(outsider, {
+      at: at(outsider, "west}"),
+      path: "spec.faults[0].join.cluster",
+      detail: "cluster west is not a member of the MCS clusterset; the members (spec.patterns.mcs.clusters) are east",
+    });
+    const unknown = mcsFaults("", "- at: 1s\n  leave: {cluster: eats}\n");
+    rejects(unknown, { at: at(unknown, "eats"), path: "spec.faults[0].leave.cluster", detail: 'no cluster named "eats" (did you mean "east"?); the clusters are east, west' });
+    const timed = mcsFaults("", "- at: 1s\n  for: 5s\n  join: {cluster: east}\n");
+    rejects(timed, { at: at(timed, "5s"), path: "spec.faults[0].for", detail: "join happens at one instant and has no duration; remove for" });
+    const noCluster = mcsFaults("", "- at: 1s\n  leave: {}\n");
+    rejects(noCluster, { at: at(noCluster, "leave"), path: "spec.faults[0].leave.cluster", detail: "required field missing" });
   });
 
   it("refuses misspelt kinds, unknown clusters and bad DNSChaos patterns where they are written", () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FaultRecord } from "../../src/scenario/faults.js";
 import type { Figures, StreamReport } from "../../src/scenario/report.js";
 import { faultEffect, formatLatency, formatReport, reportJson } from "../../src/scenario/report-format.js";
+import type { McsReport } from "../../src/scenario/mcs-report.js";
 import type { ScenarioReport } from "../../src/scenario/run.js";
 import { formatTable } from "../../src/scenario/table.js";
 
@@ -184,6 +185,52 @@ describe("formatReport", () => {
     const partial = formatReport(report({ partial: true, simulated: 30, stopReason: "stopped at 30s as asked (--until)" }), { wall: 0.5 });
     expect(partial.split("\n")[2]).toBe("PARTIAL RUN: stopped at 30s as asked (--until)");
     expect(partial.split("\n").at(-1)).toBe("FAIL: 1 of 2 expectations not met (a partial run: 30s of 80s simulated).");
+  });
+
+  it("gives each MCS member's imports and first answers, - where no stream asked and none where none was answered, and each failure's endpoints leaving the others", () => {
+    const mcs: McsReport = {
+      profile: "kep",
+      clusters: [
+        {
+          cluster: "east",
+          clusterId: "east",
+          imports: [{ service: "shop/web", importedAtS: 1.0001, afterExportS: 1.0001 }],
+          firstAnswers: [{ service: "shop/web", firstLookupAtS: 0.4, answeredAtS: 1.63, afterExportS: 1.63, afterImportS: 0.6299 }],
+        },
+        { cluster: "west", clusterId: "west-1", imports: [], firstAnswers: [{ service: "shop/web", firstLookupAtS: 2, answeredAtS: null, afterExportS: null, afterImportS: null }] },
+        { cluster: "north", clusterId: "north", imports: [], firstAnswers: [{ service: "shop/web", firstLookupAtS: null, answeredAtS: null, afterExportS: null, afterImportS: null }] },
+      ],
+      withdrawals: [],
+      failures: [
+        {
+          fault: "cut",
+          cluster: "west",
+          atS: 40,
+          untilS: null,
+          slicesGone: [
+            { cluster: "east", atS: 50.0002, afterFailureS: 10.0002 },
+            { cluster: "north", atS: null, afterFailureS: null },
+          ],
+          answersGone: [{ cluster: "east", service: "shop/db", atS: 52.059, afterFailureS: 12.059, lastHeldAtS: 54.5 }],
+        },
+        { fault: "gone", cluster: "north", atS: 60, untilS: 70, slicesGone: [], answersGone: [] },
+      ],
+    };
+    const text = formatReport(report({ mcs }), { wall: 1 });
+    expect(section(text, "Multi-Cluster Services (profile kep;")).toEqual([
+      "CLUSTER  CLUSTER ID  SERVICE   IMPORTED AT  IMPORT DELAY  FIRST ANSWER AT  ANSWER DELAY",
+      "east     east        shop/web       1.000s        1.000s  1.630s           1.630s",
+      "west     west-1      shop/web            -             -  none             none",
+      "north    north       shop/web            -             -  -                -",
+    ]);
+    expect(text).not.toContain("Endpoints withdrawn");
+    expect(section(text, "Endpoints leaving the others")).toEqual([
+      "FAULT  FAILED       AT  UNTIL    IN     WHAT                                      GONE AT    AFTER  LAST HELD",
+      "cut    west    40.000s  end      east   EndpointSlices                            50.000s  10.000s          -",
+      "cut    west    40.000s  end      north  EndpointSlices                            never          -          -",
+      "cut    west    40.000s  end      east   answers for shop/db                       52.059s  12.059s    54.500s",
+      "gone   north   60.000s  70.000s  -      none of its endpoints imported elsewhere  -              -          -",
+    ]);
   });
 
   it("leaves out the phase, pair and fault tables when there is nothing to show", () => {
