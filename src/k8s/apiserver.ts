@@ -550,9 +550,24 @@ export function cloneData<T>(value: T): T {
  * it once.
  */
 function storeCopy<T extends K8sObject>(object: T): T {
-  const out = copyObject(object as unknown as Record<string, unknown>, true, "metadata");
-  out.metadata = copyObject(object.metadata as unknown as Record<string, unknown>, true);
+  const out = shallowThenDeep(object as unknown as Record<string, unknown>);
+  out.metadata = shallowThenDeep(object.metadata as unknown as Record<string, unknown>);
   return out as unknown as T;
+}
+
+/**
+ * A spread copy (the engine's fast path for copying an object's own properties) whose unfrozen
+ * object values are then copied in turn. A `__proto__` key has no place in what the store keeps:
+ * it goes the slow way, which keeps it as data.
+ */
+function shallowThenDeep(value: Record<string, unknown>): Record<string, unknown> {
+  if (hasOwn.call(value, "__proto__")) return copyObject(value, true);
+  const out = { ...value };
+  for (const k in out) {
+    const v = out[k];
+    if ((typeof v === "object" && v !== null && !Object.isFrozen(v)) || typeof v === "function") out[k] = copy(v, true);
+  }
+  return out;
 }
 
 /**

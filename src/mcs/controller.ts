@@ -231,8 +231,6 @@ export class McsAgent extends Actor {
   private stale = false;
   /** Everything the hub published, by name: applied where the namespace exists. */
   private readonly states = new Map<string, ImportState>();
-  /** When the first import of each name appeared here (for the report). */
-  readonly firstImported = new Map<string, Micros>();
   private readonly unwatch: (() => void)[] = [];
   private stopped = false;
 
@@ -398,12 +396,8 @@ export class McsAgent extends Actor {
       // Ready since the import was first written: it stays ready while it exists.
       status: { clusters: state.statusClusters, conditions: [{ ...cond("Ready", "True", "Ready", ""), lastTransitionTime: readySince }] },
     };
-    if (existing) {
-      this.api.update({ ...serviceImport, metadata: { ...existing.metadata, ...serviceImport.metadata } });
-    } else {
-      this.api.create(serviceImport);
-      if (!this.firstImported.has(key(namespace, name))) this.firstImported.set(key(namespace, name), this.sim.now);
-    }
+    if (existing) this.api.update({ ...serviceImport, metadata: { ...existing.metadata, ...serviceImport.metadata } });
+    else this.api.create(serviceImport);
     this.writeSlices(state);
   }
 
