@@ -4,7 +4,7 @@
  * can join and leave while the clock runs.
  */
 import type { KubeCluster } from "../k8s/cluster.js";
-import type { ClusterProperty } from "../k8s/objects.js";
+import { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, type ClusterProperty } from "../k8s/objects.js";
 import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
 import { address, type Address } from "../sim/actor.js";
@@ -12,10 +12,8 @@ import type { Sim } from "../sim/sim.js";
 import { McsAgent, McsHub, MCS_PORT } from "./controller.js";
 import { PROFILES, type McsProfile, type ProfileName } from "./profiles.js";
 
-/** The ClusterProperty that holds a cluster's id. */
-export const CLUSTER_ID_PROPERTY = "cluster.clusterset.k8s.io";
-/** The ClusterProperty that holds the clusterset a cluster belongs to, while it does. */
-export const CLUSTERSET_PROPERTY = "clusterset.k8s.io";
+// The About API's well-known names live with the ClusterProperty kind, where the DNS plugins read them too.
+export { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY } from "../k8s/objects.js";
 
 /** Options of a {@link ClusterSet}. */
 export interface ClusterSetOptions {
