@@ -10,6 +10,7 @@ import type { Network } from "../net/network.js";
 import { address, type Address } from "../sim/actor.js";
 import type { Sim } from "../sim/sim.js";
 import { McsAgent, McsHub, MCS_PORT } from "./controller.js";
+import { installLighthouseDns } from "./lighthouse-dns.js";
 import { PROFILES, type McsProfile, type ProfileName } from "./profiles.js";
 
 // The About API's well-known names live with the ClusterProperty kind, where the DNS plugins read them too.
@@ -77,7 +78,9 @@ export class ClusterSet {
 
   /**
    * Makes a cluster a member: its `clusterset.k8s.io` property is written, its id is read from
-   * (or written to) `cluster.clusterset.k8s.io`, and its agent starts syncing.
+   * (or written to) `cluster.clusterset.k8s.io`, and its agent starts syncing. With a profile
+   * whose DNS is Lighthouse's, the cluster also gets Lighthouse's DNS server, and its cluster DNS
+   * forwards `clusterset.local` there ({@link installLighthouseDns}), as Submariner's join does.
    */
   join(cluster: KubeCluster): void {
     if (this.members.has(cluster.name)) throw new RangeError(`cluster ${cluster.name} is already a member of ${this.name}`);
@@ -92,6 +95,7 @@ export class ClusterSet {
     const host = this.network.addHost({ name: `${cluster.name}/mcs-system/mcs-agent`, node });
     this.network.bind(agent, host, MCS_PORT);
     this.members.set(cluster.name, { cluster, id, agent, host });
+    if (this.profile.dns === "lighthouse") installLighthouseDns(cluster);
   }
 
   /**
