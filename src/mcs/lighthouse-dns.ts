@@ -18,8 +18,8 @@ export const LIGHTHOUSE_DNS_NAME = "submariner-lighthouse-coredns";
 export const LIGHTHOUSE_COREDNS_IMAGE = "quay.io/submariner/lighthouse-coredns:0.19.0";
 const LIGHTHOUSE_COREDNS_PATTERN = /(^|\/)lighthouse-coredns:/;
 
-/** The Corefile the operator writes for Lighthouse's DNS (`newLighthouseDnsConfigMap`). */
-export const LIGHTHOUSE_COREFILE = "clusterset.local:53 {\n    lighthouse\n    errors\n    health\n    ready\n}\n";
+/** The Corefile the operator writes for Lighthouse's DNS, verbatim (`newLighthouseDnsConfigMap`). */
+export const LIGHTHOUSE_COREFILE = "clusterset.local:53 {\nlighthouse\nerrors\nhealth\nready\n}\n";
 
 const SECTION_START = "#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT";
 const SECTION_END = "#lighthouse-end";

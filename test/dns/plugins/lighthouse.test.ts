@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { CorefileError } from "../../../src/index.js";
 import { parseCorefile } from "../../../src/dns/corefile.js";
-import { FLAGS, canonical, hasFlag, makeReply, rcodeOf, roundTrip, type Answer, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
+import { FLAGS, canonical, hasFlag, makeReply, rcodeOf, roundTrip, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
 import type { DnsServer, NextHandler, Plugin } from "../../../src/dns/plugin.js";
 import { PLUGINS } from "../../../src/dns/plugins/index.js";
 import { SmoothWeightedRoundRobin } from "../../../src/dns/plugins/lighthouse/balancer.js";

@@ -84,6 +84,7 @@ class LighthousePlugin implements Plugin {
   }
 
   serve(request: DnsRequest, writer: ResponseWriter, next: NextHandler): void {
+    // Lighthouse's setup waits for its informers, so the server does not answer before they sync.
     if (!this.index.synced) return;
     const zone = matchZone(request.name, this.options.zones);
     if (!zone) return this.nextOrFailure(request, writer, next, "NOTZONE");
