@@ -186,8 +186,14 @@ export { PLUGINS, IMPLEMENTED_PLUGINS } from "./dns/plugins/index.js";
  * (mcs.md §2, §4). `multicluster [ZONES...] { noendpoints; fallthrough [ZONES...] }` in a Corefile.
  */
 export { multicluster } from "./dns/plugins/multicluster/index.js";
+/**
+ * Submariner Lighthouse's `lighthouse` plugin: answers `clusterset.local` as lighthouse-coredns
+ * does, one A record per ClusterIP service, the local cluster first, then round robin (mcs.md
+ * §5.3). `lighthouse [ZONES...] { fallthrough [ZONES...]; ttl SECONDS }` in a Corefile.
+ */
+export { lighthouse } from "./dns/plugins/lighthouse/index.js";
 export { CoreDns, DNS_PORT, DEFAULT_COREDNS_SERVICE, type CoreDnsOptions, type LogLine } from "./dns/coredns.js";
-export { installClusterDns, COREDNS_IMAGE, type ClusterDnsOptions } from "./dns/cluster-dns.js";
+export { installClusterDns, installCoreDns, COREDNS_IMAGE, type ClusterDnsOptions, type CoreDnsDeployment, type CoreDnsRuntime } from "./dns/cluster-dns.js";
 // DNS: Chaos Mesh's DNSChaos, the rules a cluster's CoreDNS replicas fail or lie by.
 export { DnsChaos, DnsChaosError, type DnsChaosAction, type DnsChaosRule, type DnsChaosHandle } from "./dns/chaos.js";
 export { PodResolver, toStubResponse, type PodLookup } from "./dns/pod-resolver.js";
@@ -275,6 +281,7 @@ export {
 
 // Multi-Cluster Services: the clusterset, its controller actors, conflict resolution, profiles.
 export { ClusterSet, CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, type ClusterSetOptions } from "./mcs/clusterset.js";
+export { installLighthouseDns, withLighthouseSection, LIGHTHOUSE_COREDNS_IMAGE, LIGHTHOUSE_COREFILE, LIGHTHOUSE_DNS_NAME, LIGHTHOUSE_NAMESPACE } from "./mcs/lighthouse-dns.js";
 export {
   McsHub,
   McsAgent,

@@ -18,12 +18,18 @@ export const RCODE = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  /** The name is outside the server's zones: Lighthouse's answer for a zone it does not serve (mcs.md §5.3). */
+  NOTZONE: 10,
 } as const;
 
 /** A response code name. */
 export type Rcode = keyof typeof RCODE;
 
-const RCODE_NAMES = Object.keys(RCODE) as Rcode[];
+/** Each named code's name, by code: the codes are not contiguous (NOTZONE is 10). */
+const RCODE_NAMES: readonly (Rcode | undefined)[] = Object.entries(RCODE).reduce<(Rcode | undefined)[]>((names, [name, code]) => {
+  names[code] = name as Rcode;
+  return names;
+}, []);
 
 /** The flag bits of the header, as dns-packet exports them. */
 export const FLAGS = {

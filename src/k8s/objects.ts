@@ -347,6 +347,11 @@ export interface ClusterProperty {
   spec: { value: string };
 }
 
+/** The ClusterProperty that holds a cluster's id (mcs.md §1.11). */
+export const CLUSTER_ID_PROPERTY = "cluster.clusterset.k8s.io";
+/** The ClusterProperty that holds the clusterset a cluster belongs to, while it does (mcs.md §1.11). */
+export const CLUSTERSET_PROPERTY = "clusterset.k8s.io";
+
 /** The group and version ServiceExport and ServiceImport are stored at (mcs-api v0.5.0). */
 export const MCS_API_VERSION = "multicluster.x-k8s.io/v1beta1";
 /** The group and version ClusterProperty is stored at (about-api). */

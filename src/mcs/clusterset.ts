@@ -4,18 +4,17 @@
  * can join and leave while the clock runs.
  */
 import type { KubeCluster } from "../k8s/cluster.js";
-import type { ClusterProperty } from "../k8s/objects.js";
+import { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, type ClusterProperty } from "../k8s/objects.js";
 import type { Host } from "../net/host.js";
 import type { Network } from "../net/network.js";
 import { address, type Address } from "../sim/actor.js";
 import type { Sim } from "../sim/sim.js";
 import { McsAgent, McsHub, MCS_PORT } from "./controller.js";
+import { installLighthouseDns } from "./lighthouse-dns.js";
 import { PROFILES, type McsProfile, type ProfileName } from "./profiles.js";
 
-/** The ClusterProperty that holds a cluster's id. */
-export const CLUSTER_ID_PROPERTY = "cluster.clusterset.k8s.io";
-/** The ClusterProperty that holds the clusterset a cluster belongs to, while it does. */
-export const CLUSTERSET_PROPERTY = "clusterset.k8s.io";
+// The About API's well-known names live with the ClusterProperty kind, where the DNS plugins read them too.
+export { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY } from "../k8s/objects.js";
 
 /** Options of a {@link ClusterSet}. */
 export interface ClusterSetOptions {
@@ -87,7 +86,9 @@ export class ClusterSet {
 
   /**
    * Makes a cluster a member: its `clusterset.k8s.io` property is written, its id is read from
-   * (or written to) `cluster.clusterset.k8s.io`, and its agent starts syncing.
+   * (or written to) `cluster.clusterset.k8s.io`, and its agent starts syncing. With a profile
+   * whose DNS is Lighthouse's, the cluster also gets Lighthouse's DNS server, and its cluster DNS
+   * forwards `clusterset.local` there ({@link installLighthouseDns}), as Submariner's join does.
    */
   join(cluster: KubeCluster): void {
     if (this.members.has(cluster.name)) throw new RangeError(`cluster ${cluster.name} is already a member of ${this.name}`);
@@ -102,6 +103,7 @@ export class ClusterSet {
     const host = this.network.addHost({ name: `${cluster.name}/mcs-system/mcs-agent`, node });
     this.network.bind(agent, host, MCS_PORT);
     this.members.set(cluster.name, { cluster, id, agent, host });
+    if (this.profile.dns === "lighthouse") installLighthouseDns(cluster);
   }
 
   /**

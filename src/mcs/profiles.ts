@@ -51,6 +51,12 @@ export interface McsProfile {
   };
   /** `endpointslice.kubernetes.io/managed-by` of imported slices. */
   readonly managedBy: string;
+  /**
+   * Who answers `clusterset.local`: the cluster's own CoreDNS with the multicluster plugin (the
+   * KEP's reference implementation, mcs.md §4), or Lighthouse's DNS server, which each member runs
+   * beside its cluster DNS and the cluster DNS forwards the zone to (mcs.md §5.1).
+   */
+  readonly dns: "multicluster" | "lighthouse";
 }
 
 /** The condition reasons mcs-api defines (mcs.md §1.2). */
@@ -72,6 +78,7 @@ const KEP: McsProfile = {
   slicesHoldClusterIp: false,
   reasons: MCS_API_REASONS,
   managedBy: "mcs-controller.multicluster.x-k8s.io",
+  dns: "multicluster",
 };
 
 /** The profiles, by name. */
@@ -88,6 +95,7 @@ export const PROFILES: Readonly<Record<ProfileName, McsProfile>> = {
     slicesHoldClusterIp: true,
     reasons: { valid: "", noService: "ServiceUnavailable", invalidType: "UnsupportedServiceType", pending: "AwaitingExport", exported: "" },
     managedBy: "lighthouse-agent.submariner.io",
+    dns: "lighthouse",
   },
   // The hub is the same KEP controller, slower: GKE's first export takes minutes (mcs.md §6).
   gke: {

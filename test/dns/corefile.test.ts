@@ -102,12 +102,12 @@ describe("DEFAULT_KUBEADM_COREFILE (dns.md §3.4)", () => {
 });
 
 describe("PLUGIN_ORDER and orderDirectives (dns.md §3.3)", () => {
-  it("holds plugin.cfg's 60 plugins in order, and multicluster after kubernetes (mcs.md §4.1)", () => {
+  it("holds plugin.cfg's 60 plugins in order, multicluster after kubernetes (mcs.md §4.1) and lighthouse after it (mcs.md §5.3)", () => {
     expect(PLUGIN_ORDER.join(" ")).toBe(
       "root metadata geoip cancel proxyproto quic grpc_server https https3 timeouts multisocket reload nsid bufsize " +
         "bind debug trace ready health pprof shed prometheus errors log dnstap local dns64 any chaos loadbalance tsig " +
         "rewrite autopath acl cache header dnssec tls minimal template transfer hosts route53 azure clouddns " +
-        "k8s_external kubernetes multicluster file auto secondary etcd loop forward grpc erratic whoami on sign view nomad",
+        "k8s_external kubernetes multicluster lighthouse file auto secondary etcd loop forward grpc erratic whoami on sign view nomad",
     );
     expect(Object.isFrozen(PLUGIN_ORDER)).toBe(true);
   });

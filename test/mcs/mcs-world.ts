@@ -6,12 +6,16 @@ import { kubeadmCorefile } from "../../src/dns/corefile.js";
 /** kubeadm's Corefile with the multicluster plugin for clusterset.local, as the MCS pattern writes it. */
 export const MCS_COREFILE = kubeadmCorefile("cluster.local").replace("    kubernetes ", "    multicluster clusterset.local\n    kubernetes ");
 
-/** Three flat-network clusters a, b, c with namespace `production`, and a ClusterSet over them. */
+/**
+ * Three flat-network clusters a, b, c with namespace `production`, and a ClusterSet over them.
+ * With `dns`, each runs CoreDNS: with {@link MCS_COREFILE}, or for the lighthouse profile kubeadm's
+ * Corefile, which the ClusterSet gives the block forwarding clusterset.local to Lighthouse's DNS.
+ */
 export function mcsWorld(options: ClusterSetOptions & { readonly seed?: number; readonly namespaceIn?: readonly string[]; readonly dns?: boolean } = {}) {
   const world = new World({ seed: options.seed ?? 1 });
   const names = ["a", "b", "c"];
   names.forEach((name, i) =>
-    world.addCluster({ name, region: `region-${name}`, zones: [`zone-${name}`], nodesPerZone: 1, network: "flat", podCidr: `10.${10 + i}.0.0/16`, serviceCidr: `10.${100 + i}.0.0/16`, dns: options.dns ? { corefile: MCS_COREFILE } : false }),
+    world.addCluster({ name, region: `region-${name}`, zones: [`zone-${name}`], nodesPerZone: 1, network: "flat", podCidr: `10.${10 + i}.0.0/16`, serviceCidr: `10.${100 + i}.0.0/16`, dns: options.dns ? { corefile: options.profile === "lighthouse" ? kubeadmCorefile("cluster.local") : MCS_COREFILE } : false }),
   );
   for (const name of options.namespaceIn ?? names) world.apply(name, "apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n");
   const set = new ClusterSet(world.sim, world.network, names.map((n) => world.cluster(n)), options);

@@ -2,11 +2,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SOURCE_CLUSTER_LABEL } from "../../src/mcs/controller.js";
+import { LIGHTHOUSE_DNS_NAME, LIGHTHOUSE_NAMESPACE } from "../../src/mcs/lighthouse-dns.js";
 import { PROFILES } from "../../src/mcs/profiles.js";
 import { CLUSTERSET_PROPERTY } from "../../src/mcs/clusterset.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import { buildScenarioWorld, runScenario, type ScenarioReport } from "../../src/scenario/run.js";
-import { SECOND } from "../../src/sim/time.js";
+import { dig } from "../../src/shell/dig.js";
+import { podShell } from "../../src/shell/pod.js";
+import { SECOND, seconds } from "../../src/sim/time.js";
 
 const FILE = fileURLToPath(new URL("../../scenarios/mcs.yaml", import.meta.url));
 const TEXT = readFileSync(FILE, "utf8");
@@ -233,5 +236,35 @@ describe("the join and leave faults", () => {
     expect(db.byPhase.find((p) => p.fault === "back" && p.phase === "before")!.codes.NXDOMAIN).toBeGreaterThan(0);
     const after = db.byPhase.find((p) => p.fault === "again" && p.phase === "after")!;
     expect(after.ok).toBe(after.count);
+  });
+});
+
+describe("scenarios/mcs.yaml with profile: lighthouse (mcs.md §5.1, §5.3)", () => {
+  const lighthouse = () => load(readFileSync(FILE, "utf8").replace("profile: kep", "profile: lighthouse"));
+
+  it("puts no multicluster plugin in the members' Corefiles: Lighthouse's own DNS server answers the zone", () => {
+    for (const c of lighthouse().spec.clusters) expect(c.dns.corefile).toBeUndefined();
+  });
+
+  it("resolves my-api.production.svc.clusterset.local to one A record, an exporter's ClusterIP, through the cluster DNS and Lighthouse's", () => {
+    const { world } = buildScenarioWorld(lighthouse());
+    world.runFor(seconds(20));
+    const exporters = ["cluster-b", "cluster-c"].map((c) => world.cluster(c).api.get("Service", "production", "my-api")!.spec.clusterIP!);
+    const forward = world.cluster("cluster-a").api.get("Service", LIGHTHOUSE_NAMESPACE, LIGHTHOUSE_DNS_NAME)!.spec.clusterIP!;
+    expect(world.cluster("cluster-a").api.get("ConfigMap", "kube-system", "coredns")!.data!.Corefile).toContain(`clusterset.local:53 {\n    forward . ${forward}\n}`);
+    const out = dig(podShell(world, "cluster-a", "production/client"), ["my-api.production.svc.clusterset.local"]).stdout;
+    expect(out).toContain("status: NOERROR");
+    expect(out).toContain("ANSWER: 1,");
+    const answer = /;; ANSWER SECTION:\n(\S+)\s+5\s+IN\s+A\s+(\S+)\n/.exec(out);
+    expect(answer?.[1]).toBe("my-api.production.svc.clusterset.local.");
+    expect(exporters).toContain(answer?.[2]);
+  });
+
+  it("runs, every my-api lookup answered", () => {
+    const report = runScenario(lighthouse(), { until: seconds(40) });
+    expect(report.mcs!.profile).toBe("lighthouse");
+    const api = report.streams.find((s) => s.name === "my-api")!;
+    expect(api.count).toBeGreaterThan(400);
+    expect(api.successRatio).toBe(1);
   });
 });

@@ -6,9 +6,11 @@
  * The plugins of a stock CoreDNS build (v1.14 line), in plugin.cfg order. This list is both what
  * the parser accepts as directive names (anything else is CoreDNS's "Unknown directive") and the
  * order a server block's plugins run in: "The ordering of the Plugins in the Corefile does not
- * determine the order of the plugin chain" (dns.md §3.3). One external plugin is compiled in as
+ * determine the order of the plugin chain" (dns.md §3.3). Two external plugins are compiled in as
  * well: multicluster, right after kubernetes, where its README's plugin.cfg line puts it
- * (`multicluster:github.com/coredns/multicluster`, mcs.md §4.1).
+ * (`multicluster:github.com/coredns/multicluster`, mcs.md §4.1); and lighthouse after it, where
+ * Lighthouse's own CoreDNS build puts it (after k8s_external, before file: its `main.go`
+ * directive list, mcs.md §5.3).
  */
 export const PLUGIN_ORDER: readonly string[] = Object.freeze([
   "root",
@@ -59,6 +61,7 @@ export const PLUGIN_ORDER: readonly string[] = Object.freeze([
   "k8s_external",
   "kubernetes",
   "multicluster",
+  "lighthouse",
   "file",
   "auto",
   "secondary",

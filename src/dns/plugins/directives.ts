@@ -66,3 +66,15 @@ export function zonesOf(at: Directive, args: readonly string[]): string[] {
   }
   return out;
 }
+
+/** The most seconds a `ttl` option of the kubernetes and lighthouse plugins takes (their setup's parseTTL). */
+const MAX_TTL = 3600;
+
+/** A `ttl SECONDS` option: one whole number from 0 to 3600, or an error at the option naming `plugin`. */
+export function ttlOption(plugin: string, option: Directive): number {
+  if (option.args.length !== 1) throw directiveError(option, `${plugin}: ttl takes 1 argument, got ${option.args.length}`);
+  const text = option.args[0]!;
+  const ttl = Number(text);
+  if (!/^\d+$/.test(text) || ttl > MAX_TTL) throw directiveError(option, `${plugin}: ttl must be a whole number of seconds from 0 to ${MAX_TTL}, got ${JSON.stringify(text)}`);
+  return ttl;
+}

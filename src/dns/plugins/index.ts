@@ -6,6 +6,7 @@ import { cache } from "./cache.js";
 import { forward } from "./forward.js";
 import { hosts } from "./hosts.js";
 import { kubernetes } from "./kubernetes/index.js";
+import { lighthouse } from "./lighthouse/index.js";
 import { loadbalance } from "./loadbalance.js";
 import { log } from "./log.js";
 import { loop } from "./loop.js";
@@ -17,7 +18,7 @@ import { rewrite } from "./rewrite.js";
  * order (PLUGIN_ORDER in the Corefile parser), whatever order a Corefile lists them in.
  */
 export const PLUGINS: ReadonlyMap<string, PluginFactory> = new Map(
-  [errors, health, ready, reload, prometheus, kubernetes, multicluster, cache, forward, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
+  [errors, health, ready, reload, prometheus, kubernetes, multicluster, lighthouse, cache, forward, rewrite, loadbalance, hosts, autopath, log, loop].map((f) => [f.name, f]),
 );
 
 /** The names of the implemented plugins, for the Corefile parser's "not implemented" errors. */

@@ -32,6 +32,7 @@ import { respond, soaOwner, soaRecord, type Responder } from "./respond.js";
 import { MulticlusterIndex } from "../multicluster/index-cache.js";
 import { answerMulticluster, type MulticlusterConfig } from "../multicluster/records.js";
 import { parseDuration } from "../../../sim/time.js";
+import { ttlOption } from "../directives.js";
 
 const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
 
@@ -70,13 +71,9 @@ function parseConfig(context: SetupContext): KubernetesConfig {
         need(0);
         config.endpointPodNames = true;
         break;
-      case "ttl": {
-        need(1);
-        const ttl = Number(args[0]);
-        if (!/^\d+$/.test(args[0]!) || ttl > 3600) throw directiveError(option, `kubernetes: ttl must be a whole number of seconds from 0 to 3600, got ${JSON.stringify(args[0])}`);
-        config.ttl = ttl;
+      case "ttl":
+        config.ttl = ttlOption("kubernetes", option);
         break;
-      }
       case "fallthrough":
         config.fallthrough = args.length > 0 ? args.map(canonical) : ["."];
         break;

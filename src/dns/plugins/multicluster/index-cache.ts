@@ -1,5 +1,5 @@
 import type { ApiServer, WatchEvent } from "../../../k8s/apiserver.js";
-import type { EndpointSlice, ServiceImport } from "../../../k8s/objects.js";
+import type { EndpointSlice, Kind, ServiceImport } from "../../../k8s/objects.js";
 import type { Sim } from "../../../sim/sim.js";
 import { WatchedIndex } from "../watched-index.js";
 
@@ -25,10 +25,11 @@ export class MulticlusterIndex extends WatchedIndex {
   /**
    * Imported EndpointSlices are filed by `<service-name label>.<namespace>` (lower-cased, the key
    * CoreDNS's multicluster plugin indexes them by), then by `namespace/name` of the slice.
+   * `moreKinds` are watched too, for a subclass to file (Lighthouse's ClusterProperty).
    */
-  constructor(sim: Sim, api: ApiServer, watcher: string, noEndpoints: boolean) {
+  constructor(sim: Sim, api: ApiServer, watcher: string, noEndpoints: boolean, moreKinds: readonly Kind[] = []) {
     // noendpoints: no endpoint watch at all (mcs.md §4.1), so nothing to wait for either.
-    super(sim, api, watcher, noEndpoints ? KINDS.filter((k) => k !== "EndpointSlice") : KINDS);
+    super(sim, api, watcher, [...(noEndpoints ? KINDS.filter((k) => k !== "EndpointSlice") : KINDS), ...moreKinds]);
   }
 
   protected apply(event: WatchEvent): void {
