@@ -426,14 +426,20 @@ export class McsAgent extends Actor {
   private writeSlices(state: ImportState): void {
     const { namespace, name } = state;
     const wanted = this.stale ? [] : state.slices;
-    const keep = new Set(wanted.map((slice) => slice.metadata.name));
-    for (const slice of this.importedSlices(namespace, name)) if (!keep.has(slice.metadata.name)) this.api.delete("EndpointSlice", namespace, slice.metadata.name);
-    for (const slice of wanted) {
-      // Written already from this very slice (the hub shares unchanged slices between versions).
-      const held = this.api.get("EndpointSlice", namespace, slice.metadata.name);
-      if (!held) this.api.create(slice);
-      else if (held.endpoints !== slice.endpoints || held.ports !== slice.ports || held.metadata.labels !== slice.metadata.labels) this.api.apply(slice);
+    const held = wanted.map((slice) => this.api.get("EndpointSlice", namespace, slice.metadata.name));
+    // Slices of sources no longer in the import go first. When every slice held is a wanted
+    // one (as many held as wanted ones found), there is nothing to list.
+    const found = held.reduce((n, h) => (h?.metadata.labels?.[SERVICE_NAME_LABEL] === name ? n + 1 : n), 0);
+    if (this.api.countByLabel("EndpointSlice", namespace, SERVICE_NAME_LABEL, name) > found) {
+      const keep = new Set(wanted.map((slice) => slice.metadata.name));
+      for (const slice of this.importedSlices(namespace, name)) if (!keep.has(slice.metadata.name)) this.api.delete("EndpointSlice", namespace, slice.metadata.name);
     }
+    wanted.forEach((slice, i) => {
+      // Written already from this very slice (the hub shares unchanged slices between versions).
+      const current = held[i];
+      if (!current) this.api.create(slice);
+      else if (current.endpoints !== slice.endpoints || current.ports !== slice.ports || current.metadata.labels !== slice.metadata.labels) this.api.apply(slice);
+    });
   }
 
   /** Ready and Conflict of this cluster's export, from the hub's view of it. */
