@@ -7,7 +7,7 @@
  * everywhere, and an agent that has not heard from the hub for as long drops every remote
  * endpoint it imported, as the KEP's "Endpoint TTL" recommends.
  */
-import { deepFreeze, type ApiServer } from "../k8s/apiserver.js";
+import { ApiError, deepFreeze, type ApiServer } from "../k8s/apiserver.js";
 import { stableHash } from "../k8s/names.js";
 import type { Condition, EndpointSlice, Service, ServiceExport, ServiceImport } from "../k8s/objects.js";
 import { formatTimestamp, parseTimestamp } from "../k8s/timestamp.js";
@@ -402,7 +402,7 @@ export class McsAgent extends Actor {
   }
 
   /** The selector-less Service whose ClusterIP is the clusterset IP, so kube-proxy routes it (mcs.md §1.5). */
-  private derivedService(namespace: string, name: string, imp: AggregateImport): Readonly<Service> {
+  private derivedService(namespace: string, name: string, imp: AggregateImport): Readonly<Service> | undefined {
     const derivedServiceName = derivedName(namespace, name);
     const service: Service = {
       apiVersion: "v1",
@@ -414,8 +414,15 @@ export class McsAgent extends Actor {
       },
     };
     const existing = this.api.get("Service", namespace, derivedServiceName);
-    if (!existing) return this.api.create(service);
-    return this.api.update({ ...existing, spec: { ...existing.spec, ports: service.spec.ports! } });
+    if (existing) return this.api.update({ ...existing, spec: { ...existing.spec, ports: service.spec.ports! } });
+    try {
+      return this.api.create(service);
+    } catch (e) {
+      // A full service range: the import goes without a clusterset IP, and the next change of
+      // the import tries again, as a controller's requeue would. Nothing else is the agent's to catch.
+      if (e instanceof ApiError && e.reason === "Invalid") return undefined;
+      throw e;
+    }
   }
 
   private importedSlices(namespace: string, name: string): Readonly<EndpointSlice>[] {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { derivedName, SERVICE_NAME_LABEL, SOURCE_CLUSTER_LABEL } from "../../src/mcs/controller.js";
+import { ClusterSet } from "../../src/mcs/clusterset.js";
+import { World } from "../../src/scenario/world.js";
+import { seconds } from "../../src/sim/time.js";
 import { exportedApi, mcsWorld } from "./mcs-world.js";
 
 const conditions = (world: ReturnType<typeof mcsWorld>["world"], cluster: string) =>
@@ -137,5 +140,28 @@ describe("MCS controller, KEP profile (mcs.md §1)", () => {
       return JSON.stringify(["a", "b", "c"].map((c) => [world.cluster(c).api.list("ServiceImport"), world.cluster(c).api.list("EndpointSlice")]));
     };
     expect(snapshot()).toBe(snapshot());
+  });
+});
+
+describe("McsAgent: a full service range", () => {
+  it("imports without a clusterset IP when the derived Service cannot get one, and gets it once the range has room", () => {
+    const world = new World({ seed: 1 });
+    // a's service range holds the kubernetes Service and one more: my-api's own ClusterIP.
+    world.addCluster({ name: "a", region: "r", zones: ["z"], nodesPerZone: 1, network: "flat", podCidr: "10.10.0.0/16", serviceCidr: "10.100.0.0/30", dns: false });
+    world.addCluster({ name: "b", region: "r", zones: ["z"], nodesPerZone: 1, network: "flat", podCidr: "10.11.0.0/16", serviceCidr: "10.101.0.0/16", dns: false });
+    for (const c of ["a", "b"]) world.apply(c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n");
+    const set = new ClusterSet(world.sim, world.network, [world.cluster("a"), world.cluster("b")]);
+    world.apply("a", exportedApi());
+    world.runFor(seconds(5));
+    const a = world.cluster("a").api;
+    const imported = a.get("ServiceImport", "production", "my-api");
+    expect(imported?.status?.clusters).toEqual([{ cluster: set.clusterId("a") }]);
+    expect(imported?.spec.ips).toBeUndefined();
+    expect(world.cluster("b").api.get("ServiceImport", "production", "my-api")?.spec.ips).toHaveLength(1);
+    // Room again: b's export changes the import, and a's agent makes the derived Service this time.
+    a.delete("Service", "production", "my-api");
+    world.apply("b", exportedApi());
+    world.runFor(seconds(5));
+    expect(a.get("ServiceImport", "production", "my-api")?.spec.ips).toEqual([a.get("Service", "production", derivedName("production", "my-api"))!.spec.clusterIP]);
   });
 });
