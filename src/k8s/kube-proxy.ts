@@ -10,11 +10,18 @@ import type { EndpointSlice, Service } from "./objects.js";
 
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
+/** The cached slices of one Service (by the Service their label names), by slice name. */
+interface ServiceSlices {
+  /** The Service's `namespace/name`. */
+  readonly id: string;
+  readonly byName: Map<string, Readonly<EndpointSlice>>;
+}
+
 interface ServiceRules {
   /** The Service, as the watch last delivered it. */
   svc: Readonly<Service>;
-  /** Its `namespace/name`, the key of its slices. */
-  readonly id: string;
+  /** Its slices. */
+  slices: ServiceSlices;
   /**
    * Backends by service port: each ready endpoint address at the target port. Worked out when a
    * message first needs them after a change, not at every change: a Service whose slices arrive
@@ -39,8 +46,8 @@ export class KubeProxy {
    * on the API server's current state, which it cannot know before the watch delay.
    */
   private readonly services = new Map<string, Readonly<Service>>();
-  /** The cached slices by the `namespace/name` of the Service their label names, then by slice name. */
-  private readonly slicesByService = new Map<string, Map<string, Readonly<EndpointSlice>>>();
+  /** The cached slices by namespace, then the Service their label names: no key to build per slice. */
+  private readonly slicesByService = new Map<string, Map<string, ServiceSlices>>();
 
   constructor(
     private readonly sim: Sim,
@@ -60,21 +67,21 @@ export class KubeProxy {
       const name = e.object.metadata.name;
       const before = e.previous?.metadata.labels?.[SERVICE_NAME_LABEL];
       const svc = e.type === "DELETED" ? undefined : e.object.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (before !== undefined && before !== svc) this.slicesByService.get(`${namespace}/${before}`)?.delete(name);
       if (svc !== undefined) {
-        const key = `${namespace}/${svc}`;
-        let m = this.slicesByService.get(key);
-        if (!m) {
-          m = new Map();
-          this.slicesByService.set(key, m);
-        }
-        m.set(name, e.object);
+        const slices = this.slicesOf(namespace, svc);
+        slices.byName.set(name, e.object);
         // Slices change backends only: the rules of the Service's addresses are worked out
         // again when next used.
-        this.invalidate(key);
+        this.invalidate(slices.id);
       }
-      // A slice relabelled away from a Service no longer serves it.
-      if (before !== undefined && before !== svc) this.invalidate(`${namespace}/${before}`);
+      if (before !== undefined && before !== svc) {
+        // A slice relabelled away from a Service (or deleted) no longer serves it.
+        const old = this.slicesByService.get(namespace)?.get(before);
+        if (old) {
+          old.byName.delete(name);
+          this.invalidate(old.id);
+        }
+      }
     });
   }
 
@@ -89,6 +96,20 @@ export class KubeProxy {
   private readonly ipsOf = new Map<string, Set<string>>();
   /** The LoadBalancer addresses among byIp's, which live on the external network. */
   private readonly external = new Set<string>();
+
+  private slicesOf(namespace: string, service: string): ServiceSlices {
+    let inNamespace = this.slicesByService.get(namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.slicesByService.set(namespace, inNamespace);
+    }
+    let slices = inNamespace.get(service);
+    if (!slices) {
+      slices = { id: `${namespace}/${service}`, byName: new Map() };
+      inNamespace.set(service, slices);
+    }
+    return slices;
+  }
 
   /** Forgets the backends of a Service's addresses, so that the next message works them out from the cache. */
   private invalidate(id: string): void {
@@ -124,9 +145,10 @@ export class KubeProxy {
       // An address keeps its rules object, changed in place, so that its route reads them
       // without a lookup by address for every message.
       const known = this.rules.get(ip);
-      const rules: ServiceRules = known ?? { svc, id, byPort: undefined };
+      const rules: ServiceRules = known ?? { svc, slices: this.slicesOf(namespace, name), byPort: undefined };
       if (known) {
         known.svc = svc;
+        known.slices = this.slicesOf(namespace, name);
         known.byPort = undefined;
       } else this.rules.set(ip, rules);
       this.byIp.set(ip, id);
@@ -149,7 +171,7 @@ export class KubeProxy {
   /** The rules' backends by port, worked out from the cached Service and slices if they changed. */
   private byPortOf(rules: ServiceRules): Map<number, Address[]> {
     if (!rules.byPort) {
-      const slices = [...(this.slicesByService.get(rules.id)?.values() ?? [])]
+      const slices = [...rules.slices.byName.values()]
         .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
       rules.byPort = backendsByPort(rules.svc, slices);
     }
