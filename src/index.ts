@@ -239,10 +239,34 @@ export {
   type Endpoint as PcapEndpoint,
   type TcpHeader,
 } from "./dns/pcap.js";
-export type { NetworkTap } from "./net/network.js";
+export { TCP_SYN, TCP_RST, type NetworkTap } from "./net/network.js";
+
+// Requests: HTTP calls over the simulated network, and the apps that serve them.
+export {
+  TCP_SYNACK,
+  HTTP_REQUEST,
+  HTTP_RESPONSE,
+  ERROR_KINDS,
+  resultCode,
+  succeeded,
+  parseUrl,
+  UrlError,
+  type HttpRequest,
+  type SegmentBody,
+  type SynAckBody,
+  type RequestBody,
+  type ResponseBody,
+  type ErrorKind,
+  type ResponseFlag,
+  type RequestResult,
+  type ParsedUrl,
+} from "./http/message.js";
+export { HttpClient, DEFAULT_CONNECT_TIMEOUT, SYN_RETRANSMIT, type HostResolver, type RequestOptions, type PendingRequest } from "./http/client.js";
+export { HttpServer, DEFAULT_APP_SERVICE, type HttpFault, type HttpServerOptions } from "./http/server.js";
+export { HttpApps, appPorts, type AppSpec } from "./http/apps.js";
 
 // Worlds: clusters with their DNS, and lookups from pods.
-export { World, WorldError, UPSTREAM_DNS_IP, type WorldOptions, type WorldClusterSpec, type ResolveOptions } from "./scenario/world.js";
+export { World, WorldError, UPSTREAM_DNS_IP, type WorldOptions, type WorldClusterSpec, type ResolveOptions, type WorldRequestOptions } from "./scenario/world.js";
 
 // Scenarios: files that build a world, drive traffic, play faults and check expectations.
 export { loadScenario, ScenarioError, type LoadScenarioOptions } from "./scenario/load.js";
@@ -265,6 +289,8 @@ export {
   type ManifestEntry,
   type PodSelection,
   type ResolveAction,
+  type RequestAction,
+  type AppEntry,
   type Arrival,
   type StreamSpec,
   type PodTarget,

@@ -24,8 +24,10 @@ export interface PodContext {
 
 /** Starts the behaviour of pods whose image matches. */
 export interface ContainerFactory {
-  /** Matched against each container's image; the first factory that matches any container wins. */
+  /** Matched against each container's image; the first factory that matches any container (and {@link matches}) wins. */
   readonly image: RegExp;
+  /** When given, the pod must pass it too: for behaviour chosen by labels (an app a scenario declares) rather than by image. */
+  readonly matches?: (pod: Readonly<Pod>) => boolean;
   start(context: PodContext): Process;
 }
 
@@ -118,7 +120,7 @@ export class Kubelet {
     // The network is IPv4: the pod's host takes the first IPv4 address the manifest pinned, if any.
     const pinnedIp = [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((p) => p.ip)].find((ip) => ip !== undefined && IPV4.test(ip));
     const host = this.network.addHost({ name: `${this.cluster.name}/${id}`, node, ...(pinnedIp ? { ip: pinnedIp } : {}) });
-    const factory = this.factories.find((f) => pod.spec.containers.some((c) => f.image.test(c.image)));
+    const factory = this.factories.find((f) => pod.spec.containers.some((c) => f.image.test(c.image)) && (!f.matches || f.matches(pod)));
     const process = factory ? factory.start({ sim: this.sim, network: this.network, api: this.api, pod, host }) : null;
     this.running.set(id, { host, process, node });
     const ns = pod.metadata.namespace ?? "default";

@@ -37,6 +37,16 @@ export type DropReason =
   | "no-handler"
   | (string & {});
 
+/**
+ * The kinds of the two TCP segments the network itself understands: a connection's opening SYN,
+ * and the RST a kernel answers it with when nothing listens on the port, or kube-proxy's REJECT
+ * rule when the Service has no endpoints. Everything else about TCP is the endpoints' business
+ * (`src/http/`); the network only carries it.
+ */
+export const TCP_SYN = "tcp.syn";
+/** See {@link TCP_SYN}. The RST carries the SYN's body back, so that the sender can tell which connection was refused. */
+export const TCP_RST = "tcp.rst";
+
 /** Counters of everything the network carried, kept whatever the trace level. */
 export interface NetworkStats {
   sent: number;
@@ -464,21 +474,27 @@ export class Network implements Transport {
   send(from: Actor, to: Address, kind: string, body: unknown, source?: Address): void {
     const address = from.address as BoundAddress | null;
     if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
-    const shown = source ?? address;
+    this.transmit(address.host, source ?? address, to, kind, body);
+  }
+
+  /** Sends a message from a host, appearing to come from `shown`: an actor's, or the kernel's (a RST). */
+  private transmit(host: Host, shown: Address, to: Address, kind: string, body: unknown): void {
     if (this.tap) this.tap.sent(this.sim.now, shown, to, kind, body);
-    let path = this.path(address.host, to.ip);
+    let path = this.path(host, to.ip);
     let via: Address | undefined;
     if (path.virtual) {
-      const target = path.virtual(address.host, to.port);
+      const target = path.virtual(host, to.port);
       if (!target) {
         this.stats.sent++;
         this.dropped(new Envelope(this.nextMessageId++, kind, shown, to, body, this.sim.now, path, undefined), target === null ? "no-endpoints" : "no-route");
+        // kube-proxy REJECTs a connection to a Service without endpoints, on the sender's own node: refused at once.
+        if (target === null && kind === TCP_SYN) this.transmit(host, to, shown, TCP_RST, body);
         return;
       }
       // Destination NAT: from here on the message is addressed to the backend; replies come from `via`.
       via = to;
       to = target;
-      path = this.path(address.host, to.ip);
+      path = this.path(host, to.ip);
     }
     const sim = this.sim;
     const envelope = new Envelope(this.nextMessageId++, kind, shown, to, body, sim.now, path, via);
@@ -557,7 +573,13 @@ export class Network implements Transport {
     }
     if (!dst.up) return this.dropped(envelope, "host-down");
     const actor = dst.listeners.get(envelope.to.port);
-    if (!actor) return this.dropped(envelope, "port-closed");
+    if (!actor) {
+      this.dropped(envelope, "port-closed");
+      // A kernel answers a SYN to a port nothing listens on with a RST (connection refused), from
+      // the address the sender used, as conntrack reverses a Service's translation.
+      if (envelope.kind === TCP_SYN) this.transmit(dst, envelope.via ?? envelope.to, envelope.from, TCP_RST, envelope.body);
+      return;
+    }
     this.stats.delivered++;
     const trace = this.sim.trace;
     if (trace.full) {

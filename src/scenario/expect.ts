@@ -41,12 +41,28 @@ export function evaluate(e: ExpectationSpec, spec: ScenarioSpec, m: Measurements
       const v = s.codes[c.code] ?? 0;
       return verdict(v, inRange(v, c), `${v} ${of}`);
     }
+    case "status": {
+      const v = statusCount(s.codes, c.code);
+      return verdict(v, inRange(v, c), `${v} ${of}`);
+    }
+    case "error": {
+      const v = s.codes[c.error] ?? 0;
+      return verdict(v, inRange(v, c), `${v} ${of}`);
+    }
     case "queriesPerLookup": {
       if (s.count === 0) return verdict(null, false, "no lookup in the window");
       const v = s.queries / s.count;
       return verdict(v, inRange(v, c), `${s.queries} queries ${of} = ${v.toFixed(3)}`);
     }
   }
+}
+
+/** The calls that ended with a status, whichever proxy's flag the code carries (`503` and `503 UF` are both 503s). */
+function statusCount(codes: Readonly<Record<string, number>>, status: number): number {
+  const plain = String(status);
+  let n = 0;
+  for (const [code, k] of Object.entries(codes)) if (code === plain || code.startsWith(`${plain} `)) n += k;
+  return n;
 }
 
 /** The start-time window [from, to) an expectation looks at. */

@@ -196,6 +196,18 @@ export class FaultTimeline {
           },
         };
       }
+      case "httpFault": {
+        // The pods as they are now, as Chaos Mesh selects them when the experiment starts: a pod
+        // that replaces one of them later runs its app unharmed.
+        const removes = this.choose(f.name, a.target, record).flatMap((pod) =>
+          this.world.http
+            .serversOf(a.target.cluster, a.target.namespace, pod)
+            .filter((s) => a.port === undefined || s.address?.port === a.port)
+            .map((s) => s.addFault(a.fault)),
+        );
+        if (a.port !== undefined) record.target = `${record.target} port ${a.port}`;
+        return { revert: () => removes.forEach((remove) => remove()) };
+      }
       case "apply":
         record.target = `${a.source} to ${a.clusters.join(", ")}`;
         for (const c of a.clusters) this.world.apply(c, a.objects);

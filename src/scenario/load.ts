@@ -268,6 +268,10 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
   const streams = spec.traffic.map((s) => s.name);
   spec.expect.forEach((e, i) => {
     if (!streams.includes(e.stream)) fail(["expect", i, "stream"], `no stream named ${JSON.stringify(e.stream)}${guess(e.stream, streams)}; the streams are ${streams.join(", ") || "none"}`);
+    // A lookup has no status and a call sends no queries of its own: such a check could only count nothing.
+    const kind = spec.traffic.find((s) => s.name === e.stream)?.action.kind;
+    const only = CHECKS_OF[e.check.kind];
+    if (kind && only && only !== kind) fail(["expect", i, e.check.kind], `checks a ${only} stream, and ${e.stream} is a ${kind} stream; use ${kind === "request" ? "status or error" : "rcode or queriesPerLookup"}`);
     const w = e.window;
     if (w.kind === "phase") {
       const fault = faults.get(w.fault);
@@ -284,6 +288,14 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     }
   });
 }
+
+/** The checks that only one kind of stream can meet. */
+const CHECKS_OF: Partial<Record<ScenarioSpec["expect"][number]["check"]["kind"], ScenarioSpec["traffic"][number]["action"]["kind"]>> = {
+  rcode: "resolve",
+  queriesPerLookup: "resolve",
+  status: "request",
+  error: "request",
+};
 
 /** ` (did you mean "x"?)` when a name is close to one of the candidates. */
 function guess(name: string, candidates: readonly string[]): string {

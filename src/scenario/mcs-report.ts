@@ -214,7 +214,7 @@ export class McsObserver {
   lookupObserver(stream: StreamSpec, destinationOf: (address: string) => string): LookupObserver | undefined {
     const cluster = stream.from.cluster;
     const log = this.members.get(cluster);
-    if (!log || !stream.action.names.some((n) => clustersetService(n) !== undefined)) return undefined;
+    if (!log || stream.action.kind !== "resolve" || !stream.action.names.some((n) => clustersetService(n) !== undefined)) return undefined;
     return (name, result) => {
       const service = clustersetService(name);
       if (service !== undefined) this.lookup(cluster, log, service, result, destinationOf);

@@ -67,7 +67,9 @@ const outcomes = (c: Readonly<Record<string, number>>): string =>
     .join(", ") || "-";
 const latencyCells = (l: LatencyMs): Cell[] => [formatLatency(l.p50), formatLatency(l.p90), formatLatency(l.p99), formatLatency(l.p999), formatLatency(l.max)];
 const figureCells = (f: Figures): Cell[] => [count(f.count), count(f.ok), count(f.failed), percent(f.successRatio), ...latencyCells(f.latencyMs)];
-const FIGURE_HEADER = ["LOOKUPS", "OK", "FAILED", "SUCCESS", "P50", "P90", "P99", "P99.9", "MAX"];
+const figureHeader = (what: "LOOKUPS" | "REQUESTS") => [what, "OK", "FAILED", "SUCCESS", "P50", "P90", "P99", "P99.9", "MAX"];
+/** A request's figures: its statuses and its error kinds, apart. */
+const requestCells = (f: Figures): Cell[] => [...figureCells(f), outcomes(f.statuses ?? {}), outcomes(f.errors ?? {})];
 
 /** What each kind of fault does, in words, put before what it acted on (its record's target). */
 const EFFECTS: Readonly<Record<FaultAction["kind"], string>> = {
@@ -82,6 +84,7 @@ const EFFECTS: Readonly<Record<FaultAction["kind"], string>> = {
   failure: "pods unreachable and not ready",
   scale: "scaled",
   dnsChaos: "CoreDNS answers wrongly",
+  httpFault: "apps misbehave",
   apply: "applied",
   delete: "deleted",
   leave: "left the MCS clusterset",
@@ -126,20 +129,41 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
       r.streams.map((s) => [s.name, s.cluster, s.action, outcomes(s.codes), count(s.skipped), count(s.inFlight)]),
     ),
   );
-  section(
-    "Results (lookups started after warmup; latency of the successful ones)",
-    formatTable(
-      ["STREAM", ...FIGURE_HEADER, "QUERIES/LOOKUP"],
-      r.streams.map((s) => [s.name, ...figureCells(s), s.queriesPerLookup === null ? "-" : s.queriesPerLookup.toFixed(2)]),
-    ),
-  );
-  const phases = r.streams.flatMap((s) => s.byPhase.map((p) => [s.name, p.fault, p.phase, ...figureCells(p), outcomes(p.codes)]));
-  if (phases.length > 0) {
-    section("By fault phase (lookups by when they started: before, during or after each fault)", formatTable(["STREAM", "FAULT", "PHASE", ...FIGURE_HEADER, "OUTCOMES"], phases));
+  const lookups = r.streams.filter((s) => s.kind === "resolve");
+  const requests = r.streams.filter((s) => s.kind === "request");
+  if (lookups.length > 0) {
+    section(
+      "Results (lookups started after warmup; latency of the successful ones)",
+      formatTable(
+        ["STREAM", ...figureHeader("LOOKUPS"), "QUERIES/LOOKUP"],
+        lookups.map((s) => [s.name, ...figureCells(s), s.queriesPerLookup === null ? "-" : s.queriesPerLookup.toFixed(2)]),
+      ),
+    );
   }
-  const pairs = r.streams.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...figureCells(p)]));
+  if (requests.length > 0) {
+    section(
+      "Requests (HTTP calls started after warmup; SUCCESS: a status below 500; latency of the successful ones; ERRORS: calls that got no status)",
+      formatTable(["STREAM", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requests.map((s) => [s.name, ...requestCells(s)])),
+    );
+  }
+  const phases = lookups.flatMap((s) => s.byPhase.map((p) => [s.name, p.fault, p.phase, ...figureCells(p), outcomes(p.codes)]));
+  if (phases.length > 0) {
+    section("By fault phase (lookups by when they started: before, during or after each fault)", formatTable(["STREAM", "FAULT", "PHASE", ...figureHeader("LOOKUPS"), "OUTCOMES"], phases));
+  }
+  const requestPhases = requests.flatMap((s) => s.byPhase.map((p) => [s.name, p.fault, p.phase, ...requestCells(p)]));
+  if (requestPhases.length > 0) {
+    section("Requests by fault phase (by when they started)", formatTable(["STREAM", "FAULT", "PHASE", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requestPhases));
+  }
+  const pairs = lookups.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...figureCells(p)]));
   if (pairs.length > 0) {
-    section("By cluster pair (TO: the cluster that owns the answer's first address; none when there was no address)", formatTable(["STREAM", "FROM", "TO", ...FIGURE_HEADER], pairs));
+    section("By cluster pair (TO: the cluster that owns the answer's first address; none when there was no address)", formatTable(["STREAM", "FROM", "TO", ...figureHeader("LOOKUPS")], pairs));
+  }
+  const requestPairs = requests.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...requestCells(p)]));
+  if (requestPairs.length > 0) {
+    section(
+      "Requests by cluster pair (TO: the cluster that owns the address connected to; none when the host did not resolve)",
+      formatTable(["STREAM", "FROM", "TO", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requestPairs),
+    );
   }
   if (r.faults.length > 0) {
     section(

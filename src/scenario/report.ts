@@ -23,15 +23,21 @@ export interface Figures {
   /** ok / count; null when there were none. */
   readonly successRatio: number | null;
   readonly latencyMs: LatencyMs;
-  /** DNS queries sent per lookup, on average; null when there were none. */
+  /** DNS queries sent per lookup, on average; null when there were none, and for requests. */
   readonly queriesPerLookup: number | null;
-  /** How many ended with each code (NOERROR, NXDOMAIN, SERVFAIL, TIMEOUT, …). */
+  /** How many ended with each code (NOERROR, NXDOMAIN, SERVFAIL, TIMEOUT, …; for requests 200, 503 UF, connect-refused, …). */
   readonly codes: Readonly<Record<string, number>>;
+  /** Requests only: how many ended with each status (`200`, `503 UF`), a part of `codes`. */
+  readonly statuses?: Readonly<Record<string, number>>;
+  /** Requests only: how many ended in each error kind, with no status (`connect-refused`, `timeout`), the rest of `codes`. */
+  readonly errors?: Readonly<Record<string, number>>;
 }
 
 /** One stream's report: the whole run after warmup, then per fault phase and per cluster pair. */
 export interface StreamReport extends Figures {
   readonly name: string;
+  /** What its actions are: lookups or HTTP calls. */
+  readonly kind: StreamSpec["action"]["kind"];
   /** What it does, e.g. `resolve web (A+AAAA)`. */
   readonly action: string;
   readonly cluster: string;
@@ -77,38 +83,44 @@ export function latencyMs(s: LatencySummary): LatencyMs {
   return { p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), p999: ms(s.p999), max: ms(s.max), mean: ms(s.mean) };
 }
 
-/** The report figures of a summary. */
-export function figures(s: Summary): Figures {
-  return {
-    count: s.count,
-    ok: s.ok,
-    failed: s.failed,
-    successRatio: s.count ? s.ok / s.count : null,
-    latencyMs: latencyMs(s.latency),
-    queriesPerLookup: s.count ? s.queries / s.count : null,
-    codes: s.codes,
-  };
+/** The report figures of a summary of a stream's lookups or requests. */
+export function figures(s: Summary, kind: StreamSpec["action"]["kind"] = "resolve"): Figures {
+  const common = { count: s.count, ok: s.ok, failed: s.failed, successRatio: s.count ? s.ok / s.count : null, latencyMs: latencyMs(s.latency) };
+  if (kind === "resolve") return { ...common, queriesPerLookup: s.count ? s.queries / s.count : null, codes: s.codes };
+  // A request's code is its status (`503`, `503 UF`) or, with none, its error kind (`reset`).
+  const statuses: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  for (const [code, n] of Object.entries(s.codes)) (/^\d/.test(code) ? statuses : errors)[code] = n;
+  return { ...common, queriesPerLookup: null, codes: s.codes, statuses, errors };
+}
+
+/** What a stream does, in words: `resolve web (A+AAAA)`, `GET http://web/ (timeout 2s)`. */
+function describeAction(a: StreamSpec["action"]): string {
+  if (a.kind === "request") return `${a.method} ${a.url} (timeout ${formatDuration(a.timeout)}${a.resolver ? `, ${a.resolver}` : ""})`;
+  return `resolve ${a.names.length === 1 ? a.names[0] : `one of ${a.names.length} names`} (${a.type}${a.resolver ? `, ${a.resolver}` : ""})`;
 }
 
 /** One stream's report. */
 export function streamReport(spec: StreamSpec, index: number, m: Measurements, counters: StreamCounters, warmup: Micros, windows: PhaseWindows): StreamReport {
+  const kind = spec.action.kind;
   const byPhase: StreamReport["byPhase"][number][] = [];
   for (const [fault, phases] of windows) {
     for (const phase of ["before", "during", "after"] as const) {
       const [from, to] = phases[phase];
       // A phase the run never reached, or one that ended before the warmup did, has no row.
       if (from >= to) continue;
-      byPhase.push({ fault, phase, ...figures(m.summarise(index, from, to)) });
+      byPhase.push({ fault, phase, ...figures(m.summarise(index, from, to), kind) });
     }
   }
   const byPair = m
     .destinationsOf(index, warmup, Infinity)
-    .map((to) => ({ from: spec.from.cluster, to, ...figures(m.summarise(index, warmup, Infinity, to)) }));
+    .map((to) => ({ from: spec.from.cluster, to, ...figures(m.summarise(index, warmup, Infinity, to), kind) }));
   return {
     name: spec.name,
-    action: `resolve ${spec.action.names.length === 1 ? spec.action.names[0] : `one of ${spec.action.names.length} names`} (${spec.action.type}${spec.action.resolver ? `, ${spec.action.resolver}` : ""})`,
+    kind,
+    action: describeAction(spec.action),
     cluster: spec.from.cluster,
-    ...figures(m.summarise(index, warmup, Infinity)),
+    ...figures(m.summarise(index, warmup, Infinity), kind),
     skipped: counters.skipped,
     inFlight: counters.inFlight,
     byPhase,

@@ -142,6 +142,8 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
     const { clusters, oneWay, ...profile } = pair;
     world.network.setClusterLink(clusters[0], clusters[1], profile, { oneWay: oneWay ?? false });
   }
+  // Apps first, so that the pods the manifests make run them from their start.
+  for (const c of spec.clusters) world.serveHttp(c.name, spec.apps.filter((a) => a.cluster === c.name));
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
   const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
   const mcs = clusterSet ? new McsObserver(world, clusterSet) : undefined;

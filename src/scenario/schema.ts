@@ -10,6 +10,8 @@
 import { DnsChaos, DnsChaosError } from "../dns/chaos.js";
 import { CLUSTER_PLACEHOLDER } from "../dns/federation.js";
 import { BEHAVIOURS } from "../dns/resolver/types.js";
+import { ERROR_KINDS, parseUrl, UrlError } from "../http/message.js";
+import { DEFAULT_APP_SERVICE } from "../http/server.js";
 import { FORMATS, ValueError, didYouMean, type ArraySchema, type Format, type ObjectSchema, type Rule, type Schema, type StringSchema, type YamlNode } from "../k8s/schema.js";
 import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
 import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
@@ -20,6 +22,7 @@ import { checkDistribution, DistributionError, type Distribution } from "../sim/
 import { formatDuration, type Micros } from "../sim/time.js";
 import type { HostSelector } from "../net/selector.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
+import type { HttpFault } from "../http/server.js";
 import {
   SCENARIO_API_VERSION,
   type Arrival,
@@ -55,6 +58,11 @@ const percent = (description: string): Schema => ({ type: "number", min: 0, max:
 const names = (description: string): ArraySchema => ({ type: "array", items: { type: "string" }, min: 1, description });
 const labels = (description: string): Schema => ({ type: "stringMap", keys: FORMATS.qualifiedName, values: FORMATS.labelValue, description });
 const bound = (description: string): Schema => ({ type: "number", min: 0, description });
+const port = (description: string): Schema => ({ type: "integer", min: 1, max: 65_535, description });
+const httpStatus = (description: string, extra: { required?: true } = {}): Schema => ({ type: "integer", min: 100, max: 599, description, ...extra });
+/** Istio's `percentage.value`: a percent in the file (100 when absent), a probability in the model. */
+const percentage = (description: string): Schema => ({ type: "number", min: 0, max: 100, description });
+const probability = (o: { percentage?: number }): number => (o.percentage ?? 100) / 100;
 
 /**
  * A name of a cluster (or of a region, zone or network of one), checked where it is written, so
@@ -349,6 +357,48 @@ const POD_FIELDS = {
   labels: labels("pods with these labels"),
 } satisfies Record<string, Schema>;
 
+/** The methods a request stream may use. */
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+/** A request stream's timeout when it gives none: bounded, so that a hung call is counted within the run. */
+const DEFAULT_REQUEST_TIMEOUT: Micros = 10_000_000;
+
+/**
+ * `spec.apps`: what the pods serve. The manifests say what runs where; an app says how the
+ * process in the pods it selects behaves: the ports it listens on (default: their TCP
+ * containerPorts), its workers, service time and queue, and the status it answers with.
+ */
+const appSchema = (ctx: SchemaContext): ObjectSchema => ({
+  type: "object",
+  fields: {
+    name: str("the app's name", { required: true }),
+    cluster: ref(ctx, "cluster", "the cluster its pods run in", { required: true }),
+    namespace: POD_FIELDS.namespace,
+    labels: labels("its pods: those with these labels (default: every pod of the namespace)"),
+    ports: { type: "array", items: port(""), min: 1, unique: [{ by: (p: number) => String(p), what: "port" }], description: "the ports it listens on (default: the pods' TCP containerPorts)" },
+    workers: count("requests each pod serves at once (default 8)", 1),
+    serviceTime: { ...DISTRIBUTION, description: "time to serve one request (default lognormal, median 1ms, p99 5ms)" },
+    queueLimit: count("requests waiting beyond the workers before new ones are dropped (default 1000)"),
+    status: httpStatus("the status of a normal answer (default 200)"),
+  },
+  transform: (a: Record<string, any>) => ({
+    name: a.name,
+    cluster: a.cluster,
+    namespace: a.namespace,
+    ...(a.labels ? { labels: a.labels } : {}),
+    ...(a.ports ? { ports: a.ports } : {}),
+    ...(a.workers !== undefined || a.serviceTime || a.queueLimit !== undefined
+      ? {
+          service: {
+            workers: a.workers ?? DEFAULT_APP_SERVICE.workers,
+            serviceTime: a.serviceTime ?? DEFAULT_APP_SERVICE.serviceTime,
+            queueLimit: a.queueLimit ?? DEFAULT_APP_SERVICE.queueLimit,
+          },
+        }
+      : {}),
+    ...(a.status !== undefined ? { status: a.status } : {}),
+  }),
+});
+
 const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
   type: "object",
   fields: {
@@ -384,7 +434,21 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
         { type: "array", items: { type: "string" }, min: 1 },
       ],
     },
-    type: str("records asked for: A, AAAA, or both as getaddrinfo does by default", { enum: ["A", "AAAA", "A+AAAA"], default: "A+AAAA" }),
+    request: str("call this URL (http://host[:port][/path]) without a sidecar: its host looked up through the pod's resolver, a cluster IP reached through kube-proxy", {
+      transform: (url: string) => {
+        try {
+          parseUrl(url);
+        } catch (e) {
+          if (e instanceof UrlError) throw new ValueError(e.message);
+          throw e;
+        }
+        return url;
+      },
+    }),
+    method: str("the request's method (request; default GET)", { enum: [...HTTP_METHODS] }),
+    timeout: duration("the whole call's limit: lookup, connect and response (request; default 10s)", { min: 1 }),
+    connectTimeout: duration("the limit on connecting, from the first SYN (request; default 10s, the mesh's connectTimeout)", { min: 1 }),
+    type: str("records asked for: A, AAAA, or both as getaddrinfo does by default (resolve; default A+AAAA)", { enum: ["A", "AAAA", "A+AAAA"] }),
     resolver: str("the client's resolver (default: by image)", { enum: [...BEHAVIOURS] }),
     arrival: str("when actions start: poisson or constant at rate, or closed (concurrency loops with think time)", {
       enum: ["poisson", "constant", "closed"],
@@ -396,9 +460,12 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
     start: duration("when the stream starts (default 0)"),
     end: duration("when it stops (default: the end of the run)"),
   },
-  oneOf: { fields: ["resolve"], what: "action" },
+  oneOf: { fields: ["resolve", "request"], what: "action", several: "give each its own stream" },
   rules: [
     (s: Record<string, any>, fail) => {
+      for (const field of s.request === undefined ? ["method", "timeout", "connectTimeout"] : ["type"]) {
+        if (s[field] !== undefined) fail([field], `only with ${s.request === undefined ? "request" : "resolve"}`);
+      }
       const closed = s.arrival === "closed";
       if (!closed && s.rate === undefined) fail(["rate"], `required with arrival ${s.arrival}`);
       if (closed && s.concurrency === undefined) fail(["concurrency"], "required with arrival closed");
@@ -412,10 +479,14 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
       s.arrival === "closed"
         ? { kind: "closed", concurrency: s.concurrency, think: s.think ?? { kind: "constant", value: 0 } }
         : { kind: s.arrival, rate: s.rate };
+    const resolver = s.resolver ? { resolver: s.resolver } : {};
     return {
       name: s.name,
       from: s.from,
-      action: { kind: "resolve", names: s.resolve, type: s.type, ...(s.resolver ? { resolver: s.resolver } : {}) },
+      action:
+        s.request !== undefined
+          ? { kind: "request", url: s.request, method: s.method ?? "GET", timeout: s.timeout ?? DEFAULT_REQUEST_TIMEOUT, ...(s.connectTimeout !== undefined ? { connectTimeout: s.connectTimeout } : {}), ...resolver }
+          : { kind: "resolve", names: s.resolve, type: s.type ?? "A+AAAA", ...resolver },
       arrival,
       start: s.start ?? 0,
       // The end of the run is filled in by the spec's rule, which knows the duration.
@@ -518,7 +589,51 @@ const mcsMember = (ctx: SchemaContext, description: string): ObjectSchema => ({
 });
 
 /** Which fault actions can be reverted after `for`. */
-const TIMED = new Set(["partition", "delay", "loss", "duplicate", "hold", "failure", "scale", "dnsChaos", "leave"]);
+const TIMED = new Set(["partition", "delay", "loss", "duplicate", "hold", "failure", "scale", "dnsChaos", "httpFault", "leave"]);
+
+/** What an httpFault makes the apps do, in Istio's and Toxiproxy's words. */
+const HTTP_FAULT_KINDS = ["abort", "reset", "hang", "delay"];
+
+/** `httpFault`: the pods' apps misbehave, per request, with a percentage each. */
+const httpFaultSchema = (ctx: SchemaContext): ObjectSchema => {
+  const target = podTarget(ctx, "");
+  return {
+    type: "object",
+    description: "the apps of the pods picked misbehave until the fault ends (Istio fault injection, Chaos Mesh HTTPChaos, Toxiproxy): answer with a status, reset, hang or delay, each for a percentage of requests",
+    fields: {
+      ...target.fields,
+      port: port("only the app's server on this port (default: every port)"),
+      abort: {
+        type: "object",
+        description: "answer with this status (Istio fault.abort)",
+        fields: { httpStatus: httpStatus("the status", { required: true }), percentage: percentage("percent of requests (default 100)") },
+      },
+      reset: { type: "object", description: "reset the connection instead of answering (Toxiproxy reset_peer)", fields: { percentage: percentage("percent of requests (default 100)") } },
+      hang: { type: "object", description: "never answer: the client times out (Toxiproxy timeout)", fields: { percentage: percentage("percent of requests (default 100)") } },
+      delay: {
+        type: "object",
+        description: "answer this much later (Istio fault.delay)",
+        fields: { fixedDelay: duration("the added delay", { required: true, min: 1 }), percentage: percentage("percent of requests (default 100)") },
+      },
+    },
+    rules: [
+      ...(target.rules ?? []),
+      (f: Record<string, any>, fail) => {
+        if (!HTTP_FAULT_KINDS.some((k) => f[k] !== undefined)) fail(["abort"], `say what goes wrong: one or more of ${HTTP_FAULT_KINDS.join(", ")}`);
+      },
+    ],
+    transform: ({ port: only, abort, reset, hang, delay, ...pods }: Record<string, any>) => ({
+      target: pods as PodTarget,
+      ...(only !== undefined ? { port: only } : {}),
+      fault: {
+        ...(reset ? { reset: probability(reset) } : {}),
+        ...(hang ? { hang: probability(hang) } : {}),
+        ...(abort ? { abort: { status: abort.httpStatus, probability: probability(abort) } } : {}),
+        ...(delay ? { delay: { delay: delay.fixedDelay, probability: probability(delay) } } : {}),
+      } satisfies HttpFault,
+    }),
+  };
+};
 
 function faultSchema(ctx: SchemaContext): ObjectSchema {
   const fields: Record<string, Schema> = {
@@ -569,6 +684,7 @@ function faultSchema(ctx: SchemaContext): ObjectSchema {
         },
       },
     },
+    httpFault: httpFaultSchema(ctx),
     apply: manifestSchema(ctx, "apply manifests (create or update)"),
     delete: {
       type: "object",
@@ -614,6 +730,7 @@ function faultSchema(ctx: SchemaContext): ObjectSchema {
           action = { kind, cluster: v.cluster, object: { kind: v.kind, namespace: v.namespace, name: v.name } };
           break;
         case "apply":
+        case "httpFault":
           action = { kind, ...v };
           break;
         default:
@@ -643,6 +760,9 @@ const RANGE = (what: string) => ({
   atLeast: bound(`${what} must be at least this`),
   atMost: bound(`${what} must be at most this`),
 });
+
+/** The checks an expectation may make, one each. */
+const CHECKS = ["latency", "successRatio", "count", "rcode", "queriesPerLookup", "status", "error"];
 
 const EXPECTATION: ObjectSchema = {
   type: "object",
@@ -679,13 +799,24 @@ const EXPECTATION: ObjectSchema = {
       fields: { code: str("the code", { required: true, format: OUTCOME_CODE }), ...RANGE("the count") },
     },
     queriesPerLookup: { type: "object", description: "DNS queries sent per lookup, on average", fields: RANGE("the mean") },
+    status: {
+      type: "object",
+      description: "how many calls of a request stream ended with this HTTP status",
+      fields: { code: httpStatus("the status", { required: true }), ...RANGE("the count") },
+    },
+    error: {
+      type: "object",
+      description: "how many calls of a request stream ended in this error kind, with no response",
+      fields: { kind: str("the error kind", { required: true, enum: [...ERROR_KINDS] }), ...RANGE("the count") },
+      transform: ({ kind, ...range }: Record<string, any>) => ({ error: kind, ...range }),
+    },
   },
-  oneOf: { fields: ["latency", "successRatio", "count", "rcode", "queriesPerLookup"], what: "check", several: "split them into separate expectations" },
+  oneOf: { fields: CHECKS, what: "check", several: "split them into separate expectations" },
   rules: [
     (e: Record<string, any>, fail) => {
       if ((e.fault === undefined) !== (e.phase === undefined)) fail([e.fault === undefined ? "fault" : "phase"], "fault and phase go together: phase: during, fault: NAME");
       if (e.window && e.fault !== undefined) fail(["window"], "give a window or a fault's phase, not both");
-      for (const check of ["successRatio", "count", "rcode", "queriesPerLookup"]) {
+      for (const check of CHECKS.slice(1)) {
         const c = e[check];
         if (!c) continue;
         if (c.atLeast === undefined && c.atMost === undefined) fail([check], "give atLeast, atMost or both");
@@ -694,7 +825,7 @@ const EXPECTATION: ObjectSchema = {
     },
   ],
   transform: (e: Record<string, any>) => {
-    const kind = ["latency", "successRatio", "count", "rcode", "queriesPerLookup"].find((k) => e[k] !== undefined)!;
+    const kind = CHECKS.find((k) => e[k] !== undefined)!;
     const check = { kind, ...e[kind] } as ExpectCheck;
     const window: ExpectWindow = e.fault !== undefined
       ? { kind: "phase", fault: e.fault, phase: e.phase }
@@ -732,6 +863,12 @@ export function describeExpectation(stream: string, window: ExpectWindow, check:
     case "queriesPerLookup":
       text = range(`queries per lookup of ${stream}`, check);
       break;
+    case "status":
+      text = range(`${check.code} count of ${stream}`, check);
+      break;
+    case "error":
+      text = range(`${check.error} count of ${stream}`, check);
+      break;
   }
   if (window.kind === "phase") return `${text} ${window.phase} ${window.fault}`;
   if (window.kind === "window") return `${text} from ${formatDuration(window.from)}${window.to >= 0 ? ` to ${formatDuration(window.to)}` : ""}`;
@@ -762,6 +899,7 @@ export function scenarioSchema(ctx: SchemaContext, rules: readonly Rule<any>[] =
           clusters: { type: "array", items: clusterSchema(ctx), min: 1, required: true, unique: [{ by: (c) => c.name, what: "cluster name" }] },
           patterns: patternsSchema(ctx),
           manifests: { type: "array", items: manifestSchema(ctx, "Kubernetes objects applied before the run starts"), default: [] },
+          apps: { type: "array", items: appSchema(ctx), default: [], unique: [{ by: (a) => a.name, what: "app name" }] },
           traffic: { type: "array", items: streamSchema(ctx), default: [], unique: [{ by: (s) => s.name, what: "stream name" }] },
           faults: { type: "array", items: faultSchema(ctx), default: [], unique: [{ by: (f) => f.name, what: "fault name" }] },
           expect: { type: "array", items: EXPECTATION, default: [] },

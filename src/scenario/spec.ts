@@ -4,6 +4,9 @@
  * (`run.ts`) builds a world from this and plays it.
  */
 import type { FederationAnswer } from "../dns/federation.js";
+import type { AppSpec } from "../http/apps.js";
+import type { ErrorKind } from "../http/message.js";
+import type { HttpFault } from "../http/server.js";
 import type { BehaviourName } from "../dns/resolver/types.js";
 import type { K8sObject } from "../k8s/objects.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
@@ -35,6 +38,8 @@ export interface ScenarioSpec {
   readonly clusters: readonly ClusterEntry[];
   readonly patterns: PatternsSpec;
   readonly manifests: readonly ManifestEntry[];
+  /** HTTP applications the clusters' pods run. */
+  readonly apps: readonly AppEntry[];
   readonly traffic: readonly StreamSpec[];
   readonly faults: readonly FaultSpec[];
   readonly expect: readonly ExpectationSpec[];
@@ -128,6 +133,11 @@ export interface ManifestEntry {
   readonly source: string;
 }
 
+/** An HTTP application of one cluster (see {@link AppSpec}). */
+export interface AppEntry extends AppSpec {
+  readonly cluster: string;
+}
+
 /** Which pods a stream sends from. */
 export interface PodSelection {
   readonly cluster: string;
@@ -149,6 +159,20 @@ export interface ResolveAction {
   readonly resolver?: BehaviourName;
 }
 
+/** What a request stream does each time: one HTTP call, without a sidecar. */
+export interface RequestAction {
+  readonly kind: "request";
+  /** `http://host[:port][/path]`; the host is looked up through the pod's resolver. */
+  readonly url: string;
+  readonly method: string;
+  /** The whole call's limit. */
+  readonly timeout: Micros;
+  /** The limit on connecting; the client's default when absent. */
+  readonly connectTimeout?: Micros;
+  /** The resolver the host is looked up with; default by image. */
+  readonly resolver?: BehaviourName;
+}
+
 /** When a stream's actions start. */
 export type Arrival =
   | { readonly kind: "poisson"; readonly rate: number }
@@ -159,7 +183,7 @@ export type Arrival =
 export interface StreamSpec {
   readonly name: string;
   readonly from: PodSelection;
-  readonly action: ResolveAction;
+  readonly action: ResolveAction | RequestAction;
   readonly arrival: Arrival;
   readonly start: Micros;
   /** Defaults to the end of the run. */
@@ -228,6 +252,8 @@ export type FaultAction =
       /** Only queries from these pods; every client when absent. */
       readonly from?: { readonly namespace?: string; readonly pod?: string; readonly labels?: Readonly<Record<string, string>> };
     }
+  /** The apps of the pods picked misbehave (Istio fault injection, Chaos Mesh HTTPChaos) until the fault ends. */
+  | { readonly kind: "httpFault"; readonly target: PodTarget; readonly port?: number; readonly fault: HttpFault }
   | ApplyAction
   | { readonly kind: "delete"; readonly cluster: string; readonly object: { readonly kind: string; readonly namespace: string; readonly name: string } }
   /** A member of `spec.patterns.mcs` leaves the clusterset (`ClusterSet.leave`); with `for`, it joins again after. */
@@ -263,7 +289,11 @@ export type ExpectCheck =
   /** How many lookups ended with this code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`, `TIMEOUT`, …). */
   | { readonly kind: "rcode"; readonly code: string; readonly atLeast?: number; readonly atMost?: number }
   /** DNS queries sent per lookup, on average. */
-  | { readonly kind: "queriesPerLookup"; readonly atLeast?: number; readonly atMost?: number };
+  | { readonly kind: "queriesPerLookup"; readonly atLeast?: number; readonly atMost?: number }
+  /** How many calls ended with this status (whatever proxy made it). */
+  | { readonly kind: "status"; readonly code: number; readonly atLeast?: number; readonly atMost?: number }
+  /** How many calls ended in this error kind. */
+  | { readonly kind: "error"; readonly error: ErrorKind; readonly atLeast?: number; readonly atMost?: number };
 
 /** An assertion about one stream. */
 export interface ExpectationSpec {

@@ -1,5 +1,6 @@
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
 import { sharedName } from "../dns/message.js";
+import { resultCode, succeeded, type RequestResult } from "../http/message.js";
 import type { KubeCluster } from "../k8s/cluster.js";
 import type { Pod } from "../k8s/objects.js";
 import { sample } from "../sim/distribution.js";
@@ -7,10 +8,10 @@ import type { Rng } from "../sim/rng.js";
 import { SECOND, type Micros } from "../sim/time.js";
 import type { Measurements } from "./measure.js";
 import { createdNames, pickPods } from "./pods.js";
-import type { PodSelection, StreamSpec } from "./spec.js";
+import type { PodSelection, RequestAction, ResolveAction, StreamSpec } from "./spec.js";
 import type { World } from "./world.js";
 
-const FAMILY: Readonly<Record<StreamSpec["action"]["type"], LookupFamily>> = { A: "inet", AAAA: "inet6", "A+AAAA": "unspec" };
+const FAMILY: Readonly<Record<ResolveAction["type"], LookupFamily>> = { A: "inet", AAAA: "inet6", "A+AAAA": "unspec" };
 
 /** What a stream did besides the actions it measured. */
 export interface StreamCounters {
@@ -37,8 +38,8 @@ export function clientPods(selection: PodSelection): Pod[] {
 
 /**
  * One traffic stream: arrivals as its process says (constant or Poisson rate, or a closed loop of
- * `concurrency` clients with think time), each a lookup from one of the stream's client pods in
- * turn, measured when it finishes. Client pods are looked up again whenever pods change, so that
+ * `concurrency` clients with think time), each a lookup or an HTTP call from one of the stream's
+ * client pods in turn, measured when it finishes. Client pods are looked up again whenever pods change, so that
  * killed and replaced clients are followed.
  */
 export class Stream {
@@ -66,7 +67,7 @@ export class Stream {
   ) {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
-    this.names = spec.action.names.map(sharedName);
+    this.names = spec.action.kind === "resolve" ? spec.action.names.map(sharedName) : [];
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -121,6 +122,10 @@ export class Stream {
     const { action, from } = this.spec;
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
+    if (action.kind === "request") {
+      this.call(action, client.ref, then);
+      return true;
+    }
     const names = this.names;
     const name = names.length === 1 ? names[0]! : this.rng.pick(names);
     this.world.resolve(from.cluster, client.ref, name, {
@@ -134,6 +139,23 @@ export class Stream {
       },
     });
     return true;
+  }
+
+  /** One HTTP call; measured by when it started, as lookups are. */
+  private call(action: RequestAction, client: string, then: (() => void) | undefined): void {
+    this.world.request(this.spec.from.cluster, client, action.url, {
+      method: action.method,
+      timeout: action.timeout,
+      ...(action.connectTimeout !== undefined ? { connectTimeout: action.connectTimeout } : {}),
+      ...(action.resolver ? { resolver: action.resolver } : {}),
+      onDone: (result: RequestResult) => {
+        this.counters.inFlight--;
+        // The pair is the cluster of the address connected to: a Service's cluster IP is its cluster's.
+        const to = result.address === undefined ? "-" : this.destinationOf(result.address);
+        this.measurements.record(this.index, result.startedAt, result.finishedAt - result.startedAt, succeeded(result), resultCode(result), 0, to);
+        then?.();
+      },
+    });
   }
 
   private measure(result: LookupResult, startedAt: Micros): void {

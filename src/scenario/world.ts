@@ -5,6 +5,9 @@ import { resolverSettings } from "../dns/resolver/behaviour.js";
 import { podResolvConf, type ResolvConf } from "../dns/resolver/resolvconf.js";
 import { BEHAVIOURS, type BehaviourName, type LookupFamily, type LookupResult } from "../dns/resolver/types.js";
 import { UpstreamDns, type UpstreamRecord } from "../dns/upstream.js";
+import { HttpApps, type AppSpec } from "../http/apps.js";
+import { HttpClient, type PendingRequest, type RequestOptions } from "../http/client.js";
+import type { RequestResult } from "../http/message.js";
 import { KubeCluster } from "../k8s/cluster.js";
 import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
@@ -58,6 +61,14 @@ export interface ResolveOptions {
   readonly onDone?: (result: LookupResult) => void;
 }
 
+/** Options of {@link World.request}. */
+export interface WorldRequestOptions extends RequestOptions {
+  /** The resolver the URL's host is looked up with; default by image, as {@link ResolveOptions}. */
+  readonly resolver?: BehaviourName;
+  /** Called when the call has ended. */
+  readonly onDone?: (result: RequestResult) => void;
+}
+
 /** A lookup or pod reference that does not exist in the world. */
 export class WorldError extends Error {
   override readonly name = "WorldError";
@@ -67,6 +78,8 @@ export class WorldError extends Error {
 export const UPSTREAM_DNS_IP = "198.51.100.53";
 /** The first port pod resolvers send from (one per resolver behaviour). */
 const RESOLVER_PORT = 33_053;
+/** The port a pod's HTTP client sends from (its connections are told apart by number, not port). */
+const HTTP_CLIENT_PORT = 40_000;
 
 /**
  * A world of clusters: the kernel, the network, Kubernetes clusters with their DNS, and the
@@ -87,6 +100,10 @@ export class World {
   readonly topology = new Topology();
   readonly network: Network;
   readonly clusters = new Map<string, KubeCluster>();
+  /** The HTTP applications the clusters' pods run (see {@link serveHttp}). */
+  readonly http = new HttpApps();
+  /** Pod HTTP clients by cluster, then `namespace/name`. */
+  private readonly httpClients = new Map<string, Map<string, HttpClient>>();
   /** Pod resolvers by cluster, namespace and pod name, then by behaviour (its index in BEHAVIOURS): no key to build per lookup. */
   private readonly resolvers = new Map<string, Map<string, Map<string, (PodResolver | undefined)[]>>>();
   /** What {@link clientPod} found, by cluster and the pod's reference as asked. */
@@ -169,6 +186,44 @@ export class World {
       found.resolvers[slot] = resolver;
     }
     return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
+  }
+
+  /**
+   * Runs HTTP applications in the cluster's pods they select, from the next pod started on (call
+   * it before applying the manifests whose pods it serves in).
+   */
+  serveHttp(cluster: string, apps: readonly AppSpec[]): void {
+    this.http.install(this.cluster(cluster), apps);
+  }
+
+  /**
+   * Starts an HTTP call of `url` from a running pod (`namespace/name`), without a sidecar: the
+   * URL's host is looked up through the pod's resolver as {@link resolve} does (its first IPv4
+   * address is used), and a cluster IP reaches a backend through kube-proxy. Run the clock to let
+   * it end; its result is on the returned call.
+   *
+   * @throws UrlError for a URL other than `http://host[:port][/path]`.
+   */
+  request(cluster: string, pod: string, url: string, options: WorldRequestOptions): PendingRequest {
+    const c = this.cluster(cluster);
+    const found = this.clientPod(c, pod);
+    let byPod = this.httpClients.get(cluster);
+    if (!byPod) this.httpClients.set(cluster, (byPod = new Map()));
+    const ref = `${found.namespace}/${found.name}`;
+    let client = byPod.get(ref);
+    // A pod replaced under the same name (a StatefulSet's) has a new host: a new client with it.
+    if (!client || client.address?.ip !== found.host.ip || !found.host.attached) {
+      const resolver = options.resolver;
+      client = new HttpClient(this.sim, { cluster, namespace: found.namespace, name: found.name }, (host, done) => {
+        this.resolve(cluster, ref, host, {
+          ...(resolver ? { resolver } : {}),
+          onDone: (r) => done(r.addresses.find((a) => a.family === 4)?.address),
+        });
+      });
+      this.network.bind(client, found.host, HTTP_CLIENT_PORT);
+      byPod.set(ref, client);
+    }
+    return client.request(url, options, options.onDone);
   }
 
   /**

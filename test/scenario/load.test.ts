@@ -219,7 +219,7 @@ describe("loadScenario: the document, metadata and run settings", () => {
     const spec = scenario("trafic: []\n");
     rejects(spec, { at: at(spec, "trafic"), path: "spec.trafic", detail: 'unknown field "trafic" (did you mean "traffic"?)' });
     const far = scenario("banana: 1\n");
-    rejects(far, { at: at(far, "banana"), path: "spec.banana", detail: /^unknown field "banana"; the fields here are seed, duration, warmup, network, clusters, patterns, manifests, traffic, faults, expect$/ });
+    rejects(far, { at: at(far, "banana"), path: "spec.banana", detail: /^unknown field "banana"; the fields here are seed, duration, warmup, network, clusters, patterns, manifests, apps, traffic, faults, expect$/ });
   });
 
   it("reports missing required fields where they belong", () => {
@@ -661,7 +661,7 @@ describe("loadScenario: traffic", () => {
     const create = bad("name: s\nfrom: {cluster: east, labels: {app: c}, create: {}}\nresolve: web\nrate: 1\n");
     rejects(create, { at: at(create, "from"), path: "spec.traffic[0].from.pod", detail: "required with create: it names the pods created" });
     const noAction = bad("name: s\nfrom: {cluster: east, pod: c}\nrate: 1\n");
-    rejects(noAction, { at: at(noAction, "name: s"), path: "spec.traffic[0]", detail: "expected an action: one of resolve" });
+    rejects(noAction, { at: at(noAction, "name: s"), path: "spec.traffic[0]", detail: "expected an action: one of resolve, request" });
     const type = bad("name: s\nfrom: {cluster: east, pod: c}\nresolve: web\nrate: 1\ntype: SRV\n");
     rejects(type, { at: at(type, "SRV"), path: "spec.traffic[0].type", detail: 'expected one of A, AAAA, A+AAAA, got "SRV"' });
   });
@@ -812,7 +812,7 @@ describe("loadScenario: faults", () => {
     rejects(none, {
       at: at(none, "at: 1s"),
       path: "spec.faults[0]",
-      detail: "expected a fault action: one of partition, heal, delay, loss, duplicate, hold, release, kill, failure, scale, dnsChaos, apply, delete, leave, join",
+      detail: "expected a fault action: one of partition, heal, delay, loss, duplicate, hold, release, kill, failure, scale, dnsChaos, httpFault, apply, delete, leave, join",
     });
     const misspelt = faults("- at: 1s\n  partiton: {from: east, to: west}\n");
     rejects(misspelt, { at: at(misspelt, "partiton"), path: "spec.faults[0].partiton", detail: 'unknown field "partiton" (did you mean "partition"?)' });
@@ -981,7 +981,7 @@ describe("loadScenario: expectations", () => {
 
   it("refuses no check, two checks, and checks out of range", () => {
     const none = expectations("- {stream: local}\n");
-    rejects(none, { at: at(none, "{stream: local}"), path: "spec.expect[0]", detail: "expected a check: one of latency, successRatio, count, rcode, queriesPerLookup" });
+    rejects(none, { at: at(none, "{stream: local}"), path: "spec.expect[0]", detail: "expected a check: one of latency, successRatio, count, rcode, queriesPerLookup, status, error" });
     const two = expectations("- {stream: local, count: {atLeast: 1}, successRatio: {atLeast: 1}}\n");
     rejects(two, { at: at(two, "successRatio"), path: "spec.expect[0].successRatio", detail: "only one check is allowed, but count and successRatio are both given; split them into separate expectations" });
     const ratio = expectations("- {stream: local, successRatio: {atLeast: 1.5}}\n");

@@ -22,6 +22,7 @@ function figures(count: number, ok: number, p50: number | null, codes: Record<st
 
 const remote: StreamReport = {
   name: "remote",
+  kind: "resolve",
   action: "resolve web.shop.svc.west.local. (A)",
   cluster: "east",
   ...figures(1356, 1031, 71.111, { NOERROR: 1031, SERVFAIL: 325 }),

@@ -1,0 +1,145 @@
+/**
+ * The messages of an HTTP exchange over the simulated network: a TCP connection opened with
+ * {@link TCP_SYN} (answered by `tcp.synack`, or by `tcp.rst` when refused), one request on it,
+ * and one response or a RST. Bodies are plain data, never mutated after sending.
+ */
+import type { Address } from "../sim/actor.js";
+import type { Micros } from "../sim/time.js";
+
+export { TCP_RST, TCP_SYN } from "../net/network.js";
+/** The server's kernel accepted the connection. */
+export const TCP_SYNACK = "tcp.synack";
+/** A request on an open connection. */
+export const HTTP_REQUEST = "http.request";
+/** The response to it. */
+export const HTTP_RESPONSE = "http.response";
+
+/** What an HTTP request says: method, authority (the Host header) and path. */
+export interface HttpRequest {
+  readonly method: string;
+  /** `host[:port]` as the URL has it, which is what the Host header carries. */
+  readonly authority: string;
+  readonly path: string;
+}
+
+/** The body of every TCP segment of a connection: which connection it belongs to. */
+export interface SegmentBody {
+  /** Unique per client and connection: the client's ephemeral port, in effect. */
+  readonly conn: number;
+}
+
+/**
+ * A SYN-ACK. `server` is the address the connection really reached: for a connection to a
+ * Service's cluster IP, the backend kube-proxy picked. The client sends the rest of the
+ * connection there, which is what conntrack does for it in a real node: every later packet of a
+ * connection follows the translation its first one got, rather than being balanced afresh.
+ */
+export interface SynAckBody extends SegmentBody {
+  readonly server: Address;
+}
+
+/** A request on connection `conn`. */
+export interface RequestBody extends SegmentBody {
+  readonly request: HttpRequest;
+}
+
+/** A response on connection `conn`. */
+export interface ResponseBody extends SegmentBody {
+  readonly status: number;
+}
+
+/**
+ * Why a call ended without a response from the application. The first kinds are what a client
+ * without a sidecar sees from its own socket (curl's and Go's errors); the rest are what only a
+ * proxy in the path can report, and what Envoy maps to its response flags (see {@link ResponseFlag}).
+ *
+ * - `dns`: the URL's host did not resolve (curl: "Could not resolve host").
+ * - `connect-refused`: a RST answered the SYN: nothing listens, or the Service has no endpoints.
+ * - `connect-timeout`: no answer to the SYN within the connect timeout (a partition, a down host).
+ * - `reset`: the connection was reset after it opened, before a response.
+ * - `timeout`: the request's timeout passed with the connection open and no response.
+ * - `no-healthy-upstream`: a proxy had no healthy endpoint to send to (Envoy UH).
+ * - `tls`: the TLS handshake failed (a root CA mismatch, mesh.md §3.5).
+ */
+export type ErrorKind = "dns" | "connect-refused" | "connect-timeout" | "reset" | "timeout" | "no-healthy-upstream" | "tls";
+
+/** Every {@link ErrorKind}, for schemas and reports. */
+export const ERROR_KINDS: readonly ErrorKind[] = ["dns", "connect-refused", "connect-timeout", "reset", "timeout", "no-healthy-upstream", "tls"];
+
+/**
+ * Envoy's response flags for the failures a sidecar reports (mesh.md §3.2, §3.5): UF upstream
+ * connection failure (refused, connect timeout, TLS handshake), UC upstream connection termination
+ * (a reset after connecting), UT upstream request timeout, UH no healthy upstream, URX the retry
+ * limit exceeded. A sidecar answers the application with a status (503, 504) carrying the flag.
+ */
+export type ResponseFlag = "UF" | "UC" | "UT" | "UH" | "URX";
+
+/**
+ * How a call ended: with a status from the other end, or with an error kind. A call through a
+ * sidecar ends with the status the sidecar made (503) and the `flag` and `error` behind it; a
+ * plain client's failures have no status.
+ */
+export interface RequestResult {
+  /** The URL asked for. */
+  readonly url: string;
+  /** The response's status; null when the call ended in an error with no response. */
+  readonly status: number | null;
+  /** Why there was no response from the application; undefined for a response. */
+  readonly error?: ErrorKind;
+  /** The response flag of the proxy that made the status, when one did. */
+  readonly flag?: ResponseFlag;
+  /** The address the URL's host resolved to, when it did. */
+  readonly address?: string;
+  readonly startedAt: Micros;
+  readonly finishedAt: Micros;
+}
+
+/**
+ * The code a call is counted under in reports and expectations: the status (`200`, `503`), with
+ * the flag of the proxy that made it as Envoy's access log writes them (`503 UF`), or the error
+ * kind of a call with no status (`connect-refused`).
+ */
+export function resultCode(r: RequestResult): string {
+  if (r.status === null) return r.error ?? "error";
+  return r.flag ? `${r.status} ${r.flag}` : String(r.status);
+}
+
+/**
+ * Whether a call succeeded: a response with a status below 500, as Istio's and Envoy's success
+ * rates count it (a 4xx is the application's answer; a 5xx or no response is a failure).
+ */
+export function succeeded(r: RequestResult): boolean {
+  return r.status !== null && r.status < 500 && r.error === undefined;
+}
+
+/** A URL as the client reads it: only `http://host[:port][/path]`. */
+export interface ParsedUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly authority: string;
+  readonly path: string;
+}
+
+/** A URL the client cannot use. */
+export class UrlError extends Error {
+  override readonly name = "UrlError";
+}
+
+const URL_SHAPE = /^http:\/\/([^/:?#\s]+)(?::(\d{1,5}))?(\/[^\s#]*)?$/;
+
+/**
+ * Reads `http://host[:port][/path]` (port 80 and path `/` by default).
+ *
+ * @throws UrlError for another scheme or shape, saying what is expected.
+ */
+export function parseUrl(url: string): ParsedUrl {
+  const m = URL_SHAPE.exec(url);
+  if (!m) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+    if (scheme && scheme.toLowerCase() !== "http") throw new UrlError(`${JSON.stringify(url)}: only http:// URLs are modelled, not ${scheme}://`);
+    throw new UrlError(`${JSON.stringify(url)} is not a URL of the form http://host[:port][/path]`);
+  }
+  const port = m[2] === undefined ? 80 : Number(m[2]);
+  if (port < 1 || port > 65_535) throw new UrlError(`${JSON.stringify(url)}: port ${port} is out of range (1 to 65535)`);
+  return { host: m[1]!, port, authority: m[2] === undefined ? m[1]! : `${m[1]}:${m[2]}`, path: m[3] ?? "/" };
+}
