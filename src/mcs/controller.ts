@@ -383,7 +383,7 @@ export class McsAgent extends Actor {
     const serviceImport: ServiceImport = {
       apiVersion: "multicluster.x-k8s.io/v1beta1",
       kind: "ServiceImport",
-      metadata: { name, namespace, ...(derived ? { annotations: { [DERIVED_SERVICE_ANNOTATION]: derived.metadata.name } } : {}) },
+      metadata: { name, namespace, ...this.importMetadata(state, derived?.metadata.name) },
       spec: {
         ports: state.ports,
         ...(derived ? { ips: [...(derived.spec.clusterIPs ?? [derived.spec.clusterIP!])] } : {}),
@@ -396,9 +396,24 @@ export class McsAgent extends Actor {
       // Ready since the import was first written: it stays ready while it exists.
       status: { clusters: state.statusClusters, conditions: [{ ...cond("Ready", "True", "Ready", ""), lastTransitionTime: readySince }] },
     };
-    if (existing) this.api.update({ ...serviceImport, metadata: { ...existing.metadata, ...serviceImport.metadata } });
-    else this.api.create(serviceImport);
+    if (existing) {
+      // Labels and annotations are the import's own, written whole each time: none kept from before.
+      const { labels: _labels, annotations: _annotations, ...kept } = existing.metadata;
+      this.api.update({ ...serviceImport, metadata: { ...kept, ...serviceImport.metadata } });
+    } else this.api.create(serviceImport);
     this.writeSlices(state);
+  }
+
+  /**
+   * The ServiceImport's labels and annotations: the winning export's exported ones, where the
+   * profile takes them (never the Service's or the ServiceExport's own metadata, mcs.md §1.2),
+   * and the name of the derived Service.
+   */
+  private importMetadata(state: ImportState, derived: string | undefined): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+    const winner = this.profile.exportedMetadata ? state.records.find((r) => r.cluster === state.import!.oldest) : undefined;
+    const labels = { ...winner?.exportedLabels };
+    const annotations = { ...winner?.exportedAnnotations, ...(derived ? { [DERIVED_SERVICE_ANNOTATION]: derived } : {}) };
+    return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
   }
 
   /** The selector-less Service whose ClusterIP is the clusterset IP, so kube-proxy routes it (mcs.md §1.5). */

@@ -52,6 +52,12 @@ export interface McsProfile {
   /** `endpointslice.kubernetes.io/managed-by` of imported slices. */
   readonly managedBy: string;
   /**
+   * The winning export's `exportedLabels` and `exportedAnnotations` go on the ServiceImport (mcs.md
+   * §1.2, §1.4: optional for an implementation). Lighthouse's snapshot serves ServiceExport at
+   * v1alpha1, which has no such fields.
+   */
+  readonly exportedMetadata: boolean;
+  /**
    * Who answers `clusterset.local`: the cluster's own CoreDNS with the multicluster plugin (the
    * KEP's reference implementation, mcs.md §4), or Lighthouse's DNS server, which each member runs
    * beside its cluster DNS and the cluster DNS forwards the zone to (mcs.md §5.1).
@@ -78,6 +84,7 @@ const KEP: McsProfile = {
   slicesHoldClusterIp: false,
   reasons: MCS_API_REASONS,
   managedBy: "mcs-controller.multicluster.x-k8s.io",
+  exportedMetadata: true,
   dns: "multicluster",
 };
 
@@ -95,6 +102,7 @@ export const PROFILES: Readonly<Record<ProfileName, McsProfile>> = {
     slicesHoldClusterIp: true,
     reasons: { valid: "", noService: "ServiceUnavailable", invalidType: "UnsupportedServiceType", pending: "AwaitingExport", exported: "" },
     managedBy: "lighthouse-agent.submariner.io",
+    exportedMetadata: false,
     dns: "lighthouse",
   },
   // The hub is the same KEP controller, slower: GKE's first export takes minutes (mcs.md §6).

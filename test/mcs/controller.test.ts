@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { derivedName, SERVICE_NAME_LABEL, SOURCE_CLUSTER_LABEL } from "../../src/mcs/controller.js";
+import { DERIVED_SERVICE_ANNOTATION, derivedName, SERVICE_NAME_LABEL, SOURCE_CLUSTER_LABEL } from "../../src/mcs/controller.js";
 import { ClusterSet } from "../../src/mcs/clusterset.js";
 import { World } from "../../src/scenario/world.js";
 import { seconds } from "../../src/sim/time.js";
@@ -163,5 +163,39 @@ describe("McsAgent: a full service range", () => {
     world.apply("b", exportedApi());
     world.runFor(seconds(5));
     expect(a.get("ServiceImport", "production", "my-api")?.spec.ips).toEqual([a.get("Service", "production", derivedName("production", "my-api"))!.spec.clusterIP]);
+  });
+});
+
+describe("McsAgent: exported labels and annotations (mcs.md §1.2, §1.4)", () => {
+  const exportWith = (labels: string) => `${exportedApi({ exported: false }).replace("metadata: {name: my-api, namespace: production}\nspec:\n  type", "metadata: {name: my-api, namespace: production, labels: {from-service: x}}\nspec:\n  type")}
+---
+apiVersion: multicluster.x-k8s.io/v1beta1
+kind: ServiceExport
+metadata: {name: my-api, namespace: production, labels: {from-export-metadata: x}}
+spec: {exportedLabels: ${labels}, exportedAnnotations: {note: "${labels}"}}`;
+
+  it("puts the oldest export's exportedLabels and exportedAnnotations on the ServiceImport, never the Service's or the export's own metadata", () => {
+    const { world, run } = mcsWorld();
+    world.apply("b", exportWith("{tier: gold}"));
+    run(2);
+    world.apply("c", exportWith("{tier: silver}"));
+    run(5);
+    for (const cluster of ["a", "b", "c"]) {
+      const imported = world.cluster(cluster).api.get("ServiceImport", "production", "my-api")!;
+      expect(imported.metadata.labels).toEqual({ tier: "gold" });
+      expect(imported.metadata.annotations?.note).toBe("{tier: gold}");
+      expect(imported.metadata.annotations?.[DERIVED_SERVICE_ANNOTATION]).toBe(derivedName("production", "my-api"));
+    }
+    // c's export conflicts on its labels; b's unexport leaves c's as the winner's.
+    world.cluster("b").api.delete("ServiceExport", "production", "my-api");
+    run(5);
+    expect(world.cluster("a").api.get("ServiceImport", "production", "my-api")!.metadata.labels).toEqual({ tier: "silver" });
+  });
+
+  it("writes none under the lighthouse profile, whose ServiceExport has no such fields", () => {
+    const { world, run } = mcsWorld({ profile: "lighthouse" });
+    world.apply("b", exportWith("{tier: gold}"));
+    run(5);
+    expect(world.cluster("a").api.get("ServiceImport", "production", "my-api")!.metadata.labels).toBeUndefined();
   });
 });
