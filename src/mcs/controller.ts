@@ -91,6 +91,7 @@ export class McsHub extends Actor {
   /** Names whose first import waits out the profile's initial propagation, with when it may be published. */
   private readonly firstPublish = new Map<string, Micros>();
   private version = 0;
+  private readonly statusClusters = new Map<string, { readonly cluster: string }>();
   private readonly rng: Rng;
   /** Each lease that expired: the cluster, when the hub last heard from it, and when its endpoints were withdrawn. */
   readonly expirations: { readonly cluster: string; readonly lastHeard: Micros; readonly at: Micros }[] = [];
@@ -173,11 +174,21 @@ export class McsHub extends Actor {
       clustersetIp,
       slices,
       ports: deepFreeze(imp?.ports.map((p) => ({ ...p })) ?? []),
-      statusClusters: deepFreeze(imp?.clusters.map((cluster) => ({ cluster })) ?? []),
+      statusClusters: deepFreeze(imp?.clusters.map((cluster) => this.statusCluster(cluster)) ?? []),
     };
     this.version++;
     this.imports.set(k, { state, version: this.version });
     if (this.sim.trace.summary) this.sim.trace.record("mcs.import", { namespace: state.namespace, name: state.name, clusters: [...(state.import?.clusters ?? [])], version: this.version });
+  }
+
+  /** A cluster's entry in `status.clusters`, one frozen object per cluster for every import that lists it. */
+  private statusCluster(cluster: string): { readonly cluster: string } {
+    let entry = this.statusClusters.get(cluster);
+    if (!entry) {
+      entry = Object.freeze({ cluster });
+      this.statusClusters.set(cluster, entry);
+    }
+    return entry;
   }
 
   /** Publishes the names whose initial propagation has passed. */
