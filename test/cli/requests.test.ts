@@ -3,19 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mcsim } from "./run-mcsim.js";
+import { section } from "../report-section.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mcsim-requests-"));
 cpSync("scenarios", dir, { recursive: true });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The rows of a table section of the report: the lines after its title, up to the next blank line. */
-function section(text: string, title: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.startsWith(title));
-  expect(start, `no section ${title}`).toBeGreaterThanOrEqual(0);
-  const end = lines.indexOf("", start);
-  return lines.slice(start + 1, end < 0 ? undefined : end);
-}
 
 describe("mcsim run scenarios/requests.yaml", () => {
   const r = mcsim(["run", "scenarios/requests.yaml"]);

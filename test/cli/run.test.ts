@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ProgressBar, type ProgressStream } from "../../src/cli/progress.js";
 import { VERSION } from "../../src/index.js";
 import { MCSIM, mcsim } from "./run-mcsim.js";
+import { section } from "../report-section.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mcsim-run-"));
 cpSync("scenarios", dir, { recursive: true });
@@ -55,14 +56,6 @@ function json(args: readonly string[]): { report: JsonReport; status: number | n
   return { report: JSON.parse(r.stdout) as JsonReport, status: r.status, stderr: r.stderr };
 }
 
-/** The rows of a table section of the report: the lines after its title, up to the next blank line. */
-function section(text: string, title: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.startsWith(title));
-  expect(start, `no section ${title}`).toBeGreaterThanOrEqual(0);
-  const end = lines.indexOf("", start);
-  return lines.slice(start + 1, end < 0 ? undefined : end);
-}
 
 describe("mcsim run", () => {
   it("runs the quickstart and prints its report as tables, with every expectation met, and nothing on stderr", () => {

@@ -5,6 +5,7 @@ import { faultEffect, formatLatency, formatReport, reportJson } from "../../src/
 import type { McsReport } from "../../src/scenario/mcs-report.js";
 import type { ScenarioReport } from "../../src/scenario/run.js";
 import { formatTable } from "../../src/scenario/table.js";
+import { section } from "../report-section.js";
 
 const SECOND = 1_000_000;
 
@@ -68,14 +69,6 @@ function report(overrides: Partial<ScenarioReport> = {}): ScenarioReport {
   };
 }
 
-/** The lines of a section of the table report, from its title to the blank line after it. */
-function section(text: string, title: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.startsWith(title));
-  expect(start, `no section ${title}`).toBeGreaterThanOrEqual(0);
-  const end = lines.indexOf("", start);
-  return lines.slice(start + 1, end < 0 ? undefined : end);
-}
 
 describe("formatLatency", () => {
   it("writes three significant digits in the unit that suits the value", () => {
