@@ -255,7 +255,11 @@ export class McsAgent extends Actor {
     this.lastHeard = sim.now;
     const touch = (namespace: string | undefined, name: string) => this.dirty.add(key(namespace ?? "default", name));
     this.unwatch.push(
-      this.api.watch("ServiceExport", "mcs-agent", (e) => touch(e.object.metadata.namespace, e.object.metadata.name)),
+      this.api.watch("ServiceExport", "mcs-agent", (e) => {
+        // A change of status only (the agent's own conditions) changes nothing it exports.
+        if (e.type === "MODIFIED" && JSON.stringify(e.previous?.spec) === JSON.stringify(e.object.spec)) return;
+        touch(e.object.metadata.namespace, e.object.metadata.name);
+      }),
       this.api.watch("Service", "mcs-agent", (e) => touch(e.object.metadata.namespace, e.object.metadata.name)),
       // The cluster's own slices, not those it imported: a selector, so that a large import
       // does not come back to the agent slice by slice.
