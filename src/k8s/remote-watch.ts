@@ -14,6 +14,7 @@ import { Actor, type ActorId, type Address, type Message } from "../sim/actor.js
 import type { Timer } from "../sim/scheduler.js";
 import type { Sim } from "../sim/sim.js";
 import { SECOND, type Micros } from "../sim/time.js";
+import { InOrder } from "../net/in-order.js";
 import type { Node } from "../net/topology.js";
 import type { ApiServer, WatchEvent } from "./apiserver.js";
 import type { Kind } from "./objects.js";
@@ -120,13 +121,11 @@ export const GAP_TIMEOUT: Micros = 5 * SECOND;
  */
 export class RemoteWatch extends Actor {
   private stream = 0;
-  private nextSeq = 0;
+  private readonly order = new InOrder();
   private synced = new Set<Kind>();
   private retry: Timer<undefined> | undefined = undefined;
   private backoff = WATCH_RETRY;
   private stopped = false;
-  /** Messages that arrived before the one due, by sequence. */
-  private readonly waiting = new Map<number, () => void>();
   private gap: Timer<undefined> | undefined = undefined;
 
   constructor(
@@ -157,8 +156,7 @@ export class RemoteWatch extends Actor {
     if (this.stopped) return;
     if (this.stream > 0 && this.transport) this.send(this.server, UNWATCH, { stream: this.stream, watcher: this.label });
     this.stream++;
-    this.nextSeq = 0;
-    this.waiting.clear();
+    this.order.reset();
     this.gap?.cancel();
     this.gap = undefined;
     this.synced = new Set();
@@ -177,32 +175,25 @@ export class RemoteWatch extends Actor {
    */
   private arrive(m: { stream: number; seq: number }, apply: () => void): void {
     if (this.stopped || m.stream !== this.stream) return;
-    if (m.seq !== this.nextSeq) {
-      if (m.seq > this.nextSeq) this.waiting.set(m.seq, apply);
-      this.gap ??= this.sim.timer(GAP_TIMEOUT, () => {
-        this.gap = undefined;
-        this.backoff = WATCH_RETRY;
-        this.open();
-      });
-      return;
-    }
-    let next: (() => void) | undefined = apply;
-    while (next) {
-      if (this.nextSeq === 0) {
+    this.order.arrive(m.seq, () => {
+      if (m.seq === 0) {
         this.retry?.cancel();
         this.retry = undefined;
         this.backoff = WATCH_RETRY;
         // Only now: until the new stream answers, what the last one delivered stays.
         this.handler.relist();
       }
-      this.nextSeq++;
-      next();
-      next = this.waiting.get(this.nextSeq);
-      this.waiting.delete(this.nextSeq);
-    }
-    if (this.waiting.size === 0) {
+      apply();
+    });
+    if (!this.order.gap) {
       this.gap?.cancel();
       this.gap = undefined;
+    } else {
+      this.gap ??= this.sim.timer(GAP_TIMEOUT, () => {
+        this.gap = undefined;
+        this.backoff = WATCH_RETRY;
+        this.open();
+      });
     }
   }
 

@@ -28,7 +28,7 @@ import {
   type ProxyMetadata,
   type RouteResource,
   type XdsAck,
-  type XdsResponse,
+  type UnsentResponse,
   type XdsType,
   type XdsTypeState,
 } from "./xds.js";
@@ -120,6 +120,14 @@ export interface ProxySyncInfo {
   readonly types: ReadonlyMap<XdsType, Readonly<XdsTypeState>>;
 }
 
+/** What one istiod pod's debug endpoints answer: its name, revision, clusters and connected proxies. */
+export interface IstiodDebug {
+  readonly pod: string;
+  readonly revision: string;
+  readonly clusters: readonly ClusterDebugInfo[];
+  readonly proxies: readonly ProxySyncInfo[];
+}
+
 interface ClusterEntry {
   readonly id: string;
   readonly secretName: string;
@@ -138,6 +146,8 @@ interface Connection {
   /** Set while a push to it is queued or running (merged into by later pushes, mesh.md §1.5). */
   pending: PushRequest | undefined;
   running: boolean;
+  /** Responses sent on the stream so far. */
+  seq: number;
 }
 
 /** istiod of one primary cluster. */
@@ -222,13 +232,21 @@ export class Istiod extends Actor {
     return [...this.connections.values()].map((c) => ({ id: c.meta.id, cluster: c.meta.cluster, version: c.meta.istioVersion, istiod: this.options.podName, types: c.types }));
   }
 
+  /** Its debug endpoints' answers (`clusterz`, `syncz`), for `istioctl`. */
+  debug(): IstiodDebug {
+    return { pod: this.options.podName, revision: this.options.revision, clusters: this.clusterInfo(), proxies: this.proxyInfo() };
+  }
+
   /** True while a change waits in the debouncer or a push is queued or running. */
   get pushing(): boolean {
     return this.debouncer.busy || this.queue.length > 0 || this.workers > 0;
   }
 
-  /** The responses a proxy would get now, for its full config (what a full push sends). */
-  generate(meta: ProxyMetadata, services?: ReadonlySet<string>): XdsResponse[] {
+  /**
+   * The responses a proxy would get now: its full config, or with `services` the EDS of those
+   * (what an EDS-only push sends). Numbered in the stream when sent.
+   */
+  generate(meta: ProxyMetadata, services?: ReadonlySet<string>): UnsentResponse[] {
     const nonce = () => `${++this.nonces}`;
     const version = `${formatTimestamp(this.sim.now)}/${this.pushVersion}`;
     const clusters: ClusterResource[] = [];
@@ -251,7 +269,7 @@ export class Istiod extends Actor {
         domains.push(host);
       }
     }
-    const eds: XdsResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
+    const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
     if (services) return [eds];
     return [
       { type: "CDS", nonce: nonce(), version, resources: clusters },
@@ -322,7 +340,7 @@ export class Istiod extends Actor {
   private onConnect(m: Message<ProxyMetadata>): void {
     const meta = m.body;
     const types = new Map<XdsType, XdsTypeState>(meta.types.map((t) => [t, { nonceSent: "", nonceAcked: "", lastError: "", lastSent: undefined }]));
-    const conn: Connection = { meta, address: m.from, types, pending: undefined, running: false };
+    const conn: Connection = { meta, address: m.from, types, pending: undefined, running: false, seq: 0 };
     this.connections.delete(meta.id);
     this.connections.set(meta.id, conn);
     // A new stream's first requests are answered with everything, outside the debouncer.
@@ -385,7 +403,7 @@ export class Istiod extends Actor {
       state.nonceSent = response.nonce;
       state.lastSent = this.sim.now;
       this.sent[response.type]++;
-      this.send(conn.address, XDS_RESPONSE, response);
+      this.send(conn.address, XDS_RESPONSE, { ...response, seq: conn.seq++ });
     }
   }
 }

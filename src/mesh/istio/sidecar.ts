@@ -15,6 +15,7 @@
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
 import { parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
 import type { Host } from "../../net/host.js";
+import { InOrder } from "../../net/in-order.js";
 import type { Network } from "../../net/network.js";
 import { Actor, type ActorId, type Address } from "../../sim/actor.js";
 import type { Rng } from "../../sim/rng.js";
@@ -69,6 +70,8 @@ export class Sidecar extends Actor {
   /** Requests in flight per endpoint, for the least-request pick. */
   private readonly active = new Map<string, number>();
   private connected = false;
+  /** The xDS stream's responses, in order. */
+  private readonly stream = new InOrder();
   private reconnect: Timer<undefined> | undefined = undefined;
   private backoff = RECONNECT;
   /** Responses received, for tests. */
@@ -85,7 +88,7 @@ export class Sidecar extends Actor {
     super(sim, id);
     this.rng = sim.rng.stream(`sidecar/${this.label}/lb`);
     this.upstream = new HttpClient(sim, { ...id, name: `${id.name}/istio-proxy` }, (_host, done) => done(undefined));
-    this.handle<XdsResponse>(XDS_RESPONSE, (m) => this.onResponse(m.body));
+    this.handle<XdsResponse>(XDS_RESPONSE, (m) => this.stream.arrive(m.body.seq, () => this.onResponse(m.body)));
   }
 
   /** Binds it to its pod's host and connects to istiod. */
@@ -109,6 +112,8 @@ export class Sidecar extends Actor {
 
   private connect(): void {
     if (this.connected || !this.transport) return;
+    // Each connect opens a new stream on istiod, numbered from 0.
+    this.stream.reset();
     this.send(this.istiod, XDS_CONNECT, this.meta);
     this.reconnect = this.sim.timer(this.backoff, () => {
       this.backoff = Math.min(RECONNECT_MAX, this.backoff * 2);

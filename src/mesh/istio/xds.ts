@@ -78,13 +78,21 @@ export interface RouteResource {
 }
 
 /** One response: the resources of one type, with istiod's nonce and version. */
-export type XdsResponse = { readonly nonce: string; readonly version: string } & (
+export type XdsResponse = {
+  readonly nonce: string;
+  readonly version: string;
+  /** Its place in the connection's stream, from 0: a gRPC stream arrives in order. */
+  readonly seq: number;
+} & (
   | { readonly type: "CDS"; readonly resources: readonly ClusterResource[] }
   /** An EDS-only push carries only the changed clusters; a full one all (State of the World per cluster). */
   | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
   | { readonly type: "LDS"; readonly resources: readonly ListenerResource[] }
   | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
 );
+
+/** A response before it is numbered in a stream. */
+export type UnsentResponse = XdsResponse extends infer R ? (R extends XdsResponse ? Omit<R, "seq"> : never) : never;
 
 /** A proxy's answer to a response: its nonce, and an error for a NACK. */
 export interface XdsAck {
