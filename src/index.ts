@@ -356,6 +356,7 @@ export {
   type ClusterSyncStatus,
   type RemoteClusterSecret,
   type IstiodOptions,
+  type IstiodTuning,
   type ClusterDebugInfo,
   type ProxySyncInfo,
   type IstiodDebug,

@@ -176,8 +176,7 @@ function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
       ...(mesh.model === "primary-remote" && m.primary !== undefined ? { primary: m.primary } : {}),
     })),
     injectNamespaces: mesh.injection.namespaces,
-    localityFailover: mesh.localityFailover,
-    ...(mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {}),
+    istiod: { localityFailover: mesh.localityFailover, ...(mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {}) },
   };
 }
 

@@ -14,7 +14,7 @@ export const meshOptions = (extra: Partial<IstioMeshOptions> = {}): IstioMeshOpt
     { name: "west", network: "network1" },
   ],
   injectNamespaces: ["default"],
-  localityFailover: true,
+  istiod: { localityFailover: true },
   ...extra,
 });
 

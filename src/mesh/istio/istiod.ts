@@ -76,7 +76,7 @@ export interface RemoteClusterSecret {
 }
 
 /** Options of an {@link Istiod}. */
-export interface IstiodOptions {
+export interface IstiodOptions extends IstiodTuning {
   /** The cluster it runs in (its config cluster). */
   readonly cluster: string;
   readonly network: string;
@@ -86,6 +86,10 @@ export interface IstiodOptions {
   readonly version: string;
   /** The cluster domain hostnames are made in. */
   readonly domain: string;
+}
+
+/** How an istiod pushes and balances: the settings a mesh passes to every istiod. */
+export interface IstiodTuning {
   readonly debounce?: DebounceOptions;
   /** Concurrent proxy pushes (`PILOT_PUSH_THROTTLE`). */
   readonly pushThrottle?: number;

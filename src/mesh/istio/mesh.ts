@@ -14,9 +14,7 @@ import { stableHash } from "../../k8s/names.js";
 import type { Network } from "../../net/network.js";
 import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
-import type { Micros } from "../../sim/time.js";
-import type { DebounceOptions } from "./debounce.js";
-import { Istiod } from "./istiod.js";
+import { Istiod, type IstiodTuning } from "./istiod.js";
 import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
 import { Sidecar } from "./sidecar.js";
 import { XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
@@ -50,13 +48,8 @@ export interface IstioMeshOptions {
   readonly clusters: readonly MeshClusterOptions[];
   /** Namespaces labelled `istio-injection=enabled` in every cluster. */
   readonly injectNamespaces: readonly string[];
-  readonly debounce?: DebounceOptions;
-  readonly pushThrottle?: number;
-  readonly pushContextInit?: Micros;
-  readonly generateTime?: Micros;
-  readonly localityFailover?: boolean;
-  readonly connectTimeout?: Micros;
-  readonly remoteClusterTimeout?: Micros;
+  /** Every istiod's push and load-balancing settings. */
+  readonly istiod?: IstiodTuning;
 }
 
 /** Whether a pod gets a sidecar: its annotation or label if it has one, else its namespace's label. */
@@ -129,7 +122,7 @@ export class IstioMesh {
       revision: this.options.revision,
       version: this.options.version,
       domain: cluster.domain,
-      ...pick(this.options),
+      ...this.options.istiod,
     });
     this.network.bind(istiod, host, XDS_PORT);
     this.istiods.set(m.name, istiod);
@@ -188,11 +181,4 @@ export class IstioMesh {
   private cluster(name: string): KubeCluster {
     return this.clusters.get(name)!;
   }
-}
-
-/** The istiod settings the mesh passes through. */
-function pick(o: IstioMeshOptions): Partial<Pick<IstioMeshOptions, "debounce" | "pushThrottle" | "pushContextInit" | "generateTime" | "localityFailover" | "connectTimeout" | "remoteClusterTimeout">> {
-  const out: Record<string, unknown> = {};
-  for (const k of ["debounce", "pushThrottle", "pushContextInit", "generateTime", "localityFailover", "connectTimeout", "remoteClusterTimeout"] as const) if (o[k] !== undefined) out[k] = o[k];
-  return out;
 }
