@@ -345,3 +345,62 @@ export { RESOURCE_TYPES, resourceType, type ResourceType, type PrintContext } fr
 export { humanDuration } from "./shell/kubectl/age.js";
 export { parseSelector, SelectorError } from "./shell/kubectl/selector.js";
 export { formatTable } from "./shell/kubectl/table.js";
+
+// Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
+export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";
+export {
+  Istiod,
+  REMOTE_CLUSTER_TIMEOUT,
+  DEFAULT_MESH_CONNECT_TIMEOUT,
+  DEFAULT_PUSH_THROTTLE,
+  type ClusterSyncStatus,
+  type RemoteClusterSecret,
+  type IstiodOptions,
+  type IstiodTuning,
+  type ClusterDebugInfo,
+  type ProxySyncInfo,
+  type IstiodDebug,
+} from "./mesh/istio/istiod.js";
+export { IstioMesh, injected, INJECTION_LABEL, INJECT_ANNOTATION, NETWORK_LABEL, CONTROL_PLANE_CLUSTERS, ISTIO_NAMESPACE, type IstioMeshOptions, type MeshClusterOptions } from "./mesh/istio/mesh.js";
+export {
+  podLocality,
+  formatLocality,
+  localityPriority,
+  compactPriorities,
+  priorityLoad,
+  pickLevel,
+  OVERPROVISIONING_FACTOR,
+  REGION_LABEL,
+  ZONE_LABEL,
+  SUBZONE_LABEL,
+  LOCALITY_LABEL,
+  LEGACY_LOCALITY_LABEL,
+  type Locality,
+  type LevelHealth,
+} from "./mesh/istio/locality.js";
+export { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./mesh/istio/registry.js";
+export { Sidecar, SIDECAR_XDS_PORT, SIDECAR_OUTBOUND_PORT, type SidecarView, type SidecarRequestOptions } from "./mesh/istio/sidecar.js";
+export {
+  XDS_PORT,
+  XDS_TYPES,
+  SUBSCRIPTION_ORDER,
+  XDS_CONNECT,
+  XDS_RESPONSE,
+  XDS_ACK,
+  syncStatus,
+  type XdsType,
+  type ProxyMetadata,
+  type ClusterResource,
+  type LbEndpoint,
+  type LoadAssignment,
+  type ListenerResource,
+  type RouteResource,
+  type XdsResponse,
+  type UnsentResponse,
+  type XdsAck,
+  type XdsTypeState,
+  type SyncStatus,
+} from "./mesh/istio/xds.js";
+export { ApiServerEndpoint, RemoteWatch, APISERVER_PORT, WATCH_RETRY, WATCH_RETRY_MAX, GAP_TIMEOUT, nodeInfo, type NodeInfo, type RemoteWatchHandler } from "./k8s/remote-watch.js";
+export { InOrder } from "./net/in-order.js";
+export { remoteClusters, proxyStatus, tabwrite, type ProxyStatusOptions } from "./shell/istioctl.js";

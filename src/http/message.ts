@@ -90,6 +90,8 @@ export interface RequestResult {
   readonly flag?: ResponseFlag;
   /** The address the URL's host resolved to, when it did. */
   readonly address?: string;
+  /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */
+  readonly upstream?: string;
   readonly startedAt: Micros;
   readonly finishedAt: Micros;
 }

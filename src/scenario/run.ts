@@ -3,6 +3,7 @@ import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { ClusterSet } from "../mcs/clusterset.js";
 import { mcsMembers } from "./mcs.js";
+import type { IstioMeshOptions } from "../mesh/istio/mesh.js";
 import { McsObserver, type McsReport } from "./mcs-report.js";
 import { PROFILES } from "../mcs/profiles.js";
 import { isIPv4 } from "../k8s/schema.js";
@@ -17,7 +18,7 @@ import { evaluate, type ExpectationResult } from "./expect.js";
 import { FaultTimeline, type FaultRecord } from "./faults.js";
 import { Measurements } from "./measure.js";
 import { phaseWindows, streamReport, type StreamReport } from "./report.js";
-import type { ManifestEntry, McsSpec, Scenario, ScenarioSpec } from "./spec.js";
+import type { ManifestEntry, McsSpec, MeshClusterEntry, MeshSpec, Scenario, ScenarioSpec } from "./spec.js";
 import { Stream, clientPods, type StreamCounters } from "./traffic.js";
 import { World, WorldError } from "./world.js";
 
@@ -145,6 +146,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
   // Apps first, so that the pods the manifests make run them from their start.
   for (const c of spec.clusters) world.serveHttp(c.name, spec.apps.filter((a) => a.cluster === c.name));
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
+  if (spec.patterns.mesh) world.installIstio(meshOptions(spec, spec.patterns.mesh));
   const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
   const mcs = clusterSet ? new McsObserver(world, clusterSet) : undefined;
 
@@ -161,6 +163,23 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
 }
 
 /** The scenario's ClusterSet over its members, with the profile's timings as the spec overrides them. */
+/** `spec.patterns.mesh` as the mesh takes it: the members (every cluster, each a primary, by default) and their networks. */
+function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
+  const members: readonly MeshClusterEntry[] = mesh.clusters.length > 0 ? mesh.clusters : spec.clusters.map((c) => ({ name: c.name }));
+  return {
+    version: mesh.version,
+    revision: "default",
+    model: mesh.model,
+    clusters: members.map((m) => ({
+      name: m.name,
+      network: m.network ?? spec.clusters.find((c) => c.name === m.name)!.network ?? "default",
+      ...(mesh.model === "primary-remote" && m.primary !== undefined ? { primary: m.primary } : {}),
+    })),
+    injectNamespaces: mesh.injection.namespaces,
+    istiod: { localityFailover: mesh.localityFailover, ...(mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {}) },
+  };
+}
+
 function startClusterSet(world: World, spec: ScenarioSpec, mcs: McsSpec): ClusterSet {
   const names = mcsMembers(spec);
   const base = PROFILES[mcs.profile];

@@ -272,6 +272,9 @@ const ZONE_TEMPLATE: Format = {
   problem: (text) => (!text.includes(CLUSTER_PLACEHOLDER) ? "every member would answer for the same zone and forward it to the others, a loop" : null),
 };
 
+/** An Istio version, `major.minor[.patch]`. */
+const ISTIO_VERSION: Format = { expected: "an Istio version such as 1.24.0", pattern: "^\\d+\\.\\d+(\\.\\d+)?$", problem: (text) => (/^\d+\.\d+(\.\d+)?$/.test(text) ? null : "") };
+
 /** `spec.patterns`: the cross-cluster patterns. */
 function patternsSchema(ctx: SchemaContext): ObjectSchema {
   return {
@@ -289,6 +292,36 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
           syncPeriod: duration("how often each agent syncs with the hub, renewing its lease (profile's default: kep 1s, gke 5s)", { min: 1 }),
           leaseDuration: duration("how long a silent cluster keeps its endpoints in the others (profile's default: kep 10s, gke 60s)", { min: 1 }),
           initialPropagation: { ...DISTRIBUTION, description: "extra delay before a name's first import is published (gke: uniform 1m to 5m)" },
+        },
+      },
+      mesh: {
+        type: "object",
+        description: "an Istio multi-cluster mesh (mesh.md §1.1): istiod in each primary watching the others' API servers, sidecars in injected namespaces",
+        fields: {
+          version: str("the Istio version: the proxies' VERSION and istioctl's layouts", { default: "1.24.0", format: ISTIO_VERSION }),
+          model: str("multi-primary (istiod in every member) or primary-remote (remotes use a primary's istiod)", { enum: ["multi-primary", "primary-remote"], default: "multi-primary" }),
+          clusters: {
+            type: "array",
+            default: [],
+            unique: [{ by: (c: { name: string }) => c.name, what: "cluster" }],
+            description: "the members (default: every cluster, each a primary)",
+            items: {
+              type: "object",
+              fields: {
+                name: ref(ctx, "cluster", "a cluster", { required: true }),
+                primary: ref(ctx, "cluster", "for a remote cluster (primary-remote), the primary whose istiod it uses"),
+                network: str("its Istio network (topology.istio.io/network); default the cluster's network"),
+              },
+            },
+          },
+          injection: {
+            type: "object",
+            default: { namespaces: [] },
+            description: "sidecar injection",
+            fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces labelled istio-injection=enabled in every member" } },
+          },
+          localityFailover: { type: "boolean", default: false, description: "locality priorities for every service, as a DestinationRule with outlierDetection gives them (mesh.md §3.1)" },
+          connectTimeout: duration("the upstream connect timeout (mesh default 10s)", { min: 1 }),
         },
       },
       dnsFederation: {

@@ -49,6 +49,35 @@ export interface ScenarioSpec {
 export interface PatternsSpec {
   readonly dnsFederation?: DnsFederationSpec;
   readonly mcs?: McsSpec;
+  readonly mesh?: MeshSpec;
+}
+
+/**
+ * An Istio multi-cluster mesh (mesh.md §1.1): istiod in each primary, watching the other
+ * clusters' API servers (remote secrets made from this for now, until the Secret kind carries
+ * them), and sidecars in the injected namespaces' pods.
+ */
+export interface MeshSpec {
+  /** The Istio version (`1.24.0`): the proxies' VERSION and istioctl's output layouts. */
+  readonly version: string;
+  readonly model: "multi-primary" | "primary-remote";
+  /** The members in order; every cluster, each a primary on its own topology network, when not given. */
+  readonly clusters: readonly MeshClusterEntry[];
+  /** Namespaces labelled `istio-injection=enabled` in every member. */
+  readonly injection: { readonly namespaces: readonly string[] };
+  /** Locality priorities for every service, as a DestinationRule with outlierDetection would give (mesh.md §3.1). */
+  readonly localityFailover: boolean;
+  /** The mesh's upstream connect timeout (default 10s). */
+  readonly connectTimeout?: Micros;
+}
+
+/** One member of the mesh. */
+export interface MeshClusterEntry {
+  readonly name: string;
+  /** For a remote cluster (primary-remote), the primary whose istiod it uses. */
+  readonly primary?: string;
+  /** Its Istio network; the cluster's topology network by default. */
+  readonly network?: string;
 }
 
 /**

@@ -6,9 +6,10 @@ import { podResolvConf, type ResolvConf } from "../dns/resolver/resolvconf.js";
 import { BEHAVIOURS, type BehaviourName, type LookupFamily, type LookupResult } from "../dns/resolver/types.js";
 import { UpstreamDns, type UpstreamRecord } from "../dns/upstream.js";
 import { HttpApps, type AppSpec } from "../http/apps.js";
-import { HttpClient, type PendingRequest, type RequestOptions } from "../http/client.js";
+import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../http/client.js";
 import type { RequestResult } from "../http/message.js";
 import { KubeCluster } from "../k8s/cluster.js";
+import { IstioMesh, type IstioMeshOptions } from "../mesh/istio/mesh.js";
 import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
@@ -111,6 +112,8 @@ export class World {
   private readonly nodeResolvConf = new Map<string, ResolvConf>();
   private readonly dnsIps = new Map<string, string>();
   private upstream: UpstreamDns | null = null;
+  /** The Istio mesh over the clusters, once {@link installIstio} made it. */
+  mesh: IstioMesh | null = null;
 
   constructor(private readonly options: WorldOptions) {
     this.sim = new Sim({
@@ -197,29 +200,43 @@ export class World {
   }
 
   /**
-   * Starts an HTTP call of `url` from a running pod (`namespace/name`), without a sidecar: the
-   * URL's host is looked up through the pod's resolver as {@link resolve} does (its first IPv4
-   * address is used), and a cluster IP reaches a backend through kube-proxy. Run the clock to let
-   * it end; its result is on the returned call.
+   * Makes an Istio mesh over the clusters (call it once the manifests are applied, so that the
+   * namespaces it labels for injection exist as the manifests wrote them).
+   */
+  installIstio(options: IstioMeshOptions): IstioMesh {
+    if (this.mesh) throw new WorldError("this world has a mesh already");
+    this.mesh = new IstioMesh(this.sim, this.network, this.clusters, options);
+    return this.mesh;
+  }
+
+  /**
+   * Starts an HTTP call of `url` from a running pod (`namespace/name`). The URL's host is looked
+   * up through the pod's resolver as {@link resolve} does (its first IPv4 address is used). A pod
+   * with a sidecar hands the call to it, which picks an endpoint itself; one without connects to
+   * the address, a cluster IP reaching a backend through kube-proxy. Run the clock to let it end;
+   * its result is on the returned call.
    *
    * @throws UrlError for a URL other than `http://host[:port][/path]`.
    */
   request(cluster: string, pod: string, url: string, options: WorldRequestOptions): PendingRequest {
     const c = this.cluster(cluster);
     const found = this.clientPod(c, pod);
+    const ref = `${found.namespace}/${found.name}`;
+    const resolver = options.resolver;
+    const resolveHost: HostResolver = (host, done) => {
+      this.resolve(cluster, ref, host, {
+        ...(resolver ? { resolver } : {}),
+        onDone: (r) => done(r.addresses.find((a) => a.family === 4)?.address),
+      });
+    };
+    const sidecar = this.mesh?.sidecarOf(cluster, found.namespace, found.name);
+    if (sidecar && sidecar.host === found.host) return sidecar.request(url, options, resolveHost, options.onDone);
     let byPod = this.httpClients.get(cluster);
     if (!byPod) this.httpClients.set(cluster, (byPod = new Map()));
-    const ref = `${found.namespace}/${found.name}`;
     let client = byPod.get(ref);
     // A pod replaced under the same name (a StatefulSet's) has a new host: a new client with it.
     if (!client || client.address?.ip !== found.host.ip || !found.host.attached) {
-      const resolver = options.resolver;
-      client = new HttpClient(this.sim, { cluster, namespace: found.namespace, name: found.name }, (host, done) => {
-        this.resolve(cluster, ref, host, {
-          ...(resolver ? { resolver } : {}),
-          onDone: (r) => done(r.addresses.find((a) => a.family === 4)?.address),
-        });
-      });
+      client = new HttpClient(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolveHost);
       this.network.bind(client, found.host, HTTP_CLIENT_PORT);
       byPod.set(ref, client);
     }

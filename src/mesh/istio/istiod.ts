@@ -1,0 +1,420 @@
+/**
+ * istiod: the control plane of one primary cluster. It watches its own API server and, through
+ * remote secrets, other clusters' API servers across the network (mesh.md §1.2); merges their
+ * endpoints into one registry; debounces changes (§1.6) into full or EDS-only pushes (§1.5); and
+ * sends each connected proxy its config over the network, through a push queue throttled to a
+ * number of concurrent pushes, keeping per proxy and type what it sent and what was acked (§2.2).
+ */
+import type { ApiServer } from "../../k8s/apiserver.js";
+import { nodeInfo, RemoteWatch, type NodeInfo } from "../../k8s/remote-watch.js";
+import { formatTimestamp } from "../../k8s/timestamp.js";
+import type { BoundAddress } from "../../net/host.js";
+import type { Network } from "../../net/network.js";
+import type { Node } from "../../net/topology.js";
+import { Actor, type ActorId, type Address, type Message } from "../../sim/actor.js";
+import type { Timer } from "../../sim/scheduler.js";
+import type { Sim } from "../../sim/sim.js";
+import { MICROSECOND, SECOND, type Micros } from "../../sim/time.js";
+import { Debouncer, mergePush, type DebounceOptions, type PushRequest } from "./debounce.js";
+import { compactPriorities, localityPriority } from "./locality.js";
+import { ServiceRegistry, WATCHED_KINDS } from "./registry.js";
+import {
+  XDS_ACK,
+  XDS_CONNECT,
+  XDS_RESPONSE,
+  type ClusterResource,
+  type ListenerResource,
+  type LoadAssignment,
+  type ProxyMetadata,
+  type RouteResource,
+  type XdsAck,
+  type UnsentResponse,
+  type XdsType,
+  type XdsTypeState,
+} from "./xds.js";
+
+declare module "../../sim/trace.js" {
+  interface TraceEventMap {
+    /** A debounced push began (summary level). */
+    "istio.push": { istiod: string; full: boolean; services: number; proxies: number; reasons: string[] };
+    /** A remote cluster's sync status changed (summary level). */
+    "istio.cluster": { istiod: string; cluster: string; status: ClusterSyncStatus };
+  }
+}
+
+/** `PILOT_REMOTE_CLUSTER_TIMEOUT`: how long a cluster may take to sync before it reports `timeout` (mesh.md §1.2). */
+export const REMOTE_CLUSTER_TIMEOUT: Micros = 30 * SECOND;
+/** The mesh's default upstream `connectTimeout` (mesh.md §3.1 `DefaultMeshConfig`). */
+export const DEFAULT_MESH_CONNECT_TIMEOUT: Micros = 10 * SECOND;
+/**
+ * `PILOT_PUSH_THROTTLE` on a 4-CPU istiod: `min(15 + 5 × GOMAXPROCS, 100)` = 35 proxies pushed at
+ * once (mesh.md §1.5).
+ */
+export const DEFAULT_PUSH_THROTTLE = 35;
+/** The port istiod's watches of remote API servers send from. */
+const REMOTE_WATCH_PORT = 20_000;
+
+/** A remote cluster's sync status, as `istioctl remote-clusters` prints it (mesh.md §1.2, §2.1). */
+export type ClusterSyncStatus = "syncing" | "synced" | "timeout" | "closed";
+
+/**
+ * What istiod needs to watch a remote cluster: what a remote secret's kubeconfig says (mesh.md
+ * §1.2: the secret `istio-system/istio-remote-secret-<cluster>`, the API server's address). For
+ * now the mesh pattern makes these from the scenario; a secret controller watching Secrets
+ * labelled `istio/multiCluster=true` will make them from the Secret kind and call
+ * {@link Istiod.addRemoteCluster} and {@link Istiod.removeRemoteCluster} as secrets come and go.
+ */
+export interface RemoteClusterSecret {
+  /** The cluster ID (`networking.istio.io/cluster`). */
+  readonly cluster: string;
+  /** `namespace/name` of the secret, as remote-clusters shows it. */
+  readonly secretName: string;
+  /** The API server's address (the kubeconfig's `server`). */
+  readonly server: Address;
+  /** The Istio network of the cluster's endpoints. */
+  readonly network: string;
+}
+
+/** Options of an {@link Istiod}. */
+export interface IstiodOptions extends IstiodTuning {
+  /** The cluster it runs in (its config cluster). */
+  readonly cluster: string;
+  readonly network: string;
+  /** The pod name `istioctl` shows in the ISTIOD column. */
+  readonly podName: string;
+  readonly revision: string;
+  readonly version: string;
+  /** The cluster domain hostnames are made in. */
+  readonly domain: string;
+}
+
+/** How an istiod pushes and balances: the settings a mesh passes to every istiod. */
+export interface IstiodTuning {
+  readonly debounce?: DebounceOptions;
+  /** Concurrent proxy pushes (`PILOT_PUSH_THROTTLE`). */
+  readonly pushThrottle?: number;
+  /** Building the push context, before connections are queued (`pilot_pushcontext_init_seconds`). */
+  readonly pushContextInit?: Micros;
+  /** Generating one proxy's responses. */
+  readonly generateTime?: Micros;
+  /**
+   * Assign locality priorities (mesh.md §3.1). Istio does so only for a DestinationRule with
+   * outlierDetection; until DestinationRules are modelled, this stands for "every service has one".
+   */
+  readonly localityFailover?: boolean;
+  readonly connectTimeout?: Micros;
+  readonly remoteClusterTimeout?: Micros;
+}
+
+/** One cluster as `debug/clusterz` lists it (Istio's `cluster.DebugInfo`). */
+export interface ClusterDebugInfo {
+  readonly id: string;
+  /** Empty for the config cluster. */
+  readonly secretName: string;
+  readonly syncStatus: ClusterSyncStatus;
+}
+
+/** One connected proxy as `debug/syncz` gives it. */
+export interface ProxySyncInfo {
+  readonly id: string;
+  readonly cluster: string;
+  readonly version: string;
+  readonly istiod: string;
+  /** Per subscribed type, in subscription order. */
+  readonly types: ReadonlyMap<XdsType, Readonly<XdsTypeState>>;
+}
+
+/** What one istiod pod's debug endpoints answer: its name, revision, clusters and connected proxies. */
+export interface IstiodDebug {
+  readonly pod: string;
+  readonly revision: string;
+  readonly clusters: readonly ClusterDebugInfo[];
+  readonly proxies: readonly ProxySyncInfo[];
+}
+
+interface ClusterEntry {
+  readonly id: string;
+  readonly secretName: string;
+  synced: boolean;
+  timedOut: boolean;
+  closed: boolean;
+  watch: RemoteWatch | undefined;
+  stops: (() => void)[];
+  timer: Timer<undefined> | undefined;
+}
+
+interface Connection {
+  readonly meta: ProxyMetadata;
+  readonly address: Address;
+  readonly types: Map<XdsType, XdsTypeState>;
+  /** Set while a push to it is queued or running (merged into by later pushes, mesh.md §1.5). */
+  pending: PushRequest | undefined;
+  running: boolean;
+  /** Responses sent on the stream so far. */
+  seq: number;
+}
+
+/** istiod of one primary cluster. */
+export class Istiod extends Actor {
+  readonly registry: ServiceRegistry;
+  readonly debouncer: Debouncer;
+  private readonly clusters = new Map<string, ClusterEntry>();
+  private readonly connections = new Map<string, Connection>();
+  /** Proxies waiting for a push worker, in the order queued. */
+  private readonly queue: Connection[] = [];
+  private workers = 0;
+  private nonces = 0;
+  private pushVersion = 0;
+  private nextWatchPort = REMOTE_WATCH_PORT;
+  /** Responses sent, by type, for tests and benchmarks. */
+  readonly sent: Record<XdsType, number> = { CDS: 0, EDS: 0, LDS: 0, RDS: 0, ECDS: 0 };
+
+  constructor(
+    sim: Sim,
+    id: ActorId,
+    private readonly network: Network,
+    readonly options: IstiodOptions,
+  ) {
+    super(sim, id);
+    this.registry = new ServiceRegistry(options.domain);
+    this.debouncer = new Debouncer(sim, (req, done) => this.push(req, done), options.debounce);
+    this.handle<ProxyMetadata>(XDS_CONNECT, (m) => this.onConnect(m));
+    this.handle<XdsAck>(XDS_ACK, (m) => this.onAck(m.body));
+  }
+
+  /** Watches the config cluster's own API server (in-cluster, no secret). */
+  addLocalCluster(api: ApiServer, nodes: readonly Node[]): void {
+    const entry = this.newCluster(this.options.cluster, "");
+    this.registry.addCluster(entry.id, this.options.network);
+    this.registry.setNodes(entry.id, nodes.map(nodeInfo));
+    let pending = WATCHED_KINDS.length;
+    for (const kind of WATCHED_KINDS) {
+      entry.stops.push(
+        api.watch(kind, `istiod/${this.options.cluster}`, (e) => this.changed(this.registry.event(entry.id, kind, e)), {
+          onSynced: () => {
+            if (--pending === 0) this.clusterSynced(entry);
+          },
+        }),
+      );
+    }
+  }
+
+  /** Starts watching a remote cluster across the network (a remote secret was added, mesh.md §1.2). */
+  addRemoteCluster(secret: RemoteClusterSecret): void {
+    const entry = this.newCluster(secret.cluster, secret.secretName);
+    this.registry.addCluster(entry.id, secret.network);
+    const watch = new RemoteWatch(this.sim, { cluster: this.id.cluster, namespace: this.id.namespace, name: `${this.id.name}/remote/${secret.cluster}` }, secret.server, WATCHED_KINDS, {
+      relist: () => this.registry.relist(entry.id),
+      nodes: (nodes: readonly NodeInfo[]) => this.registry.setNodes(entry.id, nodes),
+      event: (kind, e) => this.changed(this.registry.event(entry.id, kind, e)),
+      synced: () => this.clusterSynced(entry),
+    });
+    this.network.bind(watch, (this.address as BoundAddress).host, this.nextWatchPort++);
+    entry.watch = watch;
+    watch.start();
+  }
+
+  /**
+   * Stops watching a remote cluster (its secret was deleted): its status is `closed`, its
+   * endpoints are removed, and a forced full push follows (mesh.md §1.2).
+   */
+  removeRemoteCluster(cluster: string): void {
+    const entry = this.clusters.get(cluster);
+    if (!entry || entry.secretName === "") return;
+    this.closeCluster(entry);
+    this.clusters.delete(cluster);
+    this.debouncer.update(this.registry.removeCluster(cluster));
+  }
+
+  /** The clusters as `debug/clusterz` lists them, in the order added. */
+  clusterInfo(): ClusterDebugInfo[] {
+    return [...this.clusters.values()].map((c) => ({ id: c.id, secretName: c.secretName, syncStatus: syncStatusOf(c) }));
+  }
+
+  /** The connected proxies as `debug/syncz` gives them, in the order they connected. */
+  proxyInfo(): ProxySyncInfo[] {
+    return [...this.connections.values()].map((c) => ({ id: c.meta.id, cluster: c.meta.cluster, version: c.meta.istioVersion, istiod: this.options.podName, types: c.types }));
+  }
+
+  /** Its debug endpoints' answers (`clusterz`, `syncz`), for `istioctl`. */
+  debug(): IstiodDebug {
+    return { pod: this.options.podName, revision: this.options.revision, clusters: this.clusterInfo(), proxies: this.proxyInfo() };
+  }
+
+  /** True while a change waits in the debouncer or a push is queued or running. */
+  get pushing(): boolean {
+    return this.debouncer.busy || this.queue.length > 0 || this.workers > 0;
+  }
+
+  /**
+   * The responses a proxy would get now: its full config, or with `services` the EDS of those
+   * (what an EDS-only push sends). Numbered in the stream when sent.
+   */
+  generate(meta: ProxyMetadata, services?: ReadonlySet<string>): UnsentResponse[] {
+    const nonce = () => `${++this.nonces}`;
+    const version = `${formatTimestamp(this.sim.now)}/${this.pushVersion}`;
+    const clusters: ClusterResource[] = [];
+    const assignments: LoadAssignment[] = [];
+    const listeners: ListenerResource[] = [];
+    const routes = new Map<number, string[]>();
+    const connectTimeout = this.options.connectTimeout ?? DEFAULT_MESH_CONNECT_TIMEOUT;
+    for (const [host, byCluster] of this.registry.services()) {
+      const first = byCluster.values().next().value!;
+      const local = byCluster.get(meta.cluster);
+      for (const port of first.spec.ports ?? []) {
+        if ((port.protocol ?? "TCP") !== "TCP") continue;
+        const name = `outbound|${port.port}||${host}`;
+        clusters.push({ name, host, port: port.port, connectTimeout });
+        if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? ""));
+        const vip = local?.spec.clusterIP;
+        if (vip && vip !== "None") listeners.push({ address: vip, port: port.port, cluster: name });
+        let domains = routes.get(port.port);
+        if (!domains) routes.set(port.port, (domains = []));
+        domains.push(host);
+      }
+    }
+    const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
+    if (services) return [eds];
+    return [
+      { type: "CDS", nonce: nonce(), version, resources: clusters },
+      eds,
+      { type: "LDS", nonce: nonce(), version, resources: listeners },
+      { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, domains]): RouteResource => ({ name: String(port), domains })) },
+    ];
+  }
+
+  /** One cluster's endpoints for one proxy: every shard's, with the proxy's priorities (mesh.md §1.4, §3.1). */
+  private assignment(meta: ProxyMetadata, name: string, host: string, portName: string): LoadAssignment {
+    const eps: { address: string; port: number; locality: ProxyMetadata["locality"]; cluster: string; network: string }[] = [];
+    for (const list of this.registry.endpoints(host).values()) {
+      for (const e of list) {
+        const port = e.ports.get(portName);
+        if (port !== undefined) eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network });
+      }
+    }
+    const raw = eps.map((e) => (this.options.localityFailover ? localityPriority(meta.locality, e.locality) : 0));
+    const priorities = compactPriorities(raw);
+    return { cluster: name, endpoints: eps.map((e, i) => ({ ...e, priority: priorities[i]!, healthy: true })) };
+  }
+
+  private newCluster(id: string, secretName: string): ClusterEntry {
+    const entry: ClusterEntry = { id, secretName, synced: false, timedOut: false, closed: false, watch: undefined, stops: [], timer: undefined };
+    this.clusters.set(id, entry);
+    const timeout = this.options.remoteClusterTimeout ?? REMOTE_CLUSTER_TIMEOUT;
+    // 0 disables the timeout: istiod waits for the cluster however long it takes (mesh.md §1.2).
+    if (timeout > 0) {
+      entry.timer = this.sim.timer(timeout, () => {
+        entry.timer = undefined;
+        if (entry.synced || entry.closed) return;
+        entry.timedOut = true;
+        this.traceCluster(entry);
+      });
+    }
+    this.traceCluster(entry);
+    return entry;
+  }
+
+  private closeCluster(entry: ClusterEntry): void {
+    entry.closed = true;
+    entry.timer?.cancel();
+    for (const stop of entry.stops) stop();
+    entry.watch?.stop();
+    if (entry.watch) this.network.unbind(entry.watch);
+    this.traceCluster(entry);
+  }
+
+  private clusterSynced(entry: ClusterEntry): void {
+    if (entry.closed) return;
+    const first = !entry.synced;
+    entry.synced = true;
+    entry.timer?.cancel();
+    entry.timer = undefined;
+    if (first) this.traceCluster(entry);
+    this.changed(this.registry.synced(entry.id));
+  }
+
+  private traceCluster(entry: ClusterEntry): void {
+    if (this.sim.trace.summary) this.sim.trace.record("istio.cluster", { istiod: this.label, cluster: entry.id, status: syncStatusOf(entry) });
+  }
+
+  private changed(request: PushRequest | undefined): void {
+    if (request) this.debouncer.update(request);
+  }
+
+  private onConnect(m: Message<ProxyMetadata>): void {
+    const meta = m.body;
+    const types = new Map<XdsType, XdsTypeState>(meta.types.map((t) => [t, { nonceSent: "", nonceAcked: "", lastError: "", lastSent: undefined }]));
+    const conn: Connection = { meta, address: m.from, types, pending: undefined, running: false, seq: 0 };
+    this.connections.delete(meta.id);
+    this.connections.set(meta.id, conn);
+    // A new stream's first requests are answered with everything, outside the debouncer.
+    this.enqueue(conn, { full: true, services: new Set(), reasons: ["proxyrequest"] });
+  }
+
+  private onAck(ack: XdsAck): void {
+    const state = this.connections.get(ack.proxy)?.types.get(ack.type);
+    // An ACK of an older nonce than the last sent is stale: Istio ignores it.
+    if (!state || ack.nonce !== state.nonceSent) return;
+    if (ack.error !== undefined) state.lastError = ack.error;
+    else {
+      state.nonceAcked = ack.nonce;
+      state.lastError = "";
+    }
+  }
+
+  /** A debounced push: build the push context, queue every connection, then free the debouncer. */
+  private push(request: PushRequest, done: () => void): void {
+    this.pushVersion++;
+    if (this.sim.trace.summary) {
+      this.sim.trace.record("istio.push", { istiod: this.label, full: request.full, services: request.services.size, proxies: this.connections.size, reasons: [...request.reasons] });
+    }
+    this.sim.after(this.options.pushContextInit ?? 0, () => {
+      for (const conn of this.connections.values()) this.enqueue(conn, request);
+      done();
+    });
+  }
+
+  private enqueue(conn: Connection, request: PushRequest): void {
+    const queued = conn.pending !== undefined;
+    conn.pending = mergePush(conn.pending, request);
+    if (!queued && !conn.running) this.queue.push(conn);
+    this.drain();
+  }
+
+  private drain(): void {
+    const throttle = this.options.pushThrottle ?? DEFAULT_PUSH_THROTTLE;
+    while (this.workers < throttle && this.queue.length > 0) {
+      const conn = this.queue.shift()!;
+      const request = conn.pending!;
+      conn.pending = undefined;
+      conn.running = true;
+      this.workers++;
+      this.sim.after(this.options.generateTime ?? 100 * MICROSECOND, () => {
+        this.workers--;
+        conn.running = false;
+        if (this.connections.get(conn.meta.id) === conn) this.sendConfig(conn, request);
+        // A push merged in while this one ran goes to the back of the queue (mesh.md §1.5).
+        if (conn.pending) this.queue.push(conn);
+        this.drain();
+      });
+    }
+  }
+
+  private sendConfig(conn: Connection, request: PushRequest): void {
+    for (const response of this.generate(conn.meta, request.full ? undefined : request.services)) {
+      const state = conn.types.get(response.type);
+      if (!state) continue;
+      state.nonceSent = response.nonce;
+      state.lastSent = this.sim.now;
+      this.sent[response.type]++;
+      this.send(conn.address, XDS_RESPONSE, { ...response, seq: conn.seq++ });
+    }
+  }
+}
+
+/** Istio's precedence: closed, then timeout, then synced, then syncing (mesh.md §1.2 `SyncStatus`). */
+function syncStatusOf(c: ClusterEntry): ClusterSyncStatus {
+  if (c.closed) return "closed";
+  if (c.timedOut) return "timeout";
+  return c.synced ? "synced" : "syncing";
+}

@@ -1,0 +1,123 @@
+/**
+ * The xDS exchange between istiod and its proxies, as messages on the simulated network: a proxy
+ * connects and subscribes to its types, istiod sends a response per type with a nonce, and the
+ * proxy ACKs it by nonce (or NACKs it with an error). What each side keeps of it (nonce sent,
+ * nonce acked, last error, mesh.md §2.2) is {@link XdsTypeState}.
+ */
+import type { Micros } from "../../sim/time.js";
+import type { Locality } from "./locality.js";
+
+/** The xDS port of istiod (gRPC xDS with mTLS). */
+export const XDS_PORT = 15012;
+
+/** The xDS types a sidecar subscribes to, in istiod's push order (mesh.md §1.5 `PushOrder`; ECDS last). */
+export const XDS_TYPES = ["CDS", "EDS", "LDS", "RDS", "ECDS"] as const;
+/** One xDS type by its short name. */
+export type XdsType = (typeof XDS_TYPES)[number];
+
+/** The order `istioctl proxy-status` 1.27+ lists a proxy's subscriptions in (mesh.md §2.2). */
+export const SUBSCRIPTION_ORDER: readonly XdsType[] = ["CDS", "LDS", "EDS", "RDS", "ECDS"];
+
+export const XDS_CONNECT = "xds.connect";
+export const XDS_RESPONSE = "xds.response";
+export const XDS_ACK = "xds.ack";
+
+/** What a proxy says about itself when it connects (its node metadata). */
+export interface ProxyMetadata {
+  /** `<pod>.<namespace>`, the proxy ID `istioctl proxy-status` lists. */
+  readonly id: string;
+  readonly pod: string;
+  readonly namespace: string;
+  /** `ISTIO_META_CLUSTER_ID`. */
+  readonly cluster: string;
+  /** `ISTIO_META_NETWORK`. */
+  readonly network: string;
+  readonly locality: Locality;
+  readonly istioVersion: string;
+  readonly types: readonly XdsType[];
+}
+
+/** An upstream cluster (CDS): one per service port, named `outbound|<port>||<host>`. */
+export interface ClusterResource {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** The upstream connect timeout (mesh `connectTimeout`; a DestinationRule's later). */
+  readonly connectTimeout: Micros;
+}
+
+/** One endpoint of a cluster's load assignment (EDS). */
+export interface LbEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly locality: Locality;
+  readonly cluster: string;
+  readonly network: string;
+  /** Envoy's priority level, already compacted (mesh.md §3.1). */
+  readonly priority: number;
+  readonly healthy: boolean;
+}
+
+/** A cluster's endpoints (an EDS ClusterLoadAssignment). */
+export interface LoadAssignment {
+  readonly cluster: string;
+  readonly endpoints: readonly LbEndpoint[];
+}
+
+/** An outbound listener match (LDS): a service's address and port, to a cluster. */
+export interface ListenerResource {
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: string;
+}
+
+/** A route configuration (RDS): one per port, the hosts it has virtual hosts for. */
+export interface RouteResource {
+  readonly name: string;
+  readonly domains: readonly string[];
+}
+
+/** One response: the resources of one type, with istiod's nonce and version. */
+export type XdsResponse = {
+  readonly nonce: string;
+  readonly version: string;
+  /** Its place in the connection's stream, from 0: a gRPC stream arrives in order. */
+  readonly seq: number;
+} & (
+  | { readonly type: "CDS"; readonly resources: readonly ClusterResource[] }
+  /** An EDS-only push carries only the changed clusters; a full one all (State of the World per cluster). */
+  | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
+  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[] }
+  | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
+);
+
+/** A response before it is numbered in a stream. */
+export type UnsentResponse = XdsResponse extends infer R ? (R extends XdsResponse ? Omit<R, "seq"> : never) : never;
+
+/** A proxy's answer to a response: its nonce, and an error for a NACK. */
+export interface XdsAck {
+  readonly proxy: string;
+  readonly type: XdsType;
+  readonly nonce: string;
+  readonly error?: string;
+}
+
+/** What istiod keeps per proxy and type (Istio's `WatchedResource`). */
+export interface XdsTypeState {
+  nonceSent: string;
+  nonceAcked: string;
+  lastError: string;
+  /** When the last response of the type was sent; undefined before any. */
+  lastSent: Micros | undefined;
+}
+
+/** A per-type status as `istioctl proxy-status` prints it (mesh.md §2.2 `debugSyncStatus`). */
+export type SyncStatus = "SYNCED" | "STALE" | "NOT SENT" | "ERROR" | "IGNORED";
+
+/** The status of one type: ERROR after a NACK, NOT SENT before any response, SYNCED once acked, else STALE. */
+export function syncStatus(state: XdsTypeState | undefined): SyncStatus {
+  if (!state) return "IGNORED";
+  if (state.lastError !== "") return "ERROR";
+  if (state.nonceSent === "") return "NOT SENT";
+  return state.nonceAcked === state.nonceSent ? "SYNCED" : "STALE";
+}

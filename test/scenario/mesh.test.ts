@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { loadScenario, ScenarioError } from "../../src/scenario/load.js";
+import { buildScenarioWorld } from "../../src/scenario/run.js";
+import { SECOND } from "../../src/sim/time.js";
+
+const scenario = (mesh: string) => `apiVersion: mcsim/v1alpha1
+kind: Scenario
+metadata: {name: mesh}
+spec:
+  seed: 1
+  duration: 30s
+  clusters:
+    - {name: east, region: us-east-1, zones: [us-east-1a]}
+    - {name: west, region: us-west-2, zones: [us-west-2a]}
+  patterns:
+    mesh:
+${mesh}
+`;
+
+describe("spec.patterns.mesh (mesh.md §1.1)", () => {
+  it("§1.1: every cluster a primary by default; injected namespaces labelled; each istiod watches the other", () => {
+    const s = loadScenario(scenario("      injection: {namespaces: [default]}"), "mesh.yaml");
+    expect(s.spec.patterns.mesh).toMatchObject({ version: "1.24.0", model: "multi-primary", clusters: [], injection: { namespaces: ["default"] }, localityFailover: false });
+    const { world } = buildScenarioWorld(s);
+    world.runFor(5 * SECOND);
+    expect([...world.mesh!.istiods.keys()]).toEqual(["east", "west"]);
+    expect(world.cluster("west").api.get("Namespace", "", "default")!.metadata.labels).toMatchObject({ "istio-injection": "enabled" });
+    expect(world.mesh!.istiods.get("east")!.clusterInfo().map((c) => `${c.id}:${c.syncStatus}`)).toEqual(["east:synced", "west:synced"]);
+  });
+
+  it("§1.1: primary-remote gives the remote no istiod and its primary watches it", () => {
+    const s = loadScenario(scenario("      model: primary-remote\n      clusters: [{name: east}, {name: west, primary: east}]"), "mesh.yaml");
+    const { world } = buildScenarioWorld(s);
+    world.runFor(5 * SECOND);
+    expect([...world.mesh!.istiods.keys()]).toEqual(["east"]);
+    expect(world.mesh!.istiodFor("west")).toBe(world.mesh!.istiods.get("east"));
+    expect(world.cluster("west").api.get("Namespace", "", "istio-system")!.metadata.annotations).toEqual({ "topology.istio.io/controlPlaneClusters": "east" });
+  });
+
+  it("reports a misspelt cluster and an unknown model with file, line and column", () => {
+    expect(() => loadScenario(scenario("      clusters: [{name: eats}]"), "mesh.yaml")).toThrow(ScenarioError);
+    expect(() => loadScenario(scenario("      clusters: [{name: eats}]"), "mesh.yaml")).toThrow(/^mesh\.yaml:12:\d+: .*eats/);
+    expect(() => loadScenario(scenario("      model: primary-primary"), "mesh.yaml")).toThrow(/^mesh\.yaml:12:\d+: spec\.patterns\.mesh\.model/);
+  });
+});
