@@ -20,6 +20,7 @@ import { execCommand, type ExecFlags } from "./exec.js";
 import { kubectlCommand, type KubectlFlags } from "./kubectl.js";
 import { replayCommand } from "./replay.js";
 import { runCommand, type RunFlags } from "./run.js";
+import { shellCommand, type ShellFlags } from "./shell.js";
 import { DEFAULT_LISTEN, listenOption, serveDnsCommand, type ServeDnsFlags } from "./serve-dns.js";
 import { readScenarioFile } from "./scenario-file.js";
 
@@ -157,6 +158,21 @@ function program(): Command {
       process.exitCode = kubectlCommand(file, args, flags);
     });
   cli
+    .command("shell")
+    .description(
+      "run a scenario to a simulated instant, then a lab shell on it: kubectl (one context per cluster), mcsim time|advance, sleep, pipes into grep|head|tail|wc; interactive on a terminal, else from --script or stdin",
+    )
+    .argument("<scenario>", "the scenario file (YAML)")
+    .option("--script <file>", "run the commands of this file instead of reading them from stdin")
+    .option("--context <cluster>", "the context current at the start (default: the scenario's first cluster)")
+    .addOption(new Option("--step <duration>", "how far each kubectl command runs the clock after it (0 for none)").argParser(durationOption("--step")).default(1_000_000, "1s"))
+    .option("--echo", "print each prompt and command before its output, as a terminal shows them (for transcripts)")
+    .option("--at <duration>", "the simulated instant the shell starts at (default: the end of the scenario's warmup)", durationOption("--at"))
+    .option("--seed <n>", "override the scenario's seed", seedOption)
+    .action((file: string, flags: ShellFlags) => {
+      shellCommand(file, flags, report);
+    });
+  cli
     .command("demo")
     .description("run the built-in demo: two clusters in two regions pinging each other, with a partition in the middle")
     .option("--seed <n>", "the world's seed", seedOption, 1)
@@ -174,22 +190,25 @@ function program(): Command {
   return cli;
 }
 
+/** Prints what an error means for the user and gives the exit code it calls for. */
+function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Help and version "errors" are successes; anything else commander rejects is bad input.
+    return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  }
+  if (e instanceof UsageError || BAD_INPUT.some((kind) => e instanceof kind)) {
+    process.stderr.write(`mcsim: ${(e as Error).message}\n`);
+    return EXIT.badInput;
+  }
+  process.stderr.write(`mcsim: internal error: ${(e as Error)?.stack ?? String(e)}\n${REPORT_BUGS}\n`);
+  return EXIT.internal;
+}
+
 function main(argv: readonly string[]): void {
   try {
     program().parse(argv as string[], { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // Help and version "errors" are successes; anything else commander rejects is bad input.
-      process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-      return;
-    }
-    if (e instanceof UsageError || BAD_INPUT.some((kind) => e instanceof kind)) {
-      process.stderr.write(`mcsim: ${(e as Error).message}\n`);
-      process.exitCode = EXIT.badInput;
-      return;
-    }
-    process.stderr.write(`mcsim: internal error: ${(e as Error)?.stack ?? String(e)}\n${REPORT_BUGS}\n`);
-    process.exitCode = EXIT.internal;
+    process.exitCode = report(e);
   }
 }
 

@@ -4,30 +4,38 @@ import { SECOND } from "../sim/time.js";
 import { runUntilDone } from "../dns/client-socket.js";
 import type { World } from "../scenario/world.js";
 import { dig } from "./dig.js";
-import { nslookup } from "./nslookup.js";
+import { busyboxVersion, nslookup } from "./nslookup.js";
 import { podShell, type PodShell } from "./pod.js";
 
 /**
  * A command run inside a pod, as `kubectl exec POD -- CMD ARGS` runs it: the DNS tools (`dig`,
  * `nslookup`) and `cat /etc/resolv.conf`. A program the simulated images do not have fails as the
- * container runtime fails it, with exit status 126.
+ * container runtime fails it, with exit status 126: busybox and Alpine images have busybox's
+ * `nslookup` but no `dig` (BIND's tools are not in them), which is where the lesson's
+ * `kubectl exec -it dns-test -- dig ...` in a busybox pod fails.
  */
 export function execInPod(shell: PodShell, argv: readonly string[]): ToolOutput {
   const [command, ...args] = argv;
   switch (command) {
     case "dig":
+      if (busyboxVersion(shell.image) !== undefined) return notInImage(command);
       return dig(shell, args);
     case "nslookup":
       return nslookup(shell, args);
     case "cat":
       return cat(shell, args);
     default:
-      return {
-        stdout: "",
-        stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command ?? ""}": executable file not found in $PATH: unknown\n`,
-        exitCode: 126,
-      };
+      return notInImage(command ?? "");
   }
+}
+
+/** The container runtime's refusal of a program the image does not have. */
+function notInImage(command: string): ToolOutput {
+  return {
+    stdout: "",
+    stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command}": executable file not found in $PATH: unknown\n`,
+    exitCode: 126,
+  };
 }
 
 /** The files of a pod a lesson reads. */

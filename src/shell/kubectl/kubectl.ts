@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import type { ToolOutput } from "../../dns/format/output.js";
+import { ApiError } from "../../k8s/apiserver.js";
 import { NAMESPACED, type K8sObject } from "../../k8s/objects.js";
 import { parseTimestamp } from "../../k8s/timestamp.js";
 import type { World } from "../../scenario/world.js";
@@ -8,21 +9,41 @@ import { matchesSelector } from "../../k8s/labels.js";
 import { podReady, qualifiedName, resourceType, type PrintContext, type ResourceType } from "./resources.js";
 import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
+import { config } from "./config.js";
+import { contextCluster, KubectlError } from "./flags.js";
+import { exec, run } from "./pods.js";
+import { apply, del, relabel, scale } from "./write.js";
 
 /**
  * `kubectl` against the simulated clusters: one context per cluster (`--context NAME`, named as
- * the cluster), and the `get` verb with `-n`, `-A`, `-l`, `-o wide|yaml|json|name`,
- * `--no-headers` and `--show-labels`, printing the tables, YAML and JSON the real one prints.
+ * the cluster, `config use-context`), the `get` verb with `-n`, `-A`, `-l`,
+ * `-o wide|yaml|json|name`, `--no-headers` and `--show-labels`, printing the tables, YAML and
+ * JSON the real one prints, and `apply`, `delete`, `scale`, `label`, `annotate`, `exec`, `run`.
  * What it does not know is an error in kubectl's words, never ignored.
  */
 
 /** What kubectl runs against: the world and the context used when `--context` is not given. */
 export interface KubectlTarget {
   readonly world: World;
-  readonly context: string;
+  /** The current context; `kubectl config use-context` changes it. */
+  context: string;
+  /** What `-f -` reads (a here-document in the lab shell). */
+  readonly stdin?: string;
+  /** Reads `-f FILE`; undefined when there is no such file. Without it, only `-f -` works. */
+  readonly readFile?: (path: string) => string | undefined;
 }
 
-class KubectlError extends Error {}
+/** The verbs this kubectl knows, besides `get`. */
+const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly string[]) => ToolOutput>> = {
+  config,
+  apply,
+  delete: del,
+  scale,
+  label: (target, args) => relabel("labels", target, args),
+  annotate: (target, args) => relabel("annotations", target, args),
+  exec,
+  run,
+};
 
 /** kubectl's `-o` formats known here. */
 type Output = "table" | "wide" | "yaml" | "json" | "name";
@@ -96,19 +117,20 @@ export function kubectl(target: KubectlTarget, args: readonly string[]): ToolOut
   const verb = args[verbAt];
   const rest = [...args.slice(0, Math.max(verbAt, 0)), ...args.slice(verbAt + 1)];
   try {
-    if (verb === undefined) throw new KubectlError("you must specify a command: kubectl get ... (the verb this kubectl knows)");
-    if (verb !== "get") throw new KubectlError(`unknown command "${verb}" for "kubectl"`);
-    return get(target, parseGetArgs(rest));
+    if (verb === undefined) throw new KubectlError(`you must specify a command: kubectl get|${Object.keys(VERBS).join("|")} ...`);
+    if (verb === "get") return get(target, parseGetArgs(rest));
+    const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
+    if (!run) throw new KubectlError(`unknown command "${verb}" for "kubectl"`);
+    return run(target, rest);
   } catch (e) {
     if (e instanceof KubectlError || e instanceof SelectorError) return { stdout: "", stderr: `error: ${e.message}\n`, exitCode: 1 };
+    if (e instanceof ApiError) return { stdout: "", stderr: `${e.message}\n`, exitCode: 1 };
     throw e;
   }
 }
 
 function get(target: KubectlTarget, a: GetArgs): ToolOutput {
-  const context = a.context ?? target.context;
-  const cluster = target.world.clusters.get(context);
-  if (!cluster) throw new KubectlError(`context "${context}" does not exist`);
+  const cluster = contextCluster(target.world.clusters, a.context ?? target.context);
   const [typesWord, ...names] = a.words;
   if (typesWord === undefined) throw new KubectlError("you must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.");
   // `kubectl get pod/web svc/web` names type and object together.
