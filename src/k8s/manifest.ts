@@ -7,10 +7,29 @@
  * Each kind is described by a schema (see `schema.ts`) in {@link KIND_SCHEMAS}; a new kind is a new
  * entry there (and its type in `objects.ts`).
  */
+import {
+  ANNOTATIONS,
+  LABELS,
+  META_UNSUPPORTED,
+  PORT,
+  boolean,
+  defaulted,
+  integer,
+  list,
+  metadata,
+  nonEmpty,
+  oneOf,
+  ownerReference,
+  prefixOf,
+  q,
+  required,
+  servedVersion,
+  string,
+  toStorageVersion,
+} from "./fields.js";
 import { matchesSelector } from "./labels.js";
 import {
   API_VERSIONS,
-  NAMESPACED,
   SERVED_VERSIONS,
   type ClusterProperty,
   type ServiceExport,
@@ -31,9 +50,7 @@ import {
   type LabelSelector,
   type LabelSelectorRequirement,
   type Namespace,
-  type ObjectMeta,
   type ObjectReference,
-  type OwnerReference,
   type Pod,
   type PodDNSConfig,
   type PodDNSConfigOption,
@@ -58,18 +75,13 @@ import {
   object,
   readYamlDocuments,
   validate,
-  type ArraySchema,
-  type BooleanSchema,
   type Fail,
   type Format,
   type IntOrStringSchema,
-  type IntegerSchema,
   type ObjectSchema,
   type PathSegment,
   type Rule,
-  type Schema,
   type StringMapSchema,
-  type StringSchema,
   type YamlNode,
 } from "./schema.js";
 
@@ -168,45 +180,7 @@ function loadObjects(node: YamlNode, path: string): K8sObject[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schema building blocks
-
-function string(format?: Format): StringSchema {
-  return format ? { type: "string", format } : { type: "string" };
-}
-
-function oneOf(values: readonly string[]): StringSchema {
-  return { type: "string", enum: values };
-}
-
-function integer(min?: number, max?: number): IntegerSchema {
-  return { type: "integer", ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
-}
-
-function boolean(): BooleanSchema {
-  return { type: "boolean" };
-}
-
-function list(items: Schema, options: Omit<ArraySchema, "type" | "items"> = {}): ArraySchema {
-  return { type: "array", items, ...options };
-}
-
-function required<S extends Schema>(schema: S): S & { required: true } {
-  return { ...schema, required: true };
-}
-
-function defaulted<S extends Schema>(schema: S, value: unknown): S & { default: unknown } {
-  return { ...schema, default: value };
-}
-
-const nonEmpty: Format = { expected: "a non-empty string", problem: (text) => (text ? null : "") };
-
-/** A name format applied to `generateName`, which is a prefix: a trailing '-' is fine. */
-function prefixOf(format: Format): Format {
-  return {
-    expected: `a prefix of ${format.expected.replace(/^an? /, "a ")}; it may end with '-'`,
-    problem: (text) => format.problem(text.length > 1 && text.endsWith("-") ? `${text.slice(0, -1)}a` : text),
-  };
-}
+// Formats and schemas of the core kinds
 
 /** Empty (as `kubectl get -o yaml` writes an unnamed EndpointSlice port) or a DNS label. */
 const optionalDnsLabel: Format = { expected: `empty or ${FORMATS.dnsLabel.expected}`, problem: (t) => (t === "" ? null : FORMATS.dnsLabel.problem(t)) };
@@ -217,9 +191,6 @@ const clusterIPFormat: Format = {
   problem: (t) => (t === "None" || t === "" || ipFamily(t) ? null : ""),
 };
 
-const LABELS: StringMapSchema = { type: "stringMap", keys: FORMATS.qualifiedName, values: FORMATS.labelValue };
-const ANNOTATIONS: StringMapSchema = { type: "stringMap", keys: FORMATS.qualifiedName, maxSize: 256 * 1024 };
-const PORT = integer(1, 65535);
 const PORT_OR_NAME: IntOrStringSchema = {
   type: "intOrString",
   min: 1,
@@ -228,47 +199,6 @@ const PORT_OR_NAME: IntOrStringSchema = {
   expected: "a port number from 1 to 65535 or a port name",
 };
 const PROTOCOL = defaulted(oneOf(["TCP", "UDP", "SCTP"]), "TCP");
-
-const q = (text: string) => JSON.stringify(text);
-
-// ---------------------------------------------------------------------------------------------
-// metadata
-
-const ownerReference = object<OwnerReference>({
-  fields: {
-    apiVersion: required(string(nonEmpty)),
-    kind: required(string(nonEmpty)),
-    name: required(string(nonEmpty)),
-    uid: required(string(nonEmpty)),
-    controller: boolean(),
-  },
-  unsupported: ["blockOwnerDeletion"],
-});
-
-const META_UNSUPPORTED = ["managedFields", "selfLink", "generation", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds"];
-
-/**
- * `metadata` of a kind whose names have the given format. Namespaced kinds (`NAMESPACED`) default
- * their namespace to `default`; cluster-scoped kinds drop a namespace, as the API server does.
- */
-function metadata(kind: Kind, nameFormat: Format): ObjectSchema {
-  const namespaced = NAMESPACED.has(kind);
-  return object<ObjectMeta>({
-    fields: {
-      name: { ...string(nameFormat), required: { when: (m: ObjectMeta) => m.generateName === undefined, because: "generateName is not given" } },
-      namespace: namespaced ? defaulted(string(FORMATS.dnsLabel), "default") : string(FORMATS.dnsLabel),
-      labels: LABELS,
-      annotations: ANNOTATIONS,
-      uid: string(),
-      resourceVersion: string(),
-      creationTimestamp: string(FORMATS.timestamp),
-      ownerReferences: list(ownerReference),
-      generateName: string(prefixOf(nameFormat)),
-    },
-    unsupported: META_UNSUPPORTED,
-    ...(!namespaced && { finish: (m: ObjectMeta) => delete m.namespace }),
-  });
-}
 
 type TemplateMeta = NonNullable<PodTemplateSpec["metadata"]>;
 
@@ -742,16 +672,6 @@ const statefulSet = object<StatefulSet>({
 
 // ---------------------------------------------------------------------------------------------
 // Multi-Cluster Services (mcs-api v0.5.0's CRDs) and the About API's ClusterProperty
-
-/** A custom resource's apiVersion: any version its CRD serves, stored at the storage version. */
-function servedVersion(kind: Kind): StringSchema & { required: true } {
-  return required(oneOf(SERVED_VERSIONS[kind]));
-}
-
-/** Custom resources are read back at their CRD's storage version, whichever version wrote them. */
-function toStorageVersion(object: { apiVersion: string; kind: Kind }): void {
-  object.apiVersion = API_VERSIONS[object.kind];
-}
 
 const CONDITIONS = list(condition, { unique: [{ by: (c: Condition) => c.type, what: "condition type" }] });
 

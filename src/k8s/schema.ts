@@ -475,6 +475,17 @@ export interface StringMapSchema extends SchemaBase {
   readonly maxSize?: number;
 }
 
+/**
+ * A map whose values are all of one schema, keyed by strings of a format: Istio's header matches
+ * (`headers: {x-user: {exact: a}}`), a PeerAuthentication's per-port modes, a ServiceEntry
+ * endpoint's named ports. A map of plain strings is a {@link StringMapSchema}.
+ */
+export interface MapSchema extends SchemaBase {
+  readonly type: "map";
+  readonly keys?: Format;
+  readonly values: Schema;
+}
+
 /** A value that must be different in each item of a list, e.g. each port's name. */
 export interface Uniqueness {
   readonly by: (item: any) => string | undefined;
@@ -529,6 +540,7 @@ export type Schema =
   | BooleanSchema
   | IntOrStringSchema
   | StringMapSchema
+  | MapSchema
   | ArraySchema
   | ObjectSchema
   | UnionSchema
@@ -631,6 +643,8 @@ function checkShape(node: YamlNode, schema: Schema, path: string, at: Position):
       throw mismatch(node, schema, path);
     case "stringMap":
       return checkStringMap(node, schema, path);
+    case "map":
+      return checkMap(node, schema, path);
     case "array":
       return checkArray(node, schema, path);
     case "object":
@@ -676,6 +690,7 @@ function shapeOf(schema: Schema): YamlNode["kind"] {
   switch (schema.type) {
     case "object":
     case "stringMap":
+    case "map":
       return "map";
     case "array":
       return "seq";
@@ -707,10 +722,7 @@ function checkStringMap(node: YamlNode, schema: StringMapSchema, path: string): 
   let size = 0;
   for (const entry of node.entries) {
     const p = joinPath(path, { key: entry.key });
-    if (schema.keys) {
-      const problem = schema.keys.problem(entry.key);
-      if (problem !== null) throw new LocatedError(entry.keyPosition, p, `expected a key that is ${schema.keys.expected}, got ${quote(entry.key)}${problem ? ` (${problem})` : ""}`);
-    }
+    if (schema.keys) checkKey(schema.keys, entry, p);
     const v = entry.value;
     let text: string;
     if (v.kind === "scalar" && typeof v.value === "string") text = v.value;
@@ -722,6 +734,22 @@ function checkStringMap(node: YamlNode, schema: StringMapSchema, path: string): 
     setField(out, entry.key, text);
   }
   return out;
+}
+
+function checkMap(node: YamlNode, schema: MapSchema, path: string): Record<string, unknown> {
+  if (node.kind !== "map") throw mismatch(node, schema, path);
+  const out: Record<string, unknown> = {};
+  for (const entry of node.entries) {
+    const p = joinPath(path, { key: entry.key });
+    if (schema.keys) checkKey(schema.keys, entry, p);
+    setField(out, entry.key, check(entry.value, schema.values, p, entry.keyPosition));
+  }
+  return out;
+}
+
+function checkKey(keys: Format, entry: YamlEntry, path: string): void {
+  const problem = keys.problem(entry.key);
+  if (problem !== null) throw new LocatedError(entry.keyPosition, path, `expected a key that is ${keys.expected}, got ${quote(entry.key)}${problem ? ` (${problem})` : ""}`);
 }
 
 function checkArray(node: YamlNode, schema: ArraySchema, path: string): unknown[] {
@@ -862,6 +890,8 @@ function expected(schema: Schema): string {
       return schema.expected;
     case "stringMap":
       return "a map of strings";
+    case "map":
+      return `a map whose values are each ${expected(schema.values)}`;
     case "array":
       return "a list";
     case "object": {
