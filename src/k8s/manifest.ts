@@ -27,6 +27,7 @@ import {
   string,
   toStorageVersion,
 } from "./fields.js";
+import { ISTIO_SCHEMAS } from "./istio-manifest.js";
 import { matchesSelector } from "./labels.js";
 import {
   API_VERSIONS,
@@ -59,6 +60,7 @@ import {
   type PodTemplateSpec,
   type Probe,
   type ResourceRequirements,
+  type Secret,
   type Service,
   type ServicePort,
   type ServiceSpec,
@@ -582,7 +584,7 @@ const endpointSlice = object<EndpointSlice>({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Namespace, ConfigMap
+// Namespace, ConfigMap, Secret
 
 const namespace = object<Namespace>({
   fields: {
@@ -601,6 +603,67 @@ const configMap = object<ConfigMap>({
     data: { type: "stringMap", keys: FORMATS.configMapKey, maxSize: 1024 * 1024 },
   },
   unsupported: ["binaryData", "immutable"],
+});
+
+/**
+ * Standard base64 with padding, as the API server decodes `data` (Go's encoding/json for []byte,
+ * which skips line breaks).
+ */
+const base64: Format = {
+  expected: "base64 (as `base64` writes it: A-Z, a-z, 0-9, '+' and '/', padded with '=' to a multiple of 4)",
+  problem(text) {
+    const compact = text.replace(/[\r\n]/g, "");
+    const bad = compact.search(/[^A-Za-z0-9+/=]/);
+    if (bad >= 0) return `illegal base64 data at input byte ${bad}; write a value in stringData to have it encoded`;
+    if (!/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) return "it is not padded to a multiple of 4 characters, or has '=' inside";
+    return null;
+  },
+};
+
+/** The keys the API server requires in a Secret of each type (k8s.io/kubernetes pkg/apis/core/validation ValidateSecret). */
+const SECRET_TYPE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "kubernetes.io/tls": ["tls.crt", "tls.key"],
+  "kubernetes.io/ssh-auth": ["ssh-privatekey"],
+  "kubernetes.io/dockercfg": [".dockercfg"],
+  "kubernetes.io/dockerconfigjson": [".dockerconfigjson"],
+};
+
+/** The API server's limit on a Secret's data, decoded (MaxSecretSize). */
+const MAX_SECRET_BYTES = 1024 * 1024;
+
+const SECRET_DATA: StringMapSchema = { type: "stringMap", keys: FORMATS.configMapKey, values: base64 };
+
+/**
+ * A Secret. `stringData` is checked here and merged into `data` by the API server on write (see
+ * `Secret`), so a loaded Secret still has it; the type's required keys may come from either.
+ */
+const secret = object<Secret>({
+  fields: {
+    apiVersion: required(oneOf([API_VERSIONS.Secret])),
+    kind: required(oneOf(["Secret"])),
+    metadata: required(metadata("Secret", FORMATS.dnsSubdomain)),
+    type: string(),
+    data: SECRET_DATA,
+    stringData: { type: "stringMap", keys: FORMATS.configMapKey },
+  },
+  unsupported: ["immutable"],
+  // `type: ""` is defaulted as an absent type is.
+  finish: (s: Secret) => {
+    if (!s.type) s.type = "Opaque";
+  },
+  rules: [
+    (s, fail) => {
+      const keys = new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]);
+      for (const key of Object.hasOwn(SECRET_TYPE_KEYS, s.type!) ? SECRET_TYPE_KEYS[s.type!]! : []) if (!keys.has(key)) fail(["data"], `a Secret of type ${s.type} needs the key ${q(key)}`);
+      if (s.type === "kubernetes.io/service-account-token" && s.metadata.annotations?.["kubernetes.io/service-account.name"] === undefined) {
+        fail(["metadata", "annotations"], `a Secret of type ${s.type} needs the annotation "kubernetes.io/service-account.name"`);
+      }
+      let bytes = 0;
+      for (const [key, value] of Object.entries(s.data ?? {})) if (s.stringData?.[key] === undefined) bytes += Buffer.byteLength(value, "base64");
+      for (const value of Object.values(s.stringData ?? {})) bytes += Buffer.byteLength(value, "utf8");
+      if (bytes > MAX_SECRET_BYTES) fail([], `its data is ${bytes} bytes; a Secret holds at most ${MAX_SECRET_BYTES}`);
+    },
+  ],
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -761,11 +824,13 @@ export const KIND_SCHEMAS: Readonly<Record<Kind, ObjectSchema>> = {
   Service: service,
   EndpointSlice: endpointSlice,
   ConfigMap: configMap,
+  Secret: secret,
   Deployment: deployment,
   StatefulSet: statefulSet,
   ServiceExport: serviceExport,
   ServiceImport: serviceImport,
   ClusterProperty: clusterProperty,
+  ...ISTIO_SCHEMAS,
 };
 
 /** `kind: List`, as `kubectl get -o yaml` writes several objects; its items are loaded one by one. */

@@ -441,6 +441,13 @@ export interface DurationSchema extends SchemaBase {
   readonly type: "duration";
   /** The shortest allowed, in microseconds. */
   readonly min?: Micros;
+  /** The duration must be a whole multiple of this (Istio's are whole milliseconds). */
+  readonly step?: Micros;
+  /**
+   * Keep the text as written instead of reading it as microseconds: an object the API server
+   * stores (an Istio rule's `timeout: 90s`) is printed back as it was written.
+   */
+  readonly asWritten?: true;
 }
 
 /** One of several schemas, picked by the shape of the value: a scalar, a map or a list. */
@@ -658,10 +665,13 @@ function inBounds(value: number, schema: NumberSchema): boolean {
   return schema.max === undefined || value <= schema.max;
 }
 
-function checkDuration(node: YamlNode, schema: DurationSchema, path: string): Micros {
+function checkDuration(node: YamlNode, schema: DurationSchema, path: string): Micros | string {
   const us = readDuration(node, path);
-  if (schema.min !== undefined && us < schema.min) throw new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}`);
-  return us;
+  if ((schema.min !== undefined && us < schema.min) || (schema.step !== undefined && us % schema.step !== 0)) {
+    throw new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}`);
+  }
+  // readDuration took a string or a bare 0.
+  return schema.asWritten ? String((node as YamlScalar).value) : us;
 }
 
 function readDuration(node: YamlNode, path: string): Micros {
@@ -881,7 +891,7 @@ function expected(schema: Schema): string {
       return `a number${low || high ? ` ${[low, high].filter(Boolean).join(" and ")}` : ""}`;
     }
     case "duration":
-      return schema.min ? `a duration of at least ${formatDuration(schema.min)}` : "a duration";
+      return `${schema.min ? `a duration of at least ${formatDuration(schema.min)}` : "a duration"}${schema.step ? ` in whole multiples of ${formatDuration(schema.step)}` : ""}`;
     case "union":
       return schema.options.map(expected).join(", or ");
     case "boolean":
