@@ -88,10 +88,17 @@ const MAX_DEPTH = 100;
 const MAX_EXPANDED = 10_000;
 
 /**
+ * YAML 1.1's `1.5`, `.5` and `1.`, but not a lone `.` (Istio's `exportTo: [.]`): go-yaml reads a
+ * plain scalar as a float only when Go can parse it, which `.` it cannot, so for kubectl it is a
+ * string, where the yaml package's YAML 1.1 schema would read NaN.
+ */
+const FLOAT_WITH_DIGITS = /^[-+]?(?=[0-9_.]*[0-9])(?:[0-9][0-9_]*)?\.[0-9_]*$/;
+
+/**
  * Splits YAML text into documents (`---` separated). The text is read as YAML 1.1 because that is
  * what kubectl's parser (go-yaml v2) reads: `yes`, `no`, `on` and `off` are booleans and `0777` is
- * octal. Like go-yaml, it does not read `2024-01-01` as a timestamp or `1:20` as base 60, so those
- * stay strings. Merge keys (`<<: *base`) are expanded.
+ * octal. Like go-yaml, it does not read `2024-01-01` as a timestamp, `1:20` as base 60 or `.` as a
+ * number, so those stay strings. Merge keys (`<<: *base`) are expanded.
  */
 export function readYamlDocuments(text: string): YamlDocument[] {
   const lines = new LineCounter();
@@ -107,7 +114,10 @@ export function readYamlDocuments(text: string): YamlDocument[] {
       prettyErrors: false,
       // The parser's own check compares each key with every other (slow for big maps); ours uses a Map.
       uniqueKeys: false,
-      customTags: (tags) => tags.filter((t) => typeof t === "string" || (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME")),
+      customTags: (tags) =>
+        tags
+          .filter((t) => typeof t === "string" || (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME"))
+          .map((t) => (typeof t !== "string" && t.test?.test(".") ? { ...t, test: FLOAT_WITH_DIGITS } : t)),
     });
   } catch (e) {
     // The parser reports problems as errors on the documents; this is for anything it throws.

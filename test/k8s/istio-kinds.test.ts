@@ -192,7 +192,7 @@ describe("Istio's kinds loaded from YAML as Istio's docs write them", () => {
         "  hosts: [svc.echo.local]",
         "  ports: [{number: 80, name: http, protocol: http, targetPort: 8080}]",
         "  resolution: DNS",
-        '  exportTo: ["."]',
+        "  exportTo: [.] # a plain dot is a string to kubectl, not a number",
         "  endpoints:",
         "  - {address: local.example, locality: region/zone/subzone, ports: {http: 8081}, network: n1, weight: 2, labels: {priority: '1'}}",
       ),
