@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import type { DestinationRule, Gateway, PeerAuthentication, ServiceEntry, VirtualService } from "../../src/k8s/istio.js";
 import { loadManifests } from "../../src/k8s/manifest.js";
-import { SERVED_VERSIONS, type K8sObject, type Secret } from "../../src/k8s/objects.js";
+import { SERVED_VERSIONS, type K8sObject, type ObjectOfKind, type Secret } from "../../src/k8s/objects.js";
+
+type IstioKind = "VirtualService" | "DestinationRule" | "ServiceEntry" | "Gateway" | "PeerAuthentication";
 import { World } from "../../src/scenario/world.js";
 import { kubectl } from "../../src/shell/kubectl/kubectl.js";
 
@@ -25,11 +26,14 @@ const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined })
 const some = <T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(fields, { requiredKeys: [] });
 const port = fc.integer({ min: 1, max: 65535 });
 
-const virtualService: fc.Arbitrary<VirtualService> = fc.record({
-  apiVersion: fc.constantFrom(...SERVED_VERSIONS.VirtualService),
-  kind: fc.constant("VirtualService"),
-  metadata: fc.record({ name: label }),
-  spec: fc.record(
+/** An Istio object of a kind, at any version its CRD serves, in the default namespace. */
+function istio<K extends IstioKind>(kind: K, spec: fc.Arbitrary<unknown>): fc.Arbitrary<ObjectOfKind<K>> {
+  return fc.record({ apiVersion: fc.constantFrom(...SERVED_VERSIONS[kind]), kind: fc.constant(kind), metadata: fc.record({ name: label }), spec }) as fc.Arbitrary<ObjectOfKind<K>>;
+}
+
+const virtualService = istio(
+  "VirtualService",
+  fc.record(
     {
       hosts: fc.array(host, { minLength: 1, maxLength: 2 }),
       gateways: fc.array(fc.constantFrom("mesh", "istio-system/ingress", "bookinfo-gateway"), { maxLength: 2 }),
@@ -51,7 +55,7 @@ const virtualService: fc.Arbitrary<VirtualService> = fc.record({
     },
     { requiredKeys: ["hosts"] },
   ),
-}) as fc.Arbitrary<VirtualService>;
+);
 
 const trafficPolicy = some({
   loadBalancer: some({
@@ -75,11 +79,9 @@ const trafficPolicy = some({
   tls: some({ mode: fc.constantFrom("DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"), sni: fqdn }),
 });
 
-const destinationRule: fc.Arbitrary<DestinationRule> = fc.record({
-  apiVersion: fc.constantFrom(...SERVED_VERSIONS.DestinationRule),
-  kind: fc.constant("DestinationRule"),
-  metadata: fc.record({ name: label }),
-  spec: fc.record(
+const destinationRule = istio(
+  "DestinationRule",
+  fc.record(
     {
       host,
       trafficPolicy,
@@ -88,13 +90,11 @@ const destinationRule: fc.Arbitrary<DestinationRule> = fc.record({
     },
     { requiredKeys: ["host"] },
   ),
-}) as fc.Arbitrary<DestinationRule>;
+);
 
-const serviceEntry: fc.Arbitrary<ServiceEntry> = fc.record({
-  apiVersion: fc.constantFrom(...SERVED_VERSIONS.ServiceEntry),
-  kind: fc.constant("ServiceEntry"),
-  metadata: fc.record({ name: label }),
-  spec: fc.record(
+const serviceEntry = istio(
+  "ServiceEntry",
+  fc.record(
     {
       hosts: fc.array(fqdn, { minLength: 1, maxLength: 2 }),
       addresses: fc.constantFrom([], ["240.0.0.1"], ["fd00::1", "240.0.0.2"]),
@@ -109,13 +109,11 @@ const serviceEntry: fc.Arbitrary<ServiceEntry> = fc.record({
     },
     { requiredKeys: ["hosts", "ports"] },
   ),
-}) as fc.Arbitrary<ServiceEntry>;
+);
 
-const gateway: fc.Arbitrary<Gateway> = fc.record({
-  apiVersion: fc.constantFrom(...SERVED_VERSIONS.Gateway),
-  kind: fc.constant("Gateway"),
-  metadata: fc.record({ name: label }),
-  spec: fc.record(
+const gateway = istio(
+  "Gateway",
+  fc.record(
     {
       selector: labels,
       servers: fc.array(
@@ -128,15 +126,16 @@ const gateway: fc.Arbitrary<Gateway> = fc.record({
     },
     { requiredKeys: ["servers"] },
   ),
-}) as fc.Arbitrary<Gateway>;
+);
 
 const mtls = some({ mode: fc.constantFrom("UNSET", "DISABLE", "PERMISSIVE", "STRICT") });
-const peerAuthentication: fc.Arbitrary<PeerAuthentication> = fc.record({
-  apiVersion: fc.constantFrom(...SERVED_VERSIONS.PeerAuthentication),
-  kind: fc.constant("PeerAuthentication"),
-  metadata: fc.record({ name: label }),
-  spec: fc.oneof(some({ mtls }), fc.record({ selector: fc.record({ matchLabels: fc.dictionary(label, label, { minKeys: 1, maxKeys: 2 }) }), mtls, portLevelMtls: fc.dictionary(port.map(String), mtls, { maxKeys: 2 }) }, { requiredKeys: ["selector"] })),
-}) as fc.Arbitrary<PeerAuthentication>;
+const peerAuthentication = istio(
+  "PeerAuthentication",
+  fc.oneof(
+    some({ mtls }),
+    fc.record({ selector: fc.record({ matchLabels: fc.dictionary(label, label, { minKeys: 1, maxKeys: 2 }) }), mtls, portLevelMtls: fc.dictionary(port.map(String), mtls, { maxKeys: 2 }) }, { requiredKeys: ["selector"] }),
+  ),
+);
 
 const secret: fc.Arbitrary<Secret> = fc.record(
   {
