@@ -6,6 +6,7 @@
  */
 import { LABELS, PORT, boolean, integer, list, metadata, nonEmpty, number, oneOf, q, required, servedVersion, string, toStorageVersion } from "./fields.js";
 import type {
+  ConnectionPoolSettings,
   Destination,
   DestinationRule,
   Gateway,
@@ -16,6 +17,7 @@ import type {
   HTTPRetry,
   HTTPRoute,
   HTTPRouteDestination,
+  LoadBalancerSettings,
   LocalityLoadBalancerSetting,
   OutlierDetection,
   Percent,
@@ -27,8 +29,6 @@ import type {
   Subset,
   TrafficPolicy,
   VirtualService,
-  ConnectionPoolSettings,
-  LoadBalancerSettings,
 } from "./istio.js";
 import { FORMATS, didYouMean, ipFamily, object, type DurationSchema, type Fail, type Format, type MapSchema, type ObjectSchema } from "./schema.js";
 import { MILLISECOND } from "../sim/time.js";

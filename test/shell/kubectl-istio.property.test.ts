@@ -21,7 +21,6 @@ const duration = fc.oneof(
 );
 const percentage = fc.record({ value: fc.constantFrom(0, 0.1, 50, 100) });
 const stringMatch = fc.oneof(fc.record({ exact: label }), fc.record({ prefix: fc.constantFrom("/", "/api") }), fc.record({ regex: fc.constantFrom("^/v[0-9]+", ".*") }));
-const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 /** A record whose keys may each be left out, as YAML writers leave them. */
 const some = <T extends object>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(fields, { requiredKeys: [] });
 const port = fc.integer({ min: 1, max: 65535 });
