@@ -505,23 +505,21 @@ const peerAuthentication = object<PeerAuthentication>({
     apiVersion: servedVersion("PeerAuthentication"),
     kind: required(oneOf(["PeerAuthentication"])),
     metadata: required(metadata("PeerAuthentication", FORMATS.dnsSubdomain)),
-    spec: required(
-      object<PeerAuthentication["spec"]>({
-        fields: {
-          selector: object<{ matchLabels?: Record<string, string> }>({ fields: { matchLabels: LABELS } }),
-          mtls: MTLS,
-          portLevelMtls: { type: "map", keys: PORT_KEY, values: MTLS },
+    spec: object<NonNullable<PeerAuthentication["spec"]>>({
+      fields: {
+        selector: object<{ matchLabels?: Record<string, string> }>({ fields: { matchLabels: LABELS } }),
+        mtls: MTLS,
+        portLevelMtls: { type: "map", keys: PORT_KEY, values: MTLS },
+      },
+      rules: [
+        (spec, fail) => {
+          // The CRD's rule: per-port modes belong to the workloads a selector picks.
+          if (spec.portLevelMtls && Object.keys(spec.portLevelMtls).length > 0 && !Object.keys(spec.selector?.matchLabels ?? {}).length) {
+            fail(["portLevelMtls"], "portLevelMtls requires selector");
+          }
         },
-        rules: [
-          (spec, fail) => {
-            // The CRD's rule: per-port modes belong to the workloads a selector picks.
-            if (spec.portLevelMtls && Object.keys(spec.portLevelMtls).length > 0 && !Object.keys(spec.selector?.matchLabels ?? {}).length) {
-              fail(["portLevelMtls"], "portLevelMtls requires selector");
-            }
-          },
-        ],
-      }),
-    ),
+      ],
+    }),
   },
   unsupported: ["status"],
   finish: toStorageVersion,

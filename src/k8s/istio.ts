@@ -294,7 +294,8 @@ export interface PeerAuthentication {
   apiVersion: typeof ISTIO_SECURITY_VERSION;
   kind: "PeerAuthentication";
   metadata: ObjectMeta;
-  spec: {
+  /** Optional, unlike the other kinds': without one, the namespace's workloads inherit the mesh's mode. */
+  spec?: {
     selector?: { matchLabels?: StringMap };
     mtls?: { mode?: MtlsMode };
     /** Port numbers (as keys) to their modes; needs a selector. */

@@ -280,6 +280,10 @@ describe("Istio's kinds loaded from YAML as Istio's docs write them", () => {
     });
     const [mesh] = loadManifests(lines("apiVersion: security.istio.io/v1", "kind: PeerAuthentication", "metadata: {name: default, namespace: istio-system}", "spec: {mtls: {mode: PERMISSIVE}}"), "pa.yaml");
     expect(mesh).toMatchObject({ spec: { mtls: { mode: "PERMISSIVE" } } });
+    // Unlike the networking kinds', a PeerAuthentication's spec may be left out: its workloads inherit.
+    const [bare] = loadManifests(lines("apiVersion: security.istio.io/v1", "kind: PeerAuthentication", "metadata: {name: default, namespace: foo}"), "pa.yaml");
+    expect(bare).toEqual({ apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "foo" } });
+    expect(failure(lines("apiVersion: networking.istio.io/v1", "kind: Gateway", "metadata: {name: g}")).path).toBe("spec");
   });
 
   it("serves each kind at every version its CRD serves and refuses others, naming them", () => {

@@ -131,6 +131,7 @@ const mtls = some({ mode: fc.constantFrom("UNSET", "DISABLE", "PERMISSIVE", "STR
 const peerAuthentication = istio(
   "PeerAuthentication",
   fc.oneof(
+    fc.constant(undefined),
     some({ mtls }),
     fc.record({ selector: fc.record({ matchLabels: fc.dictionary(label, label, { minKeys: 1, maxKeys: 2 }) }), mtls, portLevelMtls: fc.dictionary(port.map(String), mtls, { maxKeys: 2 }) }, { requiredKeys: ["selector"] }),
   ),

@@ -279,7 +279,7 @@ const peerAuthentications: ResourceType<"PeerAuthentication"> = {
   nameType: "peerauthentication.security.istio.io",
   columns: ["NAME", "MODE", "AGE"],
   wideColumns: [],
-  row: (p, ctx) => [p.metadata.name, p.spec.mtls?.mode ?? "", ctx.age(p)],
+  row: (p, ctx) => [p.metadata.name, p.spec?.mtls?.mode ?? "", ctx.age(p)],
 };
 
 /** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
