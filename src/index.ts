@@ -96,6 +96,8 @@ export {
 // Kubernetes: objects, API server, controllers, kube-proxy, clusters.
 export type * from "./k8s/objects.js";
 export { NAMESPACED, API_VERSIONS, SERVED_VERSIONS, MCS_API_VERSION, ABOUT_API_VERSION } from "./k8s/objects.js";
+export type * from "./k8s/istio.js";
+export { ISTIO_NETWORKING_VERSION, ISTIO_SECURITY_VERSION } from "./k8s/istio.js";
 export {
   ApiServer,
   ApiError,

@@ -3,7 +3,7 @@ import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import { Fifo } from "../sim/fifo.js";
 import type { Micros } from "../sim/time.js";
-import { API_VERSIONS, NAMESPACED, type K8sObject, type Kind, type ObjectOfKind } from "./objects.js";
+import { API_VERSIONS, NAMESPACED, type K8sObject, type Kind, type ObjectOfKind, type Secret } from "./objects.js";
 import { formatTimestamp } from "./timestamp.js";
 
 declare module "../sim/trace.js" {
@@ -49,11 +49,17 @@ export const RESOURCES: Readonly<Record<Kind, string>> = {
   Service: "services",
   EndpointSlice: "endpointslices",
   ConfigMap: "configmaps",
+  Secret: "secrets",
   Deployment: "deployments",
   StatefulSet: "statefulsets",
   ServiceExport: "serviceexports",
   ServiceImport: "serviceimports",
   ClusterProperty: "clusterproperties",
+  VirtualService: "virtualservices",
+  DestinationRule: "destinationrules",
+  ServiceEntry: "serviceentries",
+  Gateway: "gateways",
+  PeerAuthentication: "peerauthentications",
 };
 
 /**
@@ -185,6 +191,7 @@ export class ApiServer {
       throw new ApiError("AlreadyExists", `${qualifiedResource(object.kind)} "${name}" already exists`);
     }
     const stored = storeCopy(object);
+    if (stored.kind === "Secret") mergeStringData(stored);
     for (const admit of this.admissions) admit(stored, undefined);
     stored.metadata.uid = this.newUid();
     stored.metadata.creationTimestamp = this.timestamp();
@@ -200,6 +207,7 @@ export class ApiServer {
     const current = this.current(object.kind, namespace, name);
     if (!current) throw new ApiError("NotFound", `${qualifiedResource(object.kind)} "${name}" not found`);
     const stored = storeCopy(object);
+    if (stored.kind === "Secret") mergeStringData(stored);
     for (const admit of this.admissions) admit(stored, current);
     stored.metadata.uid = current.metadata.uid!;
     stored.metadata.creationTimestamp = current.metadata.creationTimestamp!;
@@ -605,6 +613,23 @@ function copyObject(value: Record<string, unknown>, shareFrozen: boolean, skip?:
     else out[k] = v;
   }
   return out;
+}
+
+/**
+ * What the API server does with a Secret's `stringData` on every write: each value, base64-encoded,
+ * replaces the `data` entry of its key, and `stringData` itself is dropped (it is write-only). A
+ * new `data` map, since the written one may be shared with the caller or frozen.
+ */
+function mergeStringData(secret: Secret): void {
+  const strings = secret.stringData;
+  if (strings === undefined) return;
+  delete secret.stringData;
+  const data: Record<string, string> = { ...secret.data };
+  for (const key of Object.keys(strings)) {
+    // Defined, not assigned, so that a key spelt __proto__ is data.
+    Object.defineProperty(data, key, { value: Buffer.from(strings[key]!, "utf8").toString("base64"), enumerable: true, writable: true, configurable: true });
+  }
+  secret.data = data;
 }
 
 const ownerKey = (namespace: string, kind: string, name: string) => `${namespace}\u0000${kind}\u0000${name}`;

@@ -41,6 +41,8 @@ export function toJsonSchema(schema: Schema): JsonSchema {
       });
     case "stringMap":
       return described({ type: "object", additionalProperties: { type: schema.numbersAsStrings ? ["string", "number"] : "string" } });
+    case "map":
+      return described({ type: "object", additionalProperties: toJsonSchema(schema.values) });
     case "array":
       return described({
         type: "array",

@@ -7,10 +7,30 @@
  * Each kind is described by a schema (see `schema.ts`) in {@link KIND_SCHEMAS}; a new kind is a new
  * entry there (and its type in `objects.ts`).
  */
+import {
+  ANNOTATIONS,
+  LABELS,
+  META_UNSUPPORTED,
+  PORT,
+  boolean,
+  defaulted,
+  integer,
+  list,
+  metadata,
+  nonEmpty,
+  oneOf,
+  ownerReference,
+  prefixOf,
+  q,
+  required,
+  servedVersion,
+  string,
+  toStorageVersion,
+} from "./fields.js";
+import { ISTIO_SCHEMAS } from "./istio-manifest.js";
 import { matchesSelector } from "./labels.js";
 import {
   API_VERSIONS,
-  NAMESPACED,
   SERVED_VERSIONS,
   type ClusterProperty,
   type ServiceExport,
@@ -31,9 +51,7 @@ import {
   type LabelSelector,
   type LabelSelectorRequirement,
   type Namespace,
-  type ObjectMeta,
   type ObjectReference,
-  type OwnerReference,
   type Pod,
   type PodDNSConfig,
   type PodDNSConfigOption,
@@ -42,6 +60,7 @@ import {
   type PodTemplateSpec,
   type Probe,
   type ResourceRequirements,
+  type Secret,
   type Service,
   type ServicePort,
   type ServiceSpec,
@@ -58,18 +77,13 @@ import {
   object,
   readYamlDocuments,
   validate,
-  type ArraySchema,
-  type BooleanSchema,
   type Fail,
   type Format,
   type IntOrStringSchema,
-  type IntegerSchema,
   type ObjectSchema,
   type PathSegment,
   type Rule,
-  type Schema,
   type StringMapSchema,
-  type StringSchema,
   type YamlNode,
 } from "./schema.js";
 
@@ -168,45 +182,7 @@ function loadObjects(node: YamlNode, path: string): K8sObject[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schema building blocks
-
-function string(format?: Format): StringSchema {
-  return format ? { type: "string", format } : { type: "string" };
-}
-
-function oneOf(values: readonly string[]): StringSchema {
-  return { type: "string", enum: values };
-}
-
-function integer(min?: number, max?: number): IntegerSchema {
-  return { type: "integer", ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
-}
-
-function boolean(): BooleanSchema {
-  return { type: "boolean" };
-}
-
-function list(items: Schema, options: Omit<ArraySchema, "type" | "items"> = {}): ArraySchema {
-  return { type: "array", items, ...options };
-}
-
-function required<S extends Schema>(schema: S): S & { required: true } {
-  return { ...schema, required: true };
-}
-
-function defaulted<S extends Schema>(schema: S, value: unknown): S & { default: unknown } {
-  return { ...schema, default: value };
-}
-
-const nonEmpty: Format = { expected: "a non-empty string", problem: (text) => (text ? null : "") };
-
-/** A name format applied to `generateName`, which is a prefix: a trailing '-' is fine. */
-function prefixOf(format: Format): Format {
-  return {
-    expected: `a prefix of ${format.expected.replace(/^an? /, "a ")}; it may end with '-'`,
-    problem: (text) => format.problem(text.length > 1 && text.endsWith("-") ? `${text.slice(0, -1)}a` : text),
-  };
-}
+// Formats and schemas of the core kinds
 
 /** Empty (as `kubectl get -o yaml` writes an unnamed EndpointSlice port) or a DNS label. */
 const optionalDnsLabel: Format = { expected: `empty or ${FORMATS.dnsLabel.expected}`, problem: (t) => (t === "" ? null : FORMATS.dnsLabel.problem(t)) };
@@ -217,9 +193,6 @@ const clusterIPFormat: Format = {
   problem: (t) => (t === "None" || t === "" || ipFamily(t) ? null : ""),
 };
 
-const LABELS: StringMapSchema = { type: "stringMap", keys: FORMATS.qualifiedName, values: FORMATS.labelValue };
-const ANNOTATIONS: StringMapSchema = { type: "stringMap", keys: FORMATS.qualifiedName, maxSize: 256 * 1024 };
-const PORT = integer(1, 65535);
 const PORT_OR_NAME: IntOrStringSchema = {
   type: "intOrString",
   min: 1,
@@ -228,47 +201,6 @@ const PORT_OR_NAME: IntOrStringSchema = {
   expected: "a port number from 1 to 65535 or a port name",
 };
 const PROTOCOL = defaulted(oneOf(["TCP", "UDP", "SCTP"]), "TCP");
-
-const q = (text: string) => JSON.stringify(text);
-
-// ---------------------------------------------------------------------------------------------
-// metadata
-
-const ownerReference = object<OwnerReference>({
-  fields: {
-    apiVersion: required(string(nonEmpty)),
-    kind: required(string(nonEmpty)),
-    name: required(string(nonEmpty)),
-    uid: required(string(nonEmpty)),
-    controller: boolean(),
-  },
-  unsupported: ["blockOwnerDeletion"],
-});
-
-const META_UNSUPPORTED = ["managedFields", "selfLink", "generation", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds"];
-
-/**
- * `metadata` of a kind whose names have the given format. Namespaced kinds (`NAMESPACED`) default
- * their namespace to `default`; cluster-scoped kinds drop a namespace, as the API server does.
- */
-function metadata(kind: Kind, nameFormat: Format): ObjectSchema {
-  const namespaced = NAMESPACED.has(kind);
-  return object<ObjectMeta>({
-    fields: {
-      name: { ...string(nameFormat), required: { when: (m: ObjectMeta) => m.generateName === undefined, because: "generateName is not given" } },
-      namespace: namespaced ? defaulted(string(FORMATS.dnsLabel), "default") : string(FORMATS.dnsLabel),
-      labels: LABELS,
-      annotations: ANNOTATIONS,
-      uid: string(),
-      resourceVersion: string(),
-      creationTimestamp: string(FORMATS.timestamp),
-      ownerReferences: list(ownerReference),
-      generateName: string(prefixOf(nameFormat)),
-    },
-    unsupported: META_UNSUPPORTED,
-    ...(!namespaced && { finish: (m: ObjectMeta) => delete m.namespace }),
-  });
-}
 
 type TemplateMeta = NonNullable<PodTemplateSpec["metadata"]>;
 
@@ -652,7 +584,7 @@ const endpointSlice = object<EndpointSlice>({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Namespace, ConfigMap
+// Namespace, ConfigMap, Secret
 
 const namespace = object<Namespace>({
   fields: {
@@ -671,6 +603,67 @@ const configMap = object<ConfigMap>({
     data: { type: "stringMap", keys: FORMATS.configMapKey, maxSize: 1024 * 1024 },
   },
   unsupported: ["binaryData", "immutable"],
+});
+
+/**
+ * Standard base64 with padding, as the API server decodes `data` (Go's encoding/json for []byte,
+ * which skips line breaks).
+ */
+const base64: Format = {
+  expected: "base64 (as `base64` writes it: A-Z, a-z, 0-9, '+' and '/', padded with '=' to a multiple of 4)",
+  problem(text) {
+    const compact = text.replace(/[\r\n]/g, "");
+    const bad = compact.search(/[^A-Za-z0-9+/=]/);
+    if (bad >= 0) return `illegal base64 data at input byte ${bad}; write a value in stringData to have it encoded`;
+    if (!/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) return "it is not padded to a multiple of 4 characters, or has '=' inside";
+    return null;
+  },
+};
+
+/** The keys the API server requires in a Secret of each type (k8s.io/kubernetes pkg/apis/core/validation ValidateSecret). */
+const SECRET_TYPE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "kubernetes.io/tls": ["tls.crt", "tls.key"],
+  "kubernetes.io/ssh-auth": ["ssh-privatekey"],
+  "kubernetes.io/dockercfg": [".dockercfg"],
+  "kubernetes.io/dockerconfigjson": [".dockerconfigjson"],
+};
+
+/** The API server's limit on a Secret's data, decoded (MaxSecretSize). */
+const MAX_SECRET_BYTES = 1024 * 1024;
+
+const SECRET_DATA: StringMapSchema = { type: "stringMap", keys: FORMATS.configMapKey, values: base64 };
+
+/**
+ * A Secret. `stringData` is checked here and merged into `data` by the API server on write (see
+ * `Secret`), so a loaded Secret still has it; the type's required keys may come from either.
+ */
+const secret = object<Secret>({
+  fields: {
+    apiVersion: required(oneOf([API_VERSIONS.Secret])),
+    kind: required(oneOf(["Secret"])),
+    metadata: required(metadata("Secret", FORMATS.dnsSubdomain)),
+    type: string(),
+    data: SECRET_DATA,
+    stringData: { type: "stringMap", keys: FORMATS.configMapKey },
+  },
+  unsupported: ["immutable"],
+  // `type: ""` is defaulted as an absent type is.
+  finish: (s: Secret) => {
+    if (!s.type) s.type = "Opaque";
+  },
+  rules: [
+    (s, fail) => {
+      const keys = new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]);
+      for (const key of Object.hasOwn(SECRET_TYPE_KEYS, s.type!) ? SECRET_TYPE_KEYS[s.type!]! : []) if (!keys.has(key)) fail(["data"], `a Secret of type ${s.type} needs the key ${q(key)}`);
+      if (s.type === "kubernetes.io/service-account-token" && s.metadata.annotations?.["kubernetes.io/service-account.name"] === undefined) {
+        fail(["metadata", "annotations"], `a Secret of type ${s.type} needs the annotation "kubernetes.io/service-account.name"`);
+      }
+      let bytes = 0;
+      for (const [key, value] of Object.entries(s.data ?? {})) if (s.stringData?.[key] === undefined) bytes += Buffer.byteLength(value, "base64");
+      for (const value of Object.values(s.stringData ?? {})) bytes += Buffer.byteLength(value, "utf8");
+      if (bytes > MAX_SECRET_BYTES) fail([], `its data is ${bytes} bytes; a Secret holds at most ${MAX_SECRET_BYTES}`);
+    },
+  ],
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -742,16 +735,6 @@ const statefulSet = object<StatefulSet>({
 
 // ---------------------------------------------------------------------------------------------
 // Multi-Cluster Services (mcs-api v0.5.0's CRDs) and the About API's ClusterProperty
-
-/** A custom resource's apiVersion: any version its CRD serves, stored at the storage version. */
-function servedVersion(kind: Kind): StringSchema & { required: true } {
-  return required(oneOf(SERVED_VERSIONS[kind]));
-}
-
-/** Custom resources are read back at their CRD's storage version, whichever version wrote them. */
-function toStorageVersion(object: { apiVersion: string; kind: Kind }): void {
-  object.apiVersion = API_VERSIONS[object.kind];
-}
 
 const CONDITIONS = list(condition, { unique: [{ by: (c: Condition) => c.type, what: "condition type" }] });
 
@@ -841,11 +824,13 @@ export const KIND_SCHEMAS: Readonly<Record<Kind, ObjectSchema>> = {
   Service: service,
   EndpointSlice: endpointSlice,
   ConfigMap: configMap,
+  Secret: secret,
   Deployment: deployment,
   StatefulSet: statefulSet,
   ServiceExport: serviceExport,
   ServiceImport: serviceImport,
   ClusterProperty: clusterProperty,
+  ...ISTIO_SCHEMAS,
 };
 
 /** `kind: List`, as `kubectl get -o yaml` writes several objects; its items are loaded one by one. */

@@ -3,6 +3,15 @@
  * API (so that their YAML and `kubectl` output look the same), limited to the fields mcsim
  * honours. Every field a manifest may give is here; a field not here is an error when loaded.
  */
+import {
+  ISTIO_NETWORKING_VERSION,
+  ISTIO_SECURITY_VERSION,
+  type DestinationRule,
+  type Gateway,
+  type PeerAuthentication,
+  type ServiceEntry,
+  type VirtualService,
+} from "./istio.js";
 
 /** Labels or annotations. */
 export type StringMap = Record<string, string>;
@@ -255,6 +264,21 @@ export interface ConfigMap {
   data?: StringMap;
 }
 
+/**
+ * A Secret. `data` holds base64 of each value, as the API returns it; `stringData` is write-only:
+ * the API server merges it into `data` (its values winning) and never stores or returns it.
+ * Istio's remote secrets are Secrets (mesh.md §1.2).
+ */
+export interface Secret {
+  apiVersion: "v1";
+  kind: "Secret";
+  metadata: ObjectMeta;
+  /** `Opaque` when a manifest leaves it out; types such as `kubernetes.io/tls` require some keys. */
+  type?: string;
+  data?: StringMap;
+  stringData?: StringMap;
+}
+
 export interface PodTemplateSpec {
   metadata?: Omit<ObjectMeta, "name" | "namespace"> & { name?: string };
   spec: PodSpec;
@@ -364,11 +388,17 @@ export type K8sObject =
   | Service
   | EndpointSlice
   | ConfigMap
+  | Secret
   | Deployment
   | StatefulSet
   | ServiceExport
   | ServiceImport
-  | ClusterProperty;
+  | ClusterProperty
+  | VirtualService
+  | DestinationRule
+  | ServiceEntry
+  | Gateway
+  | PeerAuthentication;
 
 /** The kinds mcsim knows, by name. */
 export type Kind = K8sObject["kind"];
@@ -382,10 +412,16 @@ export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>([
   "Service",
   "EndpointSlice",
   "ConfigMap",
+  "Secret",
   "Deployment",
   "StatefulSet",
   "ServiceExport",
   "ServiceImport",
+  "VirtualService",
+  "DestinationRule",
+  "ServiceEntry",
+  "Gateway",
+  "PeerAuthentication",
 ]);
 
 /** The apiVersion each kind is stored and read back at. */
@@ -395,20 +431,38 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Service: "v1",
   EndpointSlice: "discovery.k8s.io/v1",
   ConfigMap: "v1",
+  Secret: "v1",
   Deployment: "apps/v1",
   StatefulSet: "apps/v1",
   ServiceExport: MCS_API_VERSION,
   ServiceImport: MCS_API_VERSION,
   ClusterProperty: ABOUT_API_VERSION,
+  VirtualService: ISTIO_NETWORKING_VERSION,
+  DestinationRule: ISTIO_NETWORKING_VERSION,
+  ServiceEntry: ISTIO_NETWORKING_VERSION,
+  Gateway: ISTIO_NETWORKING_VERSION,
+  PeerAuthentication: ISTIO_SECURITY_VERSION,
 };
 
 /**
+ * Istio's networking CRDs serve v1alpha3, v1beta1 and v1 with one schema. kubectl reads them back
+ * at v1, the preferred version (the CRD's storage version, v1alpha3, never shows).
+ */
+const ISTIO_NETWORKING_SERVED = ["networking.istio.io/v1alpha3", "networking.istio.io/v1beta1", ISTIO_NETWORKING_VERSION];
+
+/**
  * Every apiVersion a manifest may give for a kind, the stored one last: custom resources are
- * served at several versions (mcs-api's at v1alpha1 and v1beta1), and read back at the stored one.
+ * served at several versions (mcs-api's at v1alpha1 and v1beta1), and read back at the stored one
+ * (for Istio's, the version kubectl reads them at).
  */
 export const SERVED_VERSIONS: Readonly<Record<Kind, readonly string[]>> = {
   ...(Object.fromEntries(Object.entries(API_VERSIONS).map(([k, v]) => [k, [v]])) as Record<Kind, string[]>),
   ServiceExport: ["multicluster.x-k8s.io/v1alpha1", MCS_API_VERSION],
   ServiceImport: ["multicluster.x-k8s.io/v1alpha1", MCS_API_VERSION],
   ClusterProperty: ["about.k8s.io/v1alpha1", ABOUT_API_VERSION],
+  VirtualService: ISTIO_NETWORKING_SERVED,
+  DestinationRule: ISTIO_NETWORKING_SERVED,
+  ServiceEntry: ISTIO_NETWORKING_SERVED,
+  Gateway: ISTIO_NETWORKING_SERVED,
+  PeerAuthentication: ["security.istio.io/v1beta1", ISTIO_SECURITY_VERSION],
 };

@@ -88,10 +88,17 @@ const MAX_DEPTH = 100;
 const MAX_EXPANDED = 10_000;
 
 /**
+ * YAML 1.1's `1.5`, `.5` and `1.`, but not a lone `.` (Istio's `exportTo: [.]`): go-yaml reads a
+ * plain scalar as a float only when Go can parse it, which `.` it cannot, so for kubectl it is a
+ * string, where the yaml package's YAML 1.1 schema would read NaN.
+ */
+const FLOAT_WITH_DIGITS = /^[-+]?(?=[0-9_.]*[0-9])(?:[0-9][0-9_]*)?\.[0-9_]*$/;
+
+/**
  * Splits YAML text into documents (`---` separated). The text is read as YAML 1.1 because that is
  * what kubectl's parser (go-yaml v2) reads: `yes`, `no`, `on` and `off` are booleans and `0777` is
- * octal. Like go-yaml, it does not read `2024-01-01` as a timestamp or `1:20` as base 60, so those
- * stay strings. Merge keys (`<<: *base`) are expanded.
+ * octal. Like go-yaml, it does not read `2024-01-01` as a timestamp, `1:20` as base 60 or `.` as a
+ * number, so those stay strings. Merge keys (`<<: *base`) are expanded.
  */
 export function readYamlDocuments(text: string): YamlDocument[] {
   const lines = new LineCounter();
@@ -107,7 +114,10 @@ export function readYamlDocuments(text: string): YamlDocument[] {
       prettyErrors: false,
       // The parser's own check compares each key with every other (slow for big maps); ours uses a Map.
       uniqueKeys: false,
-      customTags: (tags) => tags.filter((t) => typeof t === "string" || (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME")),
+      customTags: (tags) =>
+        tags
+          .filter((t) => typeof t === "string" || (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME"))
+          .map((t) => (typeof t !== "string" && t.test?.test(".") ? { ...t, test: FLOAT_WITH_DIGITS } : t)),
     });
   } catch (e) {
     // The parser reports problems as errors on the documents; this is for anything it throws.
@@ -441,6 +451,13 @@ export interface DurationSchema extends SchemaBase {
   readonly type: "duration";
   /** The shortest allowed, in microseconds. */
   readonly min?: Micros;
+  /** The duration must be a whole multiple of this (Istio's are whole milliseconds). */
+  readonly step?: Micros;
+  /**
+   * Keep the text as written instead of reading it as microseconds: an object the API server
+   * stores (an Istio rule's `timeout: 90s`) is printed back as it was written.
+   */
+  readonly asWritten?: true;
 }
 
 /** One of several schemas, picked by the shape of the value: a scalar, a map or a list. */
@@ -473,6 +490,17 @@ export interface StringMapSchema extends SchemaBase {
   readonly numbersAsStrings?: boolean;
   /** A bound on the summed length of keys and values (annotations: 256 KiB). */
   readonly maxSize?: number;
+}
+
+/**
+ * A map whose values are all of one schema, keyed by strings of a format: Istio's header matches
+ * (`headers: {x-user: {exact: a}}`), a PeerAuthentication's per-port modes, a ServiceEntry
+ * endpoint's named ports. A map of plain strings is a {@link StringMapSchema}.
+ */
+export interface MapSchema extends SchemaBase {
+  readonly type: "map";
+  readonly keys?: Format;
+  readonly values: Schema;
 }
 
 /** A value that must be different in each item of a list, e.g. each port's name. */
@@ -529,6 +557,7 @@ export type Schema =
   | BooleanSchema
   | IntOrStringSchema
   | StringMapSchema
+  | MapSchema
   | ArraySchema
   | ObjectSchema
   | UnionSchema
@@ -631,6 +660,8 @@ function checkShape(node: YamlNode, schema: Schema, path: string, at: Position):
       throw mismatch(node, schema, path);
     case "stringMap":
       return checkStringMap(node, schema, path);
+    case "map":
+      return checkMap(node, schema, path);
     case "array":
       return checkArray(node, schema, path);
     case "object":
@@ -644,10 +675,13 @@ function inBounds(value: number, schema: NumberSchema): boolean {
   return schema.max === undefined || value <= schema.max;
 }
 
-function checkDuration(node: YamlNode, schema: DurationSchema, path: string): Micros {
+function checkDuration(node: YamlNode, schema: DurationSchema, path: string): Micros | string {
   const us = readDuration(node, path);
-  if (schema.min !== undefined && us < schema.min) throw new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}`);
-  return us;
+  if ((schema.min !== undefined && us < schema.min) || (schema.step !== undefined && us % schema.step !== 0)) {
+    throw new LocatedError(node.position, path, `expected ${expected(schema)}, got ${describe(node)}`);
+  }
+  // readDuration took a string or a bare 0.
+  return schema.asWritten ? String((node as YamlScalar).value) : us;
 }
 
 function readDuration(node: YamlNode, path: string): Micros {
@@ -676,6 +710,7 @@ function shapeOf(schema: Schema): YamlNode["kind"] {
   switch (schema.type) {
     case "object":
     case "stringMap":
+    case "map":
       return "map";
     case "array":
       return "seq";
@@ -707,10 +742,7 @@ function checkStringMap(node: YamlNode, schema: StringMapSchema, path: string): 
   let size = 0;
   for (const entry of node.entries) {
     const p = joinPath(path, { key: entry.key });
-    if (schema.keys) {
-      const problem = schema.keys.problem(entry.key);
-      if (problem !== null) throw new LocatedError(entry.keyPosition, p, `expected a key that is ${schema.keys.expected}, got ${quote(entry.key)}${problem ? ` (${problem})` : ""}`);
-    }
+    if (schema.keys) checkKey(schema.keys, entry, p);
     const v = entry.value;
     let text: string;
     if (v.kind === "scalar" && typeof v.value === "string") text = v.value;
@@ -722,6 +754,22 @@ function checkStringMap(node: YamlNode, schema: StringMapSchema, path: string): 
     setField(out, entry.key, text);
   }
   return out;
+}
+
+function checkMap(node: YamlNode, schema: MapSchema, path: string): Record<string, unknown> {
+  if (node.kind !== "map") throw mismatch(node, schema, path);
+  const out: Record<string, unknown> = {};
+  for (const entry of node.entries) {
+    const p = joinPath(path, { key: entry.key });
+    if (schema.keys) checkKey(schema.keys, entry, p);
+    setField(out, entry.key, check(entry.value, schema.values, p, entry.keyPosition));
+  }
+  return out;
+}
+
+function checkKey(keys: Format, entry: YamlEntry, path: string): void {
+  const problem = keys.problem(entry.key);
+  if (problem !== null) throw new LocatedError(entry.keyPosition, path, `expected a key that is ${keys.expected}, got ${quote(entry.key)}${problem ? ` (${problem})` : ""}`);
 }
 
 function checkArray(node: YamlNode, schema: ArraySchema, path: string): unknown[] {
@@ -853,7 +901,7 @@ function expected(schema: Schema): string {
       return `a number${low || high ? ` ${[low, high].filter(Boolean).join(" and ")}` : ""}`;
     }
     case "duration":
-      return schema.min ? `a duration of at least ${formatDuration(schema.min)}` : "a duration";
+      return `${schema.min ? `a duration of at least ${formatDuration(schema.min)}` : "a duration"}${schema.step ? ` in whole multiples of ${formatDuration(schema.step)}` : ""}`;
     case "union":
       return schema.options.map(expected).join(", or ");
     case "boolean":
@@ -862,6 +910,8 @@ function expected(schema: Schema): string {
       return schema.expected;
     case "stringMap":
       return "a map of strings";
+    case "map":
+      return `a map whose values are each ${expected(schema.values)}`;
     case "array":
       return "a list";
     case "object": {

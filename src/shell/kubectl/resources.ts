@@ -47,6 +47,14 @@ function selectorText(selector: Readonly<Record<string, string>> | undefined): s
   return entries.length === 0 ? NONE : entries.map(([k, v]) => `${k}=${v}`).join(",");
 }
 
+/**
+ * A CRD printer column on an array (`.spec.hosts`): current kubectl writes it as compact JSON
+ * (`["a","b"]`; mesh.md §2.3), and a JSONPath that finds nothing is a blank cell, not `<none>`.
+ */
+function arrayCell(items: readonly string[] | undefined): string {
+  return items?.length ? JSON.stringify(items) : "";
+}
+
 /** True when the pod's Ready condition is True. */
 export function podReady(pod: Readonly<Pod>): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
@@ -134,6 +142,16 @@ const configMaps: ResourceType<"ConfigMap"> = {
   row: (cm, ctx) => [cm.metadata.name, String(Object.keys(cm.data ?? {}).length), ctx.age(cm)],
 };
 
+/** printers.go printSecret: the type and how many keys `data` has. */
+const secrets: ResourceType<"Secret"> = {
+  kind: "Secret",
+  names: ["secrets", "secret"],
+  nameType: "secret",
+  columns: ["NAME", "TYPE", "DATA", "AGE"],
+  wideColumns: [],
+  row: (s, ctx) => [s.metadata.name, s.type ?? "Opaque", String(Object.keys(s.data ?? {}).length), ctx.age(s)],
+};
+
 const namespaces: ResourceType<"Namespace"> = {
   kind: "Namespace",
   names: ["namespaces", "namespace", "ns"],
@@ -186,9 +204,8 @@ const serviceExports: ResourceType<"ServiceExport"> = {
 };
 
 /**
- * mcs-api's CRD: printer columns Type, IP (the whole `.spec.ips` array) and Age (mcs.md §7).
- * Current kubectl writes an array cell as compact JSON (`["10.0.0.1","fd00::1"]`); a Headless
- * import has no IPs, and a JSONPath column that finds nothing is a blank cell, not `<none>`.
+ * mcs-api's CRD: printer columns Type, IP (the whole `.spec.ips` array) and Age (mcs.md §7). A
+ * Headless import has no IPs: a blank cell.
  */
 const serviceImports: ResourceType<"ServiceImport"> = {
   kind: "ServiceImport",
@@ -196,7 +213,7 @@ const serviceImports: ResourceType<"ServiceImport"> = {
   nameType: "serviceimport.multicluster.x-k8s.io",
   columns: ["NAME", "TYPE", "IP", "AGE"],
   wideColumns: [],
-  row: (i, ctx) => [i.metadata.name, i.spec.type, i.spec.ips?.length ? JSON.stringify(i.spec.ips) : "", ctx.age(i)],
+  row: (i, ctx) => [i.metadata.name, i.spec.type, arrayCell(i.spec.ips), ctx.age(i)],
 };
 
 /** about-api's CRD: printer columns value and age (mcs.md §1.11); cluster-scoped. */
@@ -209,12 +226,69 @@ const clusterProperties: ResourceType<"ClusterProperty"> = {
   row: (p, ctx) => [p.metadata.name, p.spec.value, ctx.age(p)],
 };
 
+/*
+ * Istio's CRDs (istio/istio manifests/charts/base/files/crd-all.gen.yaml): their printer columns,
+ * all of priority 0, so that `-o wide` adds none. A field left out (a ServiceEntry's location, a
+ * PeerAuthentication's mode) is a blank cell, as a JSONPath column that finds nothing is.
+ */
+
+/** Printer columns Gateways, Hosts and Age. */
+const virtualServices: ResourceType<"VirtualService"> = {
+  kind: "VirtualService",
+  names: ["virtualservices", "virtualservice", "vs"],
+  nameType: "virtualservice.networking.istio.io",
+  columns: ["NAME", "GATEWAYS", "HOSTS", "AGE"],
+  wideColumns: [],
+  row: (v, ctx) => [v.metadata.name, arrayCell(v.spec.gateways), arrayCell(v.spec.hosts), ctx.age(v)],
+};
+
+/** Printer columns Host and Age. */
+const destinationRules: ResourceType<"DestinationRule"> = {
+  kind: "DestinationRule",
+  names: ["destinationrules", "destinationrule", "dr"],
+  nameType: "destinationrule.networking.istio.io",
+  columns: ["NAME", "HOST", "AGE"],
+  wideColumns: [],
+  row: (d, ctx) => [d.metadata.name, d.spec.host, ctx.age(d)],
+};
+
+/** Printer columns Hosts, Location, Resolution and Age (mesh.md §2.3). */
+const serviceEntries: ResourceType<"ServiceEntry"> = {
+  kind: "ServiceEntry",
+  names: ["serviceentries", "serviceentry", "se"],
+  nameType: "serviceentry.networking.istio.io",
+  columns: ["NAME", "HOSTS", "LOCATION", "RESOLUTION", "AGE"],
+  wideColumns: [],
+  row: (e, ctx) => [e.metadata.name, arrayCell(e.spec.hosts), e.spec.location ?? "", e.spec.resolution ?? "", ctx.age(e)],
+};
+
+/** Printer column Age only. */
+const gateways: ResourceType<"Gateway"> = {
+  kind: "Gateway",
+  names: ["gateways", "gateway", "gw"],
+  nameType: "gateway.networking.istio.io",
+  columns: ["NAME", "AGE"],
+  wideColumns: [],
+  row: (g, ctx) => [g.metadata.name, ctx.age(g)],
+};
+
+/** Printer columns Mode (`.spec.mtls.mode`) and Age. */
+const peerAuthentications: ResourceType<"PeerAuthentication"> = {
+  kind: "PeerAuthentication",
+  names: ["peerauthentications", "peerauthentication", "pa"],
+  nameType: "peerauthentication.security.istio.io",
+  columns: ["NAME", "MODE", "AGE"],
+  wideColumns: [],
+  row: (p, ctx) => [p.metadata.name, p.spec?.mtls?.mode ?? "", ctx.age(p)],
+};
+
 /** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   configMaps,
   endpoints,
   namespaces,
   pods,
+  secrets,
   services,
   deployments,
   statefulSets,
@@ -222,6 +296,11 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   clusterProperties,
   serviceExports,
   serviceImports,
+  destinationRules,
+  gateways,
+  serviceEntries,
+  virtualServices,
+  peerAuthentications,
 ] as readonly ResourceType[];
 
 /**
