@@ -176,7 +176,7 @@ function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
       ...(mesh.model === "primary-remote" && m.primary !== undefined ? { primary: m.primary } : {}),
     })),
     injectNamespaces: mesh.injection.namespaces,
-    istiod: { localityFailover: mesh.localityFailover, ...(mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {}) },
+    istiod: mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {},
   };
 }
 

@@ -320,7 +320,6 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
             description: "sidecar injection",
             fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces labelled istio-injection=enabled in every member" } },
           },
-          localityFailover: { type: "boolean", default: false, description: "locality priorities for every service, as a DestinationRule with outlierDetection gives them (mesh.md §3.1)" },
           connectTimeout: duration("the upstream connect timeout (mesh default 10s)", { min: 1 }),
         },
       },

@@ -65,8 +65,6 @@ export interface MeshSpec {
   readonly clusters: readonly MeshClusterEntry[];
   /** Namespaces labelled `istio-injection=enabled` in every member. */
   readonly injection: { readonly namespaces: readonly string[] };
-  /** Locality priorities for every service, as a DestinationRule with outlierDetection would give (mesh.md §3.1). */
-  readonly localityFailover: boolean;
   /** The mesh's upstream connect timeout (default 10s). */
   readonly connectTimeout?: Micros;
 }

@@ -7,7 +7,7 @@ import { Sim } from "../../src/sim/sim.js";
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import { World } from "../../src/scenario/world.js";
 import { clientPod, WEB_APP, webDeployment, webService } from "../http/http-world.js";
-import { meshCall, meshOptions, meshWorld, upstreamCluster } from "./mesh-world.js";
+import { FAILOVER_OUTLIER, meshCall, meshOptions, meshWorld, upstreamCluster, webRule } from "./mesh-world.js";
 
 const eds = (host = "web"): PushRequest => ({ full: false, services: new Set([host]), reasons: ["endpoint"] });
 const WEB_CLUSTER = "outbound|80||web.default.svc.cluster.local";
@@ -171,8 +171,8 @@ describe("istiod and sidecars over two clusters (mesh.md §1.2, §1.5, §1.7)", 
     expect(eps.every((e) => e.cluster === "east")).toBe(true);
   });
 
-  it("§3.1: a request reaches a same-zone endpoint first, and the other region's once the local ones are gone", () => {
-    const w = meshWorld({ east: 1, west: 2 });
+  it("§3.1: with a DR's outlierDetection a request reaches a same-zone endpoint first, and the other region's once the local ones are gone", () => {
+    const w = meshWorld({ east: 1, west: 2, config: [webRule({ outlierDetection: FAILOVER_OUTLIER })] });
     for (let i = 0; i < 5; i++) {
       const r = meshCall(w, "http://web/", SECOND);
       expect(r.status).toBe(200);

@@ -20,7 +20,7 @@ ${mesh}
 describe("spec.patterns.mesh (mesh.md §1.1)", () => {
   it("§1.1: every cluster a primary by default; injected namespaces labelled; each istiod watches the other", () => {
     const s = loadScenario(scenario("      injection: {namespaces: [default]}"), "mesh.yaml");
-    expect(s.spec.patterns.mesh).toMatchObject({ version: "1.24.0", model: "multi-primary", clusters: [], injection: { namespaces: ["default"] }, localityFailover: false });
+    expect(s.spec.patterns.mesh).toMatchObject({ version: "1.24.0", model: "multi-primary", clusters: [], injection: { namespaces: ["default"] } });
     const { world } = buildScenarioWorld(s);
     world.runFor(5 * SECOND);
     expect([...world.mesh!.istiods.keys()]).toEqual(["east", "west"]);

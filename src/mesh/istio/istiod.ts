@@ -16,8 +16,11 @@ import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
 import { MICROSECOND, SECOND, type Micros } from "../../sim/time.js";
 import { Debouncer, mergePush, type DebounceOptions, type PushRequest } from "./debounce.js";
-import { compactPriorities, localityPriority } from "./locality.js";
-import { ServiceRegistry, WATCHED_KINDS } from "./registry.js";
+import { matchesLabels } from "../../k8s/labels.js";
+import type { Subset } from "../../k8s/istio.js";
+import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, type ClusterPolicy } from "./config.js";
+import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
+import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
 import {
   XDS_ACK,
   XDS_CONNECT,
@@ -97,11 +100,7 @@ export interface IstiodTuning {
   readonly pushContextInit?: Micros;
   /** Generating one proxy's responses. */
   readonly generateTime?: Micros;
-  /**
-   * Assign locality priorities (mesh.md §3.1). Istio does so only for a DestinationRule with
-   * outlierDetection; until DestinationRules are modelled, this stands for "every service has one".
-   */
-  readonly localityFailover?: boolean;
+  /** The mesh's `connectTimeout` (default 10s, mesh.md §3.4). */
   readonly connectTimeout?: Micros;
   readonly remoteClusterTimeout?: Micros;
 }
@@ -157,6 +156,8 @@ interface Connection {
 /** istiod of one primary cluster. */
 export class Istiod extends Actor {
   readonly registry: ServiceRegistry;
+  /** DestinationRules and VirtualServices of its own cluster. */
+  readonly config: ConfigStore;
   readonly debouncer: Debouncer;
   private readonly clusters = new Map<string, ClusterEntry>();
   private readonly connections = new Map<string, Connection>();
@@ -177,24 +178,37 @@ export class Istiod extends Actor {
   ) {
     super(sim, id);
     this.registry = new ServiceRegistry(options.domain);
+    this.config = new ConfigStore(options.domain);
     this.debouncer = new Debouncer(sim, (req, done) => this.push(req, done), options.debounce);
     this.handle<ProxyMetadata>(XDS_CONNECT, (m) => this.onConnect(m));
     this.handle<XdsAck>(XDS_ACK, (m) => this.onAck(m.body));
   }
 
-  /** Watches the config cluster's own API server (in-cluster, no secret). */
+  /**
+   * Watches the config cluster's own API server (in-cluster, no secret): its services and
+   * endpoints, and the Istio config only this cluster's is read for (a change of it is a full push).
+   */
   addLocalCluster(api: ApiServer, nodes: readonly Node[]): void {
     const entry = this.newCluster(this.options.cluster, "");
     this.registry.addCluster(entry.id, this.options.network);
     this.registry.setNodes(entry.id, nodes.map(nodeInfo));
-    let pending = WATCHED_KINDS.length;
-    for (const kind of WATCHED_KINDS) {
+    let pending = WATCHED_KINDS.length + CONFIG_KINDS.length;
+    const onSynced = () => {
+      if (--pending === 0) this.clusterSynced(entry);
+    };
+    const watcher = `istiod/${this.options.cluster}`;
+    for (const kind of WATCHED_KINDS) entry.stops.push(api.watch(kind, watcher, (e) => this.changed(this.registry.event(entry.id, kind, e)), { onSynced }));
+    for (const kind of CONFIG_KINDS) {
       entry.stops.push(
-        api.watch(kind, `istiod/${this.options.cluster}`, (e) => this.changed(this.registry.event(entry.id, kind, e)), {
-          onSynced: () => {
-            if (--pending === 0) this.clusterSynced(entry);
+        api.watch(
+          kind,
+          watcher,
+          (e) => {
+            this.config.event(kind, e);
+            if (entry.synced) this.changed({ full: true, services: new Set(), reasons: ["config"] });
           },
-        }),
+          { onSynced },
+        ),
       );
     }
   }
@@ -261,11 +275,18 @@ export class Istiod extends Actor {
     for (const [host, byCluster] of this.registry.services()) {
       const first = byCluster.values().next().value!;
       const local = byCluster.get(meta.cluster);
+      const rule = this.config.destinationRule(host, meta.namespace);
+      const subsets: (Subset | undefined)[] = [undefined, ...(rule?.spec.subsets ?? [])];
       for (const port of first.spec.ports ?? []) {
         if ((port.protocol ?? "TCP") !== "TCP") continue;
         const name = `outbound|${port.port}||${host}`;
-        clusters.push({ name, host, port: port.port, connectTimeout });
-        if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? ""));
+        for (const subset of subsets) {
+          const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
+          const clusterName = `outbound|${port.port}|${subset?.name ?? ""}|${host}`;
+          const { outlierDetection, panicThreshold } = policy;
+          clusters.push({ name: clusterName, host, port: port.port, subset: subset?.name ?? "", connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          if (!services || services.has(host)) assignments.push(this.assignment(meta, clusterName, host, port.name ?? "", subset?.labels, policy));
+        }
         const vip = local?.spec.clusterIP;
         if (vip && vip !== "None") listeners.push({ address: vip, port: port.port, cluster: name });
         let domains = routes.get(port.port);
@@ -283,16 +304,51 @@ export class Istiod extends Actor {
     ];
   }
 
-  /** One cluster's endpoints for one proxy: every shard's, with the proxy's priorities (mesh.md §1.4, §3.1). */
-  private assignment(meta: ProxyMetadata, name: string, host: string, portName: string): LoadAssignment {
-    const eps: { address: string; port: number; locality: ProxyMetadata["locality"]; cluster: string; network: string }[] = [];
+  /**
+   * One cluster's endpoints for one proxy: every shard's (only a subset's labels, for a subset's
+   * cluster), placed as the cluster's locality settings say (mesh.md §1.4, §3.1): `distribute`
+   * weights localities and drops those it does not name; otherwise priorities, which Istio
+   * assigns only with outlier detection (else every endpoint is at 0 and traffic never leaves
+   * it), by `failoverPriority` and then by locality with the `failover` rules.
+   */
+  private assignment(meta: ProxyMetadata, name: string, host: string, portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
+    const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount"> & { port: number })[] = [];
     for (const list of this.registry.endpoints(host).values()) {
       for (const e of list) {
         const port = e.ports.get(portName);
-        if (port !== undefined) eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network });
+        if (port === undefined || (subsetLabels && !matchesLabels(e.labels, subsetLabels))) continue;
+        eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels });
       }
     }
-    const raw = eps.map((e) => (this.options.localityFailover ? localityPriority(meta.locality, e.locality) : 0));
+    const lb = policy.localityLb;
+    if (lb?.enabled === false) return { cluster: name, endpoints: eps.map((e) => ({ ...e, priority: 0, healthy: true })) };
+    if (lb?.distribute?.length) {
+      const groups = new Map<string, { locality: MeshEndpoint["locality"]; size: number }>();
+      for (const e of eps) {
+        const g = groups.get(formatLocality(e.locality));
+        if (g) g.size++;
+        else groups.set(formatLocality(e.locality), { locality: e.locality, size: 1 });
+      }
+      const weights = distributeWeights(meta.locality, lb.distribute, [...groups.values()]);
+      if (weights) {
+        const byLocality = new Map([...groups.keys()].map((k, i) => [k, weights[i]!]));
+        const endpoints = eps.flatMap((e) => {
+          const localityWeight = byLocality.get(formatLocality(e.locality))!;
+          return localityWeight > 0 ? [{ ...e, priority: 0, localityWeight, healthy: true }] : [];
+        });
+        return { cluster: name, endpoints };
+      }
+    }
+    const keys = lb?.failoverPriority ?? [];
+    const failover = lb?.failover ?? [];
+    const proxy = { labels: meta.labels, locality: meta.locality, cluster: meta.cluster, network: meta.network };
+    const raw = eps.map((e) => {
+      if (!policy.outlierDetection) return 0;
+      const byLabels = keys.length > 0 ? failoverPriority(keys, proxy, e) : 0;
+      // failoverPriority alone replaces the locality order; with failover rules too, both compose (×5).
+      const byLocality = keys.length === 0 || failover.length > 0 ? localityPriority(meta.locality, e.locality, failover) : 0;
+      return byLabels * 5 + byLocality;
+    });
     const priorities = compactPriorities(raw);
     return { cluster: name, endpoints: eps.map((e, i) => ({ ...e, priority: priorities[i]!, healthy: true })) };
   }

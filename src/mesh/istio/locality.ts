@@ -43,16 +43,123 @@ export function podLocality(podLabels: Readonly<Record<string, string>> | undefi
   return { region: nodeLabels?.[REGION_LABEL] ?? "", zone: nodeLabels?.[ZONE_LABEL] ?? "", subzone: nodeLabels?.[SUBZONE_LABEL] ?? "" };
 }
 
+/** A `failover` rule of a DestinationRule's `localityLbSetting`: from one region to another. */
+export interface FailoverRule {
+  readonly from: string;
+  readonly to: string;
+}
+
 /**
- * The priority Istio's default failover gives an endpoint seen from a proxy (mesh.md §3.1,
- * `applyLocalityFailover` without `failover` rules): 0 for the same region, zone and subzone, 1
- * for the same region and zone, 2 for the same region, 3 for any other region. Levels are
+ * The priority Istio's failover gives an endpoint seen from a proxy (mesh.md §3.1,
+ * `applyLocalityFailover`, `util.LbPriority`): 0 for the same region, zone and subzone, 1 for the
+ * same region and zone, 2 for the same region; another region is 3, unless a `failover` rule from
+ * the proxy's region names a `to` region other than the endpoint's, which makes it 4. Levels are
  * compacted afterwards ({@link compactPriorities}).
  */
-export function localityPriority(proxy: Locality, endpoint: Locality): number {
-  if (proxy.region !== endpoint.region) return 3;
+export function localityPriority(proxy: Locality, endpoint: Locality, failover: readonly FailoverRule[] = []): number {
+  if (proxy.region !== endpoint.region) {
+    const rule = failover.find((r) => r.from === proxy.region);
+    return rule === undefined || rule.to === endpoint.region ? 3 : 4;
+  }
   if (proxy.zone !== endpoint.zone) return 2;
   return proxy.subzone === endpoint.subzone ? 0 : 1;
+}
+
+/** What `failoverPriority` compares of a proxy or an endpoint: its labels and where it is. */
+export interface PriorityPeer {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly locality: Locality;
+  readonly cluster: string;
+  readonly network: string;
+}
+
+/** The label key Istio reads a workload's network from, special in `failoverPriority` (mesh.md §3.1). */
+export const NETWORK_KEY = "topology.istio.io/network";
+const CLUSTER_KEY = "topology.istio.io/cluster";
+
+/** A peer's value of one `failoverPriority` key: the special labels come from where it runs. */
+function peerValue(p: PriorityPeer, key: string): string | undefined {
+  switch (key) {
+    case NETWORK_KEY:
+      return p.network;
+    case CLUSTER_KEY:
+      return p.cluster;
+    case REGION_LABEL:
+      return p.locality.region;
+    case ZONE_LABEL:
+      return p.locality.zone;
+    case SUBZONE_LABEL:
+      return p.locality.subzone;
+    default:
+      return p.labels[key];
+  }
+}
+
+/**
+ * The priority `failoverPriority` gives an endpoint (mesh.md §3.1 `applyFailoverPriorityPerLocality`):
+ * the keys (or `key=value`, which compares the endpoint with the value rather than the proxy) in
+ * order, a key counting only while every earlier one matched; all N matching is 0, the first
+ * mismatch at index j is N−j. A first key of `topology.istio.io/network` that mismatches adds N,
+ * the other keys still ordering the out-of-network endpoints.
+ */
+export function failoverPriority(keys: readonly string[], proxy: PriorityPeer, endpoint: PriorityPeer): number {
+  const matched = (from: number): number => {
+    let i = from;
+    for (; i < keys.length; i++) {
+      const [key, value] = splitKey(keys[i]!);
+      const want = value ?? peerValue(proxy, key);
+      if (want === undefined || peerValue(endpoint, key) !== want) break;
+    }
+    return i - from;
+  };
+  const n = keys.length;
+  if (n > 0 && splitKey(keys[0]!)[0] === NETWORK_KEY && matched(0) === 0) return n + (n - 1 - matched(1));
+  return n - matched(0);
+}
+
+function splitKey(k: string): [string, string | undefined] {
+  const eq = k.indexOf("=");
+  return eq < 0 ? [k, undefined] : [k.slice(0, eq), k.slice(eq + 1)];
+}
+
+/** Whether a locality matches a `distribute` pattern: `region/zone/subzone`, each part possibly `*`, trailing parts optional. */
+export function localityMatches(l: Locality, pattern: string): boolean {
+  const parts = pattern.split("/");
+  const have = [l.region, l.zone, l.subzone];
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === "*") return true;
+    if (parts[i] !== have[i]) return false;
+  }
+  return true;
+}
+
+/** A `distribute` rule: from a locality pattern, weights of locality patterns. */
+export interface DistributeRule {
+  readonly from: string;
+  readonly to: Readonly<Record<string, number>>;
+}
+
+/**
+ * The weight of each locality group under the first `distribute` rule whose `from` matches the
+ * proxy (mesh.md §3.1 `applyLocalityWeights`): each `to` weight split over the groups it matches
+ * in proportion to their size, `ceil(size × w / total)`, a group taking the first `to` that
+ * matches it. A group no `to` names gets 0: its endpoints are removed, even for failover.
+ * Undefined when no rule applies. `groups` are the localities of the groups, each with its size.
+ */
+export function distributeWeights(proxy: Locality, rules: readonly DistributeRule[], groups: readonly { readonly locality: Locality; readonly size: number }[]): number[] | undefined {
+  const rule = rules.find((r) => localityMatches(proxy, r.from));
+  if (!rule) return undefined;
+  const weights = groups.map(() => 0);
+  const applied = groups.map(() => false);
+  for (const [to, w] of Object.entries(rule.to)) {
+    const matching = groups.flatMap((g, i) => (!applied[i] && localityMatches(g.locality, to) ? [i] : []));
+    const total = matching.reduce((a, i) => a + groups[i]!.size, 0);
+    for (const i of matching) {
+      weights[i] = Math.ceil((groups[i]!.size * w) / total);
+      applied[i] = true;
+    }
+  }
+  return weights;
 }
 
 /**
@@ -70,6 +177,11 @@ export interface LevelHealth {
   readonly total: number;
 }
 
+/** A level's health: `min(100, factor × healthy/total)` in whole percents (mesh.md §3.2). */
+function levelHealth(l: LevelHealth, factor: number): number {
+  return l.total === 0 ? 0 : Math.min(100, Math.floor((factor * l.healthy) / l.total));
+}
+
 /**
  * Envoy's priority load (mesh.md §3.2), in whole percents as Envoy computes it:
  * `health(P) = min(100, 1.4 × 100 × healthy/total)`, the health normalised to at most 100 over
@@ -78,7 +190,7 @@ export interface LevelHealth {
  * zeros when no level has a healthy host (Envoy then answers 503 UH).
  */
 export function priorityLoad(levels: readonly LevelHealth[], factor = OVERPROVISIONING_FACTOR): number[] {
-  const health = levels.map((l) => (l.total === 0 ? 0 : Math.min(100, Math.floor((factor * l.healthy) / l.total))));
+  const health = levels.map((l) => levelHealth(l, factor));
   const normalizedTotal = Math.min(100, health.reduce((a, b) => a + b, 0));
   if (normalizedTotal === 0) return levels.map(() => 0);
   const load: number[] = [];
@@ -91,6 +203,33 @@ export function priorityLoad(levels: readonly LevelHealth[], factor = OVERPROVIS
   const first = health.findIndex((h) => h > 0);
   load[first]! += 100 - assigned;
   return load;
+}
+
+/** Envoy's default `healthy_panic_threshold`, which applies without outlier detection (mesh.md §3.2). */
+export const DEFAULT_PANIC_THRESHOLD = 50;
+
+/** Which levels take traffic and whether each is in panic (sending to all its hosts, ignoring health). */
+export interface HostSelection {
+  readonly load: readonly number[];
+  readonly panic: readonly boolean[];
+}
+
+/**
+ * Envoy's priority load with its panic threshold (mesh.md §3.2): only when the normalised total
+ * health is below 100 is a level whose healthy share is below `threshold` percent in panic, and
+ * sends to all its hosts; when every level with hosts is, the load goes by host count (Envoy's
+ * total panic). A threshold of 0 never panics, so no healthy host anywhere is 503 UH.
+ */
+export function hostSelection(levels: readonly LevelHealth[], threshold: number): HostSelection {
+  const load = priorityLoad(levels);
+  const health = levels.reduce((a, l) => a + levelHealth(l, OVERPROVISIONING_FACTOR), 0);
+  const hosts = levels.reduce((a, l) => a + l.total, 0);
+  if (threshold <= 0 || health >= 100 || hosts === 0) return { load, panic: levels.map(() => false) };
+  const panic = levels.map((l) => l.total > 0 && (100 * l.healthy) / l.total < threshold);
+  if (!levels.every((l, i) => l.total === 0 || panic[i])) return { load, panic };
+  const byHosts = levels.map((l) => Math.floor((100 * l.total) / hosts));
+  byHosts[levels.findIndex((l) => l.total > 0)]! += 100 - byHosts.reduce((a, b) => a + b, 0);
+  return { load: byHosts, panic };
 }
 
 /** Picks a level by its load (percents summing to 100), or -1 when every load is 0. */

@@ -171,7 +171,7 @@ export class IstioMesh {
       if (!injected(pod, cluster.api.get("Namespace", "", namespace)?.metadata.labels)) return;
       const node = host.node;
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
-      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, istioVersion: this.options.version, types };
+      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types };
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
       sidecar.start();
       byPod.set(ref, sidecar);

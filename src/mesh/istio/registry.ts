@@ -21,6 +21,8 @@ export interface MeshEndpoint {
   readonly cluster: string;
   readonly network: string;
   readonly serviceAccount: string;
+  /** The pod's labels: subsets select on them, failoverPriority compares them (mesh.md §3.1). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** What istiod caches of one cluster, from its informers. */
@@ -206,7 +208,7 @@ export class ServiceRegistry {
         const nodeLabels = ep.nodeName ? c.nodes.get(ep.nodeName) : undefined;
         const locality = podLocality(pod?.metadata.labels, nodeLabels);
         for (const address of ep.addresses) {
-          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default" });
+          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default", labels: pod?.metadata.labels ?? {} });
         }
       }
     }
@@ -244,10 +246,15 @@ function sameEndpoints(a: readonly MeshEndpoint[], b: readonly MeshEndpoint[]): 
   if (a.length !== b.length) return false;
   return a.every((x, i) => {
     const y = b[i]!;
-    return x.address === y.address && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports);
+    return x.address === y.address && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports) && sameLabels(x.labels, y.labels);
   });
 }
 
 function samePorts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

@@ -6,6 +6,7 @@
  */
 import type { Micros } from "../../sim/time.js";
 import type { Locality } from "./locality.js";
+import type { OutlierPolicy } from "./sidecar-outlier.js";
 
 /** The xDS port of istiod (gRPC xDS with mTLS). */
 export const XDS_PORT = 15012;
@@ -33,17 +34,29 @@ export interface ProxyMetadata {
   /** `ISTIO_META_NETWORK`. */
   readonly network: string;
   readonly locality: Locality;
+  /** The pod's labels (`failoverPriority` compares them with endpoints', mesh.md §3.1). */
+  readonly labels: Readonly<Record<string, string>>;
   readonly istioVersion: string;
   readonly types: readonly XdsType[];
 }
 
-/** An upstream cluster (CDS): one per service port, named `outbound|<port>||<host>`. */
+/**
+ * An upstream cluster (CDS): one per service port, named `outbound|<port>||<host>`, and one per
+ * port and DestinationRule subset, `outbound|<port>|<subset>|<host>`, with the rule's policy
+ * (top level merged with the subset's) as Envoy gets it.
+ */
 export interface ClusterResource {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** The upstream connect timeout (mesh `connectTimeout`; a DestinationRule's later). */
+  /** The DestinationRule subset; empty for the service's own cluster. */
+  readonly subset: string;
+  /** The upstream connect timeout: the DR's `connectionPool.tcp.connectTimeout`, else the mesh's (mesh.md §3.4). */
   readonly connectTimeout: Micros;
+  /** Envoy's `healthy_panic_threshold` in percent as Istio sets it (mesh.md §3.2). */
+  readonly panicThreshold: number;
+  /** Outlier detection, when the DestinationRule sets it (mesh.md §3.3). */
+  readonly outlierDetection?: OutlierPolicy;
 }
 
 /** One endpoint of a cluster's load assignment (EDS). */
@@ -53,8 +66,16 @@ export interface LbEndpoint {
   readonly locality: Locality;
   readonly cluster: string;
   readonly network: string;
+  /** The pod's labels (subsets select on them). */
+  readonly labels: Readonly<Record<string, string>>;
   /** Envoy's priority level, already compacted (mesh.md §3.1). */
   readonly priority: number;
+  /**
+   * The weight of the endpoint's locality group when a DestinationRule's `distribute` set one
+   * (mesh.md §3.1 `applyLocalityWeights`); absent, localities are not weighted.
+   */
+  readonly localityWeight?: number;
+  /** EDS health: always true, as istiod sends only ready endpoints; outlier ejection is the sidecar's own. */
   readonly healthy: boolean;
 }
 

@@ -1,0 +1,135 @@
+/**
+ * istiod's Istio config: the DestinationRules and VirtualServices of its config cluster (Istio
+ * reads config from the cluster istiod runs in, not from remote ones, mesh.md §1.2), looked up by
+ * service hostname as Istio does, and a DestinationRule's traffic policy turned into what a
+ * cluster (CDS) carries: connect timeout, panic threshold and outlier detection with their
+ * defaults (mesh.md §3.2–§3.4).
+ */
+import type { WatchEvent } from "../../k8s/apiserver.js";
+import type { DestinationRule, IstioDuration, LocalityLoadBalancerSetting, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
+import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
+import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
+
+/** The config kinds istiod watches in its own cluster. */
+export const CONFIG_KINDS = ["DestinationRule", "VirtualService"] as const;
+/** One of {@link CONFIG_KINDS}. */
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+
+/**
+ * A host as a rule names it, as a hostname: a short name (no dot) is in the rule's namespace
+ * (`web` → `web.default.svc.cluster.local`); a name with a dot is taken as it is, as Istio's
+ * `ResolveShortnameToFQDN` does (so `web.default` is not expanded).
+ */
+export function resolveHost(name: string, namespace: string, domain: string): string {
+  return name.includes(".") || name.startsWith("*") ? name : `${name}.${namespace}.svc.${domain}`;
+}
+
+/** How well a rule's host matches a hostname: 2 exactly, 1 by wildcard (`*`, `*.suffix`), 0 not. */
+function hostMatch(pattern: string, host: string): number {
+  if (pattern === host) return 2;
+  if (pattern === "*") return 1;
+  return pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) ? 1 : 0;
+}
+
+/** The DestinationRules and VirtualServices of one istiod's config cluster. */
+export class ConfigStore {
+  private readonly rules = new Map<string, Readonly<DestinationRule>>();
+  private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
+
+  constructor(
+    /** The cluster domain short names are resolved in. */
+    readonly domain: string,
+  ) {}
+
+  /** A watch event of one of {@link CONFIG_KINDS}. */
+  event(kind: ConfigKind, e: WatchEvent): void {
+    const o = e.object;
+    const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : this.virtualServices;
+    if (e.type === "DELETED") map.delete(key);
+    else map.set(key, o);
+  }
+
+  /**
+   * The DestinationRule of a hostname for a proxy in `proxyNamespace`: the most specific host
+   * match, preferring a rule in the proxy's namespace, then the service's, then any other, each
+   * in the order the rules were first seen (Istio's `destinationRule` lookup; exportTo is not
+   * modelled, so every rule is visible everywhere).
+   */
+  destinationRule(host: string, proxyNamespace: string): Readonly<DestinationRule> | undefined {
+    const serviceNamespace = host.split(".")[1];
+    let best: { rule: Readonly<DestinationRule>; rank: number } | undefined;
+    for (const rule of this.rules.values()) {
+      const ns = rule.metadata.namespace ?? "default";
+      const match = hostMatch(resolveHost(rule.spec.host, ns, this.domain), host);
+      if (match === 0) continue;
+      const rank = match * 3 + (ns === proxyNamespace ? 2 : ns === serviceNamespace ? 1 : 0);
+      if (!best || rank > best.rank) best = { rule, rank };
+    }
+    return best?.rule;
+  }
+
+  /**
+   * The VirtualService that routes a hostname from sidecars (gateways absent or naming `mesh`):
+   * an exact host before a wildcard, the first seen among equals, as Istio keeps the oldest.
+   */
+  virtualService(host: string): Readonly<VirtualService> | undefined {
+    let best: { vs: Readonly<VirtualService>; match: number } | undefined;
+    for (const vs of this.virtualServices.values()) {
+      if (vs.spec.gateways && !vs.spec.gateways.includes("mesh")) continue;
+      const ns = vs.metadata.namespace ?? "default";
+      for (const h of vs.spec.hosts) {
+        const match = hostMatch(resolveHost(h, ns, this.domain), host);
+        if (match > (best?.match ?? 0)) best = { vs, match };
+      }
+    }
+    return best?.vs;
+  }
+}
+
+/** A cluster's policy from its DestinationRule, defaults filled in. */
+export interface ClusterPolicy {
+  readonly connectTimeout: Micros;
+  readonly panicThreshold: number;
+  readonly outlierDetection?: OutlierPolicy;
+  /** The rule's locality settings; absent, the mesh's (enabled, no rules, mesh.md §3.1). */
+  readonly localityLb?: LocalityLoadBalancerSetting;
+}
+
+/**
+ * The traffic policy of a subset: its own fields over the rule's top-level ones, field by field
+ * (Istio's `MergeTrafficPolicy`).
+ */
+export function effectivePolicy(rule: Readonly<DestinationRule> | undefined, subset: Readonly<Subset> | undefined): TrafficPolicy {
+  return { ...rule?.spec.trafficPolicy, ...subset?.trafficPolicy };
+}
+
+const micros = (d: IstioDuration | undefined, fallback: Micros): Micros => (d === undefined ? fallback : parseDuration(d));
+
+/**
+ * What Envoy's cluster gets of a traffic policy (mesh.md §3.2–§3.4): the connect timeout
+ * (`connectionPool.tcp.connectTimeout`, else the mesh's); with `outlierDetection`, its detectors
+ * with Istio's defaults and a panic threshold of `minHealthPercent` (0: panic off); without,
+ * Envoy's default threshold of 50%.
+ */
+export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros): ClusterPolicy {
+  const connectTimeout = micros(policy.connectionPool?.tcp?.connectTimeout, meshConnectTimeout);
+  const localityLb = policy.loadBalancer?.localityLbSetting;
+  const od = policy.outlierDetection;
+  const base = { connectTimeout, ...(localityLb ? { localityLb } : {}) };
+  if (!od) return { ...base, panicThreshold: DEFAULT_PANIC_THRESHOLD };
+  const baseEjectionTime = micros(od.baseEjectionTime, 30 * SECOND);
+  return {
+    ...base,
+    panicThreshold: od.minHealthPercent ?? 0,
+    outlierDetection: {
+      consecutive5xxErrors: od.consecutive5xxErrors ?? 5,
+      consecutiveGatewayErrors: od.consecutiveGatewayErrors ?? 0,
+      interval: micros(od.interval, 10 * SECOND),
+      baseEjectionTime,
+      maxEjectionTime: Math.max(MAX_EJECTION_TIME, baseEjectionTime),
+      maxEjectionPercent: od.maxEjectionPercent ?? 10,
+    },
+  };
+}
