@@ -260,6 +260,7 @@ export {
   type ResponseBody,
   type ErrorKind,
   type ResponseFlag,
+  joinFlags,
   type RequestResult,
   type ParsedUrl,
 } from "./http/message.js";
@@ -368,10 +369,20 @@ export {
   podLocality,
   formatLocality,
   localityPriority,
+  failoverPriority,
+  localityMatches,
+  distributeWeights,
   compactPriorities,
   priorityLoad,
+  hostSelection,
   pickLevel,
   OVERPROVISIONING_FACTOR,
+  DEFAULT_PANIC_THRESHOLD,
+  NETWORK_KEY,
+  type FailoverRule,
+  type PriorityPeer,
+  type DistributeRule,
+  type HostSelection,
   REGION_LABEL,
   ZONE_LABEL,
   SUBZONE_LABEL,
@@ -381,7 +392,12 @@ export {
   type LevelHealth,
 } from "./mesh/istio/locality.js";
 export { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./mesh/istio/registry.js";
-export { Sidecar, SIDECAR_XDS_PORT, SIDECAR_OUTBOUND_PORT, type SidecarView, type SidecarRequestOptions } from "./mesh/istio/sidecar.js";
+export { Sidecar, SIDECAR_XDS_PORT, SIDECAR_OUTBOUND_PORT, type SidecarView } from "./mesh/istio/sidecar.js";
+export { OutlierDetector, MAX_EJECTION_TIME, type OutlierPolicy, type AttemptOutcome } from "./mesh/istio/sidecar-outlier.js";
+export { defaultRetryPolicy, routeRetryPolicy, retriable, retryBackoff, retriesNo503, DEFAULT_RETRY_ON, HOST_SELECTION_ATTEMPTS, type RetryPolicy, type AttemptFailure } from "./mesh/istio/sidecar-retry.js";
+export { routeMatches, stringMatches, type RouteRequest } from "./mesh/istio/sidecar-route.js";
+export { ConfigStore, CONFIG_KINDS, resolveHost, effectivePolicy, clusterPolicy, type ConfigKind, type ClusterPolicy } from "./mesh/istio/config.js";
+export { virtualHost, virtualHostDomains, clusterName, type VirtualHostInput } from "./mesh/istio/routes.js";
 export {
   XDS_PORT,
   XDS_TYPES,
@@ -397,6 +413,10 @@ export {
   type LoadAssignment,
   type ListenerResource,
   type RouteResource,
+  type VirtualHostResource,
+  type WeightedCluster,
+  type FaultPolicy,
+  type RouteEntry,
   type XdsResponse,
   type UnsentResponse,
   type XdsAck,

@@ -35,6 +35,8 @@ export type HostResolver = (host: string, done: (address: string | undefined) =>
 export interface RequestOptions {
   /** Default GET. */
   readonly method?: string;
+  /** Request headers, lowercase names (a VirtualService's header matches look at them). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** The whole call's limit, from its start: name lookup, connect and response (curl's `--max-time`). */
   readonly timeout: Micros;
   /** The limit on connecting, from the first SYN (default {@link DEFAULT_CONNECT_TIMEOUT}; curl's `--connect-timeout`). */
@@ -122,7 +124,7 @@ export class HttpClient extends Actor {
     const call: Call = {
       conn,
       url,
-      body: { conn, request: { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path } },
+      body: { conn, request: { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path, ...(options.headers ? { headers: options.headers } : {}) } },
       port: parsed.port,
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
       startedAt: this.sim.now,

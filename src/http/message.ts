@@ -20,6 +20,8 @@ export interface HttpRequest {
   /** `host[:port]` as the URL has it, which is what the Host header carries. */
   readonly authority: string;
   readonly path: string;
+  /** Lowercase names; absent, none beyond the Host header. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The body of every TCP segment of a connection: which connection it belongs to. */
@@ -67,12 +69,21 @@ export type ErrorKind = "dns" | "connect-refused" | "connect-timeout" | "reset" 
 export const ERROR_KINDS: readonly ErrorKind[] = ["dns", "connect-refused", "connect-timeout", "reset", "timeout", "no-healthy-upstream", "tls"];
 
 /**
- * Envoy's response flags for the failures a sidecar reports (mesh.md §3.2, §3.5): UF upstream
- * connection failure (refused, connect timeout, TLS handshake), UC upstream connection termination
- * (a reset after connecting), UT upstream request timeout, UH no healthy upstream, URX the retry
- * limit exceeded. A sidecar answers the application with a status (503, 504) carrying the flag.
+ * Envoy's response flags for what a sidecar reports (mesh.md §3.2–§3.5): UH no healthy upstream,
+ * UT upstream request timeout, UF upstream connection failure (refused, connect timeout, TLS
+ * handshake), UC upstream connection termination (a reset after connecting), NR no route, DI a
+ * delay injected, FI an abort injected, URX the retry limit exceeded, NC no such upstream
+ * cluster. A sidecar answers the application with a status (503, 504) carrying them.
  */
-export type ResponseFlag = "UF" | "UC" | "UT" | "UH" | "URX";
+export type ResponseFlag = "UH" | "UT" | "UF" | "UC" | "NR" | "DI" | "FI" | "URX" | "NC";
+
+/** The order Envoy's access log writes flags in (`ResponseFlagUtils`), for {@link joinFlags}. */
+const FLAG_ORDER: readonly ResponseFlag[] = ["UH", "UT", "UF", "UC", "NR", "DI", "FI", "URX", "NC"];
+
+/** Flags as Envoy's `%RESPONSE_FLAGS%` writes them: comma-separated in its order (`UF,URX`); undefined for none. */
+export function joinFlags(flags: readonly ResponseFlag[]): string | undefined {
+  return flags.length === 0 ? undefined : FLAG_ORDER.filter((f) => flags.includes(f)).join(",");
+}
 
 /**
  * How a call ended: with a status from the other end, or with an error kind. A call through a
@@ -86,8 +97,8 @@ export interface RequestResult {
   readonly status: number | null;
   /** Why there was no response from the application; undefined for a response. */
   readonly error?: ErrorKind;
-  /** The response flag of the proxy that made the status, when one did. */
-  readonly flag?: ResponseFlag;
+  /** The response flags of the proxy in the path, as {@link joinFlags} writes them (`503 UF,URX`), when it set any. */
+  readonly flag?: string;
   /** The address the URL's host resolved to, when it did. */
   readonly address?: string;
   /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */

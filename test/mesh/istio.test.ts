@@ -192,7 +192,7 @@ describe("istiod and sidecars over two clusters (mesh.md §1.2, §1.5, §1.7)", 
     expect(r.finishedAt - r.startedAt).toBeLessThan(50 * MILLISECOND);
   });
 
-  it("§3.2: a connection refused by the picked endpoint is 503 UF", () => {
+  it("§3.2 §3.4: a connection refused by the picked endpoint is 503 UF, retried on connect-failure until retries run out (URX)", () => {
     const w = new World({ seed: 1, traceLevel: "summary" });
     w.addCluster({ name: "east", region: "us-east-1", zones: ["us-east-1a"] });
     w.addCluster({ name: "west", region: "us-west-2", zones: ["us-west-2a"] });
@@ -200,7 +200,7 @@ describe("istiod and sidecars over two clusters (mesh.md §1.2, §1.5, §1.7)", 
     w.apply("east", [webDeployment(1), webService, clientPod]);
     w.installIstio(meshOptions());
     w.runFor(30 * SECOND);
-    expect(meshCall(w, "http://web/", SECOND)).toMatchObject({ status: 503, flag: "UF", error: "connect-refused" });
+    expect(meshCall(w, "http://web/", SECOND)).toMatchObject({ status: 503, flag: "UF,URX", error: "connect-refused" });
   });
 
   it("§1.7 property: after any sequence of endpoint changes, every sidecar's view converges to its istiod's once pushes quiesce", () => {

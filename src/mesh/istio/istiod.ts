@@ -21,6 +21,7 @@ import type { Subset } from "../../k8s/istio.js";
 import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, type ClusterPolicy } from "./config.js";
 import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
 import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
+import { clusterName, virtualHost } from "./routes.js";
 import {
   XDS_ACK,
   XDS_CONNECT,
@@ -30,6 +31,7 @@ import {
   type LoadAssignment,
   type ProxyMetadata,
   type RouteResource,
+  type VirtualHostResource,
   type XdsAck,
   type UnsentResponse,
   type XdsType,
@@ -270,28 +272,33 @@ export class Istiod extends Actor {
     const clusters: ClusterResource[] = [];
     const assignments: LoadAssignment[] = [];
     const listeners: ListenerResource[] = [];
-    const routes = new Map<number, string[]>();
+    const routes = new Map<number, VirtualHostResource[]>();
+    const registered = this.registry.services();
+    const portsOf = (h: string) => {
+      const svc = registered.get(h)?.values().next().value;
+      return svc ? (svc.spec.ports ?? []).map((p) => p.port) : undefined;
+    };
     const connectTimeout = this.options.connectTimeout ?? DEFAULT_MESH_CONNECT_TIMEOUT;
-    for (const [host, byCluster] of this.registry.services()) {
+    for (const [host, byCluster] of registered) {
       const first = byCluster.values().next().value!;
       const local = byCluster.get(meta.cluster);
       const rule = this.config.destinationRule(host, meta.namespace);
       const subsets: (Subset | undefined)[] = [undefined, ...(rule?.spec.subsets ?? [])];
       for (const port of first.spec.ports ?? []) {
         if ((port.protocol ?? "TCP") !== "TCP") continue;
-        const name = `outbound|${port.port}||${host}`;
         for (const subset of subsets) {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
-          const clusterName = `outbound|${port.port}|${subset?.name ?? ""}|${host}`;
+          const name = clusterName(host, port.port, subset?.name);
           const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name: clusterName, host, port: port.port, subset: subset?.name ?? "", connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
-          if (!services || services.has(host)) assignments.push(this.assignment(meta, clusterName, host, port.name ?? "", subset?.labels, policy));
+          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? "", subset?.labels, policy));
         }
         const vip = local?.spec.clusterIP;
-        if (vip && vip !== "None") listeners.push({ address: vip, port: port.port, cluster: name });
-        let domains = routes.get(port.port);
-        if (!domains) routes.set(port.port, (domains = []));
-        domains.push(host);
+        const vips = vip && vip !== "None" ? [vip] : [];
+        for (const address of vips) listeners.push({ address, port: port.port, cluster: clusterName(host, port.port) });
+        let hosts = routes.get(port.port);
+        if (!hosts) routes.set(port.port, (hosts = []));
+        hosts.push(virtualHost(meta, { host, port: port.port, vips, vs: this.config.virtualService(host), portsOf, domain: this.options.domain, version: this.options.version }));
       }
     }
     const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
@@ -300,7 +307,7 @@ export class Istiod extends Actor {
       { type: "CDS", nonce: nonce(), version, resources: clusters },
       eds,
       { type: "LDS", nonce: nonce(), version, resources: listeners },
-      { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, domains]): RouteResource => ({ name: String(port), domains })) },
+      { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })) },
     ];
   }
 

@@ -2,18 +2,21 @@
  * A pod's sidecar (Envoy with its pilot-agent), modelled as far as outbound calls need: it
  * connects to its istiod and keeps the clusters, endpoints, listeners and routes it is sent,
  * ACKing each response; and it takes the pod's outbound calls (iptables sends them to it, a
- * function call inside the pod), matches the address called to a listener, picks an endpoint by
- * Envoy's priority load over the locality priorities istiod assigned, with the cluster's panic
- * threshold and outlier detection (mesh.md §3.1–§3.3, `sidecar-outlier.ts`), and answers with
- * Envoy's response flags when it cannot get an answer: 503 UH with no healthy endpoint, 503 UF
- * when the connection fails, 503 UC when it is reset, 504 UT on a route timeout.
+ * function call inside the pod): it matches the address called to a listener and the Host
+ * header to a virtual host, takes the first VirtualService route that matches (`sidecar-route.ts`),
+ * injects its faults, draws a destination by weight, picks an endpoint by Envoy's priority load
+ * over the locality priorities istiod assigned, with the cluster's panic threshold and outlier
+ * detection (mesh.md §3.1–§3.3, `sidecar-outlier.ts`), and retries as the route's policy says
+ * (§3.4, `sidecar-retry.ts`). It answers with Envoy's response flags when it cannot get an
+ * answer: 503 UH with no healthy endpoint, 503 UF when the connection fails, 503 UC when it is
+ * reset, 504 UT on a timeout, 404 NR with no route, 503 NC with no such cluster, URX when
+ * retries ran out, DI and FI for injected faults.
  *
- * Not modelled yet, each with its place: VirtualService routing (the listener match in
- * {@link Sidecar.request} is where routes will be looked up), mTLS, east-west gateways and DNS
- * proxying (the pod's resolver is still the one called).
+ * Not modelled yet, each with its place: ServiceEntry hosts (istiod's registry), mTLS, east-west
+ * gateways and DNS proxying (the pod's resolver is still the one called).
  */
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
-import { parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
+import { joinFlags, parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
 import type { Host } from "../../net/host.js";
 import { InOrder } from "../../net/in-order.js";
 import type { Network } from "../../net/network.js";
@@ -24,15 +27,21 @@ import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
 import { formatLocality, hostSelection, pickLevel } from "./locality.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
+import { routeMatches, type RouteRequest } from "./sidecar-route.js";
+import { HOST_SELECTION_ATTEMPTS, retriable, retryBackoff, type AttemptFailure } from "./sidecar-retry.js";
 import {
   XDS_ACK,
   XDS_CONNECT,
   XDS_RESPONSE,
   type ClusterResource,
+  type FaultPolicy,
   type LbEndpoint,
   type ListenerResource,
   type ProxyMetadata,
+  type RouteEntry,
   type RouteResource,
+  type VirtualHostResource,
+  type WeightedCluster,
   type XdsAck,
   type XdsResponse,
 } from "./xds.js";
@@ -54,16 +63,15 @@ export interface SidecarView {
   readonly routes: readonly RouteResource[];
 }
 
-/** Options of one outbound call through a sidecar. */
-export interface SidecarRequestOptions extends RequestOptions {
-  /** The route's timeout (a VirtualService `timeout`); none by default, as Istio sets none. */
-  readonly routeTimeout?: Micros;
-}
+/** How a call through the sidecar ends: its status, error kind and the flags of this step. */
+type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string) => void;
 
 /** The sidecar of one pod. */
 export class Sidecar extends Actor {
   private readonly upstream: HttpClient;
   private readonly rng: Rng;
+  /** Route decisions (weighted destinations, fault draws, retry back-off), apart from endpoint picks. */
+  private readonly routeRng: Rng;
   private readonly clusters = new Map<string, ClusterResource>();
   private readonly endpoints = new Map<string, readonly LbEndpoint[]>();
   private readonly listeners = new Map<string, ListenerResource>();
@@ -90,6 +98,7 @@ export class Sidecar extends Actor {
   ) {
     super(sim, id);
     this.rng = sim.rng.stream(`sidecar/${this.label}/lb`);
+    this.routeRng = sim.rng.stream(`sidecar/${this.label}/route`);
     this.upstream = new HttpClient(sim, { ...id, name: `${id.name}/istio-proxy` }, (_host, done) => done(undefined));
     this.handle<XdsResponse>(XDS_RESPONSE, (m) => this.stream.arrive(m.body.seq, () => this.onResponse(m.body)));
   }
@@ -176,17 +185,23 @@ export class Sidecar extends Actor {
 
   /**
    * The pod's outbound call of `url`, through the sidecar: the host is looked up with the pod's
-   * resolver (`resolve`), the address and port matched to a listener, and the request sent to an
-   * endpoint of its cluster; an address no listener has goes out as it is (PassthroughCluster).
-   * `options.timeout` is the application's own limit; it ends the call with no status.
+   * resolver (`resolve`), the address and port matched to a listener, the Host header to a
+   * virtual host of the port's routes, and the request to its first route that matches; the
+   * route's faults are injected, a destination drawn by weight, and the request sent to an
+   * endpoint of its cluster, retried as the route's policy says (mesh.md §3.4) within the
+   * route's timeout. An address no listener has, or a Host no virtual host answers to, goes out
+   * as it is (PassthroughCluster). `options.timeout` is the application's own limit; it ends the
+   * call with no status.
    */
-  request(url: string, options: SidecarRequestOptions, resolve: HostResolver, onDone?: (result: RequestResult) => void): PendingRequest {
+  request(url: string, options: RequestOptions, resolve: HostResolver, onDone?: (result: RequestResult) => void): PendingRequest {
     const parsed = parseUrl(url);
     const startedAt = this.sim.now;
     const call: { result: RequestResult | undefined; address: string | undefined } = { result: undefined, address: undefined };
-    const finish = (status: number | null, error: ErrorKind | undefined, flag: ResponseFlag | undefined, upstream?: string) => {
+    const flags: ResponseFlag[] = [];
+    const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string) => {
       if (call.result) return;
       deadline.cancel();
+      const flag = joinFlags([...flags, ...more]);
       call.result = {
         url,
         status,
@@ -199,45 +214,131 @@ export class Sidecar extends Actor {
       };
       onDone?.(call.result);
     };
-    const deadline = this.sim.timer(options.timeout, () => finish(null, "timeout", undefined));
+    const deadline = this.sim.timer(options.timeout, () => finish(null, "timeout", []));
     const route = (ip: string) => {
       call.address = ip;
       const listener = this.listeners.get(`${ip}:${parsed.port}`);
-      const cluster = listener && this.clusters.get(listener.cluster);
-      if (!cluster) {
-        this.upstream.request(url, options, (r) => finish(r.status, r.error, undefined));
+      const vhost = listener && this.virtualHost(parsed.port, parsed.authority);
+      if (!vhost) {
+        this.upstream.request(url, options, (r) => finish(r.status, r.error, []));
         return;
       }
-      const endpoint = this.pick(cluster.name);
-      if (!endpoint) {
-        finish(503, "no-healthy-upstream", "UH");
+      const request: RouteRequest = { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path, headers: options.headers ?? {} };
+      const entry = vhost.routes.find((r) => routeMatches(r, request));
+      if (!entry) {
+        finish(404, undefined, ["NR"]);
         return;
       }
-      const upstream = target(endpoint);
-      this.active.set(upstream, (this.active.get(upstream) ?? 0) + 1);
-      const upstreamOptions: RequestOptions = {
-        ...(options.method !== undefined ? { method: options.method } : {}),
-        timeout: options.routeTimeout ?? options.timeout,
-        connectTimeout: cluster.connectTimeout,
-      };
-      this.upstream.request(`http://${upstream}${parsed.path}`, upstreamOptions, (r) => {
-        this.active.set(upstream, this.active.get(upstream)! - 1);
-        this.detectors.get(cluster.name)?.record(upstream, outcomeOf(r), this.sim.now, this.endpoints.get(cluster.name)?.length ?? 0);
-        if (r.status !== null) finish(r.status, undefined, undefined, upstream);
-        else if (r.error === "timeout") finish(504, "timeout", "UT", upstream);
-        else if (r.error === "reset") finish(503, "reset", "UC", upstream);
-        else finish(503, r.error, "UF", upstream);
+      this.injectFaults(entry.fault, flags, finish, () => {
+        const cluster = this.clusters.get(this.drawDestination(entry.destinations));
+        if (!cluster) finish(503, undefined, ["NC"]);
+        else this.attempts(cluster, entry, parsed.path, options, () => call.result !== undefined, finish);
       });
     };
     if (IPV4.test(parsed.host)) route(parsed.host);
     else {
       resolve(parsed.host, (found) => {
         if (call.result) return;
-        if (found === undefined) finish(null, "dns", undefined);
+        if (found === undefined) finish(null, "dns", []);
         else route(found);
       });
     }
     return call;
+  }
+
+  /** The virtual host of a port's route configuration that answers to a Host header. */
+  private virtualHost(port: number, authority: string): VirtualHostResource | undefined {
+    const config = this.routes.find((r) => r.name === String(port));
+    return config?.virtualHosts.find((v) => v.domains.includes(authority));
+  }
+
+  /**
+   * Envoy's fault filter, before the router: a delay on `delay.percent` of requests (flag DI),
+   * then an abort with its status on `abort.percent` of them (flag FI), each drawn on its own.
+   */
+  private injectFaults(fault: FaultPolicy | undefined, flags: ResponseFlag[], finish: Finish, next: () => void): void {
+    const abortOrGo = () => {
+      if (fault?.abort && this.percentDraw(fault.abort.percent)) finish(fault.abort.status, undefined, ["FI"]);
+      else next();
+    };
+    if (fault?.delay && this.percentDraw(fault.delay.percent)) {
+      flags.push("DI");
+      this.sim.after(fault.delay.fixedDelay, abortOrGo);
+    } else abortOrGo();
+  }
+
+  /** True on `percent` of draws, in Envoy's millionths (fractions of a percent allowed). */
+  private percentDraw(percent: number): boolean {
+    return this.routeRng.int(1_000_000) < Math.round(percent * 10_000);
+  }
+
+  /** A route's destination cluster, drawn by weight (a lone destination takes everything). */
+  private drawDestination(destinations: readonly WeightedCluster[]): string {
+    const total = destinations.reduce((a, d) => a + d.weight, 0);
+    if (destinations.length === 1 || total <= 0) return destinations[0]!.cluster;
+    let r = this.routeRng.int(total);
+    for (const d of destinations) {
+      r -= d.weight;
+      if (r < 0) return d.cluster;
+    }
+    return destinations[destinations.length - 1]!.cluster;
+  }
+
+  /**
+   * The router's attempts at a cluster: each to an endpoint picked afresh, avoiding the hosts
+   * already tried (Envoy's `previous_hosts`) and, with `retryRemoteLocalities`, their
+   * priorities; a retriable outcome retried after Envoy's back-off while retries remain, the
+   * last one's answer flagged URX when retries ran out (mesh.md §3.4). The route timeout spans
+   * every attempt and ends the call with 504 UT; a per-try timeout ends one attempt.
+   */
+  private attempts(cluster: ClusterResource, entry: RouteEntry, path: string, options: RequestOptions, ended: () => boolean, finish: Finish): void {
+    const policy = entry.retry;
+    const tried = new Set<string>();
+    const priorities = new Set<number>();
+    let retries = 0;
+    let last: string | undefined;
+    const routeTimer = entry.timeout !== undefined ? this.sim.timer(entry.timeout, () => finish(504, "timeout", ["UT"], last)) : undefined;
+    const end: Finish = (status, error, more, upstream) => {
+      routeTimer?.cancel();
+      finish(status, error, more, upstream);
+    };
+    const attempt = () => {
+      if (ended()) return;
+      const endpoint = this.pick(cluster.name, tried, policy.retryRemoteLocalities ? priorities : undefined);
+      if (!endpoint) {
+        end(503, "no-healthy-upstream", ["UH"], last);
+        return;
+      }
+      const upstream = target(endpoint);
+      tried.add(upstream);
+      priorities.add(endpoint.priority);
+      last = upstream;
+      this.active.set(upstream, (this.active.get(upstream) ?? 0) + 1);
+      const upstreamOptions: RequestOptions = {
+        ...(options.method !== undefined ? { method: options.method } : {}),
+        ...(options.headers !== undefined ? { headers: options.headers } : {}),
+        timeout: policy.perTryTimeout ?? options.timeout,
+        connectTimeout: cluster.connectTimeout,
+      };
+      this.upstream.request(`http://${upstream}${path}`, upstreamOptions, (r) => {
+        this.active.set(upstream, this.active.get(upstream)! - 1);
+        this.detectors.get(cluster.name)?.record(upstream, outcomeOf(r), this.sim.now, this.endpoints.get(cluster.name)?.length ?? 0);
+        if (ended()) return;
+        const failure: AttemptFailure = r.status !== null ? { status: r.status } : { reset: r.error === "timeout" ? "timeout" : r.error === "reset" ? "reset" : "connect-failure" };
+        const retry = policy.numRetries > 0 && retriable(policy, failure);
+        if (retry && retries < policy.numRetries) {
+          retries++;
+          this.sim.after(retryBackoff(retries, this.routeRng), attempt);
+          return;
+        }
+        const urx: ResponseFlag[] = retry ? ["URX"] : [];
+        if (r.status !== null) end(r.status, undefined, urx, upstream);
+        else if (r.error === "timeout") end(504, "timeout", ["UT", ...urx], upstream);
+        else if (r.error === "reset") end(503, "reset", ["UC", ...urx], upstream);
+        else end(503, r.error, ["UF", ...urx], upstream);
+      });
+    };
+    attempt();
   }
 
   /**
@@ -247,7 +348,14 @@ export class Sidecar extends Actor {
    * then the less loaded of two of the candidates drawn at random (LEAST_REQUEST, Istio's
    * default). Undefined when no host can be picked (503 UH).
    */
-  pick(cluster: string): LbEndpoint | undefined {
+  pick(cluster: string, tried?: ReadonlySet<string>, triedPriorities?: ReadonlySet<number>): LbEndpoint | undefined {
+    let picked = this.pickOnce(cluster, triedPriorities);
+    // Envoy's previous_hosts predicate: a retry re-picks a host it tried, up to 5 times in all.
+    for (let i = 1; tried && picked && tried.has(target(picked)) && i < HOST_SELECTION_ATTEMPTS; i++) picked = this.pickOnce(cluster, triedPriorities);
+    return picked;
+  }
+
+  private pickOnce(cluster: string, triedPriorities: ReadonlySet<number> | undefined): LbEndpoint | undefined {
     const all = this.endpoints.get(cluster) ?? [];
     const threshold = this.clusters.get(cluster)?.panicThreshold ?? 0;
     const levels: { hosts: LbEndpoint[]; healthy: LbEndpoint[] }[] = [];
@@ -257,7 +365,10 @@ export class Sidecar extends Actor {
       level.hosts.push(e);
       if (e.healthy && !this.ejected(cluster, e)) level.healthy.push(e);
     }
-    const selection = hostSelection(levels.map((l) => ({ healthy: l.healthy.length, total: l.hosts.length })), threshold);
+    const health = levels.map((l) => ({ healthy: l.healthy.length, total: l.hosts.length }));
+    // Envoy's previous_priorities counts the priorities tried as unhealthy, unless that leaves none.
+    const avoiding = triedPriorities ? health.map((h, i) => (triedPriorities.has(i) ? { healthy: 0, total: h.total } : h)) : health;
+    const selection = hostSelection(avoiding.some((h) => h.healthy > 0) ? avoiding : health, threshold);
     const chosen = pickLevel(selection.load, this.rng);
     if (chosen < 0) return undefined;
     const level = levels[chosen]!;

@@ -6,7 +6,9 @@
  */
 import type { Micros } from "../../sim/time.js";
 import type { Locality } from "./locality.js";
+import type { HTTPMatchRequest } from "../../k8s/istio.js";
 import type { OutlierPolicy } from "./sidecar-outlier.js";
+import type { RetryPolicy } from "./sidecar-retry.js";
 
 /** The xDS port of istiod (gRPC xDS with mTLS). */
 export const XDS_PORT = 15012;
@@ -92,10 +94,41 @@ export interface ListenerResource {
   readonly cluster: string;
 }
 
-/** A route configuration (RDS): one per port, the hosts it has virtual hosts for. */
+/** A route configuration (RDS): one per port, named by it, with a virtual host per service. */
 export interface RouteResource {
   readonly name: string;
+  readonly virtualHosts: readonly VirtualHostResource[];
+}
+
+/** A service's virtual host: the Host headers it answers to, and its routes in order. */
+export interface VirtualHostResource {
+  /** `<hostname>:<port>`, as Istio names it. */
+  readonly name: string;
   readonly domains: readonly string[];
+  readonly routes: readonly RouteEntry[];
+}
+
+/** One weighted destination of a route: a cluster (a service port, or one of its subsets). */
+export interface WeightedCluster {
+  readonly cluster: string;
+  readonly weight: number;
+}
+
+/** Faults a route injects (a VirtualService's `fault`), percentages from 0 to 100. */
+export interface FaultPolicy {
+  readonly delay?: { readonly fixedDelay: Micros; readonly percent: number };
+  readonly abort?: { readonly status: number; readonly percent: number };
+}
+
+/** One route: the first whose match holds takes a request (no match: every request). */
+export interface RouteEntry {
+  /** Any one of them must hold; empty matches everything. */
+  readonly match: readonly HTTPMatchRequest[];
+  readonly destinations: readonly WeightedCluster[];
+  /** The route timeout over all attempts; absent, none (mesh.md §3.4). */
+  readonly timeout?: Micros;
+  readonly retry: RetryPolicy;
+  readonly fault?: FaultPolicy;
 }
 
 /** One response: the resources of one type, with istiod's nonce and version. */
