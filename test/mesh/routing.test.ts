@@ -6,7 +6,7 @@ import { defaultRetryPolicy, retriable, routeRetryPolicy } from "../../src/mesh/
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import type { World } from "../../src/scenario/world.js";
 import { webDeployment } from "../http/http-world.js";
-import { meshWorld, webRule } from "./mesh-world.js";
+import { meshWorld, upstreamCluster, webRule } from "./mesh-world.js";
 
 const WEB_CLUSTER = "outbound|80||web.default.svc.cluster.local";
 
@@ -125,11 +125,38 @@ describe("retries and timeouts by Istio version (mesh.md §3.4)", () => {
     expect(t.finishedAt - t.startedAt).toBeLessThan(SECOND);
   });
 
+  it("§3.4: retryRemoteLocalities sends the retry to the next priority; without it retries stay in the local one", () => {
+    // Outlier detection with both detectors off: priorities by locality, and no ejection.
+    const rule = webRule({ outlierDetection: { consecutive5xxErrors: 0, consecutiveGatewayErrors: 0 } });
+    for (const [remote, want] of [
+      [true, { status: 200, cluster: "west" }],
+      [false, { status: 503, cluster: "east" }],
+    ] as const) {
+      const vs = webVs([{ route: [{ destination: { host: "web" } }], retries: { attempts: 2, retryOn: "5xx", retryRemoteLocalities: remote } }]);
+      const w = meshWorld({ east: 1, west: 1, config: [rule, vs] });
+      const pod = w.cluster("east").api.list("Pod", "default").find((p) => p.metadata.labels?.app === "web")!;
+      for (const s of w.http.serversOf("east", "default", pod.metadata.name)) s.addFault({ abort: { status: 503, probability: 1 } });
+      const r = send(w);
+      expect({ status: r.status, cluster: upstreamCluster(w, r) }, `retryRemoteLocalities ${remote}`).toEqual(want);
+    }
+  });
+
   it("§3.4: the connect timeout is the mesh's 10s unless the DR's connectionPool.tcp.connectTimeout sets it", () => {
     const plain = meshWorld({ east: 1, west: 0 });
     expect(plain.mesh!.sidecarOf("east", "default", "client")!.view().clusters.get(WEB_CLUSTER)!.connectTimeout).toBe(10 * SECOND);
     const w = meshWorld({ east: 1, west: 0, config: [webRule({ connectionPool: { tcp: { connectTimeout: "250ms" } } })] });
     expect(w.mesh!.sidecarOf("east", "default", "client")!.view().clusters.get(WEB_CLUSTER)!.connectTimeout).toBe(250 * MILLISECOND);
+  });
+});
+
+describe("failoverPriority through istiod (mesh.md §3.1)", () => {
+  it("§3.1: failoverPriority [version=v2] with outlierDetection puts v2's pod at priority 0 and v1's at 1, and traffic on v2", () => {
+    const w = meshWorld({ east: 0, west: 0, config: [webRule({ outlierDetection: {}, loadBalancer: { localityLbSetting: { failoverPriority: ["version=v2"] } } })] });
+    w.apply("east", [versioned("v1"), versioned("v2")]);
+    w.runFor(20 * SECOND);
+    const eps = w.mesh!.sidecarOf("east", "default", "client")!.view().endpoints.get(WEB_CLUSTER)!;
+    expect(eps.map((e) => `${e.labels.version}:${e.priority}`).sort()).toEqual(["v1:1", "v2:0"]);
+    for (let i = 0; i < 5; i++) expect(versionOf(w, send(w, "http://web/", {}, SECOND).upstream)).toBe("v2");
   });
 });
 
