@@ -28,6 +28,8 @@ export const INJECT_ANNOTATION = "sidecar.istio.io/inject";
 export const NETWORK_LABEL = "topology.istio.io/network";
 /** The annotation a remote cluster's istio-system gets, naming its primaries (mesh.md §1.1). */
 export const CONTROL_PLANE_CLUSTERS = "topology.istio.io/controlPlaneClusters";
+/** The Istio version a mesh has when a scenario names none. */
+export const DEFAULT_ISTIO_VERSION = "1.24.0";
 /** Istio's own namespace. */
 export const ISTIO_NAMESPACE = "istio-system";
 
