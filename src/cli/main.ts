@@ -166,7 +166,7 @@ function program(): Command {
   cli
     .command("shell")
     .description(
-      "run a scenario to a simulated instant, then a lab shell on it: kubectl (one context per cluster), mcsim time|advance, sleep, pipes into grep|head|tail|wc; interactive on a terminal, else from --script or stdin",
+      "run a scenario to a simulated instant, then a lab shell on it: kubectl (one context per cluster), istioctl, mcsim time|advance, sleep, pipes into grep|head|tail|wc; interactive on a terminal, else from --script or stdin",
     )
     .argument("<scenario>", "the scenario file (YAML)")
     .option("--script <file>", "run the commands of this file instead of reading them from stdin")
