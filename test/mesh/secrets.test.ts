@@ -2,9 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { Secret } from "../../src/k8s/objects.js";
 import { apiServerUrl } from "../../src/mesh/istio/mesh.js";
 import { kubeconfigServer, remoteSecret } from "../../src/mesh/istio/secrets.js";
-import { loadScenario } from "../../src/scenario/load.js";
-import { buildScenarioWorld } from "../../src/scenario/run.js";
-import { remoteClusters } from "../../src/shell/istioctl.js";
 import { SECOND } from "../../src/sim/time.js";
 import { World } from "../../src/scenario/world.js";
 import { meshWorld } from "./mesh-world.js";
@@ -85,52 +82,5 @@ describe("remote secrets (mesh.md §1.2)", () => {
     expect(() => kubeconfigServer("clusters: [{name: a, cluster: {}}]")).toThrow("no server found for cluster");
     expect(() => kubeconfigServer("clusters: [{name: a, cluster: {server: 'not a url'}}]")).toThrow('server "not a url" is not a URL');
     expect(() => kubeconfigServer("a: [")).toThrow(/^kubeconfig is not YAML/);
-  });
-
-  it("a scenario's delete and apply faults remove and bring back a remote cluster, as istioctl remote-clusters shows", () => {
-    const s = loadScenario(
-      `apiVersion: mcsim/v1alpha1
-kind: Scenario
-metadata: {name: secrets}
-spec:
-  seed: 1
-  duration: 40s
-  clusters:
-    - {name: east, region: us-east-1, zones: [us-east-1a]}
-    - {name: west, region: us-west-2, zones: [us-west-2a]}
-  patterns:
-    mesh: {}
-  faults:
-    - at: 10s
-      delete: {cluster: east, kind: Secret, namespace: istio-system, name: istio-remote-secret-west}
-    - at: 20s
-      apply:
-        cluster: east
-        inline: |
-          apiVersion: v1
-          kind: Secret
-          metadata:
-            name: istio-remote-secret-west
-            namespace: istio-system
-            labels: {istio/multiCluster: "true"}
-            annotations: {networking.istio.io/cluster: west}
-          stringData:
-            west: |
-              apiVersion: v1
-              kind: Config
-              clusters:
-              - cluster: {server: 'https://west-control-plane:6443'}
-                name: west
-`,
-      "secrets.yaml",
-    );
-    const { world } = buildScenarioWorld(s);
-    const rows = () => remoteClusters([world.mesh!.istiods.get("east")!.debug()], "1.24.0").split("\n").slice(1, -1).map((r) => r.replace(/\s+istiod-\S+$/, "").replace(/\s+/g, " "));
-    world.runUntil(9 * SECOND);
-    expect(rows()).toEqual(["east synced", "west istio-system/istio-remote-secret-west synced"]);
-    world.runUntil(15 * SECOND);
-    expect(rows()).toEqual(["east synced"]);
-    world.runUntil(25 * SECOND);
-    expect(rows()).toEqual(["east synced", "west istio-system/istio-remote-secret-west synced"]);
   });
 });
