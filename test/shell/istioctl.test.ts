@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { istioctl, proxyStatus, remoteClusters } from "../../src/shell/istioctl.js";
+import { LabShell } from "../../src/shell/session.js";
 import { SECOND } from "../../src/sim/time.js";
 import { meshWorld } from "../mesh/mesh-world.js";
 
@@ -91,5 +92,19 @@ describe("istioctl in the lab (issue 9): subcommands, contexts and istioctl's er
     // A pod without a sidecar: CoreDNS in kube-system, which is not injected.
     const dns = w.cluster("east").api.list("Pod", "kube-system")[0]!.metadata.name;
     expect(error("pc", "ep", `${dns}.kube-system`)).toBe(`Error: failed to execute command on sidecar: error execing into ${dns}/kube-system istio-proxy container: container istio-proxy is not valid for pod ${dns}\n`);
+  });
+});
+
+describe("istioctl in the lab shell", () => {
+  it("runs in the current context, moves the clock by a step, and completes its subcommands", () => {
+    const w = meshWorld();
+    let out = "";
+    const shell = new LabShell({ world: w, context: "west", write: (_stream, text) => (out += text) });
+    const before = w.sim.now;
+    expect(shell.run("istioctl remote-clusters | grep -c synced")).toBe(0);
+    expect(out).toBe("2\n");
+    expect(w.sim.now).toBe(before + SECOND);
+    expect(shell.complete("istioctl p")).toEqual([["proxy-config", "proxy-status"], "p"]);
+    expect(shell.complete("isti")).toEqual([["istioctl"], "isti"]);
   });
 });
