@@ -14,10 +14,12 @@ import { scenarioJsonSchema } from "../scenario/schema.js";
 import { WorldError } from "../scenario/world.js";
 import { DistributionError } from "../sim/distribution.js";
 import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
+import { istioctl } from "../shell/istioctl.js";
+import { kubectl } from "../shell/kubectl/kubectl.js";
 import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
 import { execCommand, type ExecFlags } from "./exec.js";
-import { kubectlCommand, type KubectlFlags } from "./kubectl.js";
+import { clusterToolCommand, type ClusterTool, type ClusterToolFlags } from "./cluster-tool.js";
 import { replayCommand } from "./replay.js";
 import { runCommand, type RunFlags } from "./run.js";
 import { shellCommand, type ShellFlags } from "./shell.js";
@@ -147,25 +149,29 @@ function program(): Command {
     .action((file: string, pod: string, argv: string[], flags: ExecFlags) => {
       process.exitCode = execCommand(file, pod, argv, flags);
     });
-  cli
-    .command("kubectl")
-    .description("run a scenario to a simulated instant, then one kubectl command against its clusters (one context per cluster; get, with -n, -A, -l, -o wide|yaml|json|name)")
-    .argument("<scenario>", "the scenario file (YAML)")
-    .argument("<args...>", "kubectl's arguments, after --")
-    .option("--at <duration>", "the simulated instant to run the command at (default: the end of the scenario's warmup)", durationOption("--at"))
-    .option("--seed <n>", "override the scenario's seed", seedOption)
-    .action((file: string, args: string[], flags: KubectlFlags) => {
-      process.exitCode = kubectlCommand(file, args, flags);
-    });
+  const clusterTool = (name: string, tool: ClusterTool, what: string) =>
+    cli
+      .command(name)
+      .description(`run a scenario to a simulated instant, then one ${name} command against it: ${what}`)
+      .argument("<scenario>", "the scenario file (YAML)")
+      .argument("<args...>", `${name}'s arguments, after --`)
+      .option("--context <cluster>", "the current context (default: the scenario's first cluster)")
+      .option("--at <duration>", "the simulated instant to run the command at (default: the end of the scenario's warmup)", durationOption("--at"))
+      .option("--seed <n>", "override the scenario's seed", seedOption)
+      .action((file: string, args: string[], flags: ClusterToolFlags) => {
+        process.exitCode = clusterToolCommand(tool, file, args, flags);
+      });
+  clusterTool("kubectl", kubectl, "one context per cluster; get, apply, delete, scale, label, annotate, exec, run, config, with -n, -A, -l, -o wide|yaml|json|name");
+  clusterTool("istioctl", istioctl, "remote-clusters, proxy-status (ps), proxy-config endpoint|cluster POD[.NAMESPACE], version, of the context's istiod or pod");
   cli
     .command("shell")
     .description(
-      "run a scenario to a simulated instant, then a lab shell on it: kubectl (one context per cluster), mcsim time|advance, sleep, pipes into grep|head|tail|wc; interactive on a terminal, else from --script or stdin",
+      "run a scenario to a simulated instant, then a lab shell on it: kubectl (one context per cluster), istioctl, mcsim time|advance, sleep, pipes into grep|head|tail|wc; interactive on a terminal, else from --script or stdin",
     )
     .argument("<scenario>", "the scenario file (YAML)")
     .option("--script <file>", "run the commands of this file instead of reading them from stdin")
     .option("--context <cluster>", "the context current at the start (default: the scenario's first cluster)")
-    .addOption(new Option("--step <duration>", "how far each kubectl command runs the clock after it (0 for none)").argParser(durationOption("--step")).default(1_000_000, "1s"))
+    .addOption(new Option("--step <duration>", "how far each kubectl or istioctl command runs the clock after it (0 for none)").argParser(durationOption("--step")).default(1_000_000, "1s"))
     .option("--echo", "print each prompt and command before its output, as a terminal shows them (for transcripts)")
     .option("--at <duration>", "the simulated instant the shell starts at (default: the end of the scenario's warmup)", durationOption("--at"))
     .option("--seed <n>", "override the scenario's seed", seedOption)

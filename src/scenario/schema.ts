@@ -16,6 +16,7 @@ import { FORMATS, ValueError, didYouMean, type ArraySchema, type Format, type Ob
 import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
 import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
 import { PROFILE_NAMES } from "../mcs/profiles.js";
+import { DEFAULT_ISTIO_VERSION } from "../mesh/istio/mesh.js";
 import { AddressError, Cidr } from "../net/ip.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
 import { checkDistribution, DistributionError, type Distribution } from "../sim/distribution.js";
@@ -298,7 +299,7 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
         type: "object",
         description: "an Istio multi-cluster mesh (mesh.md §1.1): istiod in each primary watching the others' API servers, sidecars in injected namespaces",
         fields: {
-          version: str("the Istio version: the proxies' VERSION and istioctl's layouts", { default: "1.24.0", format: ISTIO_VERSION }),
+          version: str("the Istio version: the proxies' VERSION and istioctl's layouts", { default: DEFAULT_ISTIO_VERSION, format: ISTIO_VERSION }),
           model: str("multi-primary (istiod in every member) or primary-remote (remotes use a primary's istiod)", { enum: ["multi-primary", "primary-remote"], default: "multi-primary" }),
           clusters: {
             type: "array",

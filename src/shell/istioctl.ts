@@ -1,13 +1,21 @@
 /**
- * `istioctl remote-clusters` and `istioctl proxy-status` (mesh.md §2.1, §2.2): pure functions
- * over what istiod's debug endpoints (`clusterz`, `syncz`) give, printing what the real ones
- * print, with Go's tabwriter as istioctl sets it (minimum width 0, padding 5, spaces).
+ * `istioctl` against the simulated mesh: `remote-clusters`, `proxy-status` (`ps`),
+ * `proxy-config endpoints|clusters POD[.NS]` and `version`, with `--context` choosing the
+ * cluster whose istiod (or pod) is asked. The formatters are pure functions over what istiod's
+ * debug endpoints (`clusterz`, `syncz`) and a sidecar's config dump give, printing what the real
+ * ones print (mesh.md §2.1, §2.2), with Go's tabwriter as istioctl sets it (minimum width 0,
+ * padding 5, spaces). Errors have cobra's and istioctl's shapes: `Error: ...`, exit status 1.
  */
+import type { ToolOutput } from "../dns/format/output.js";
 import type { IstiodDebug, ProxySyncInfo } from "../mesh/istio/istiod.js";
+import { DEFAULT_ISTIO_VERSION, ISTIO_NAMESPACE } from "../mesh/istio/mesh.js";
+import type { SidecarView } from "../mesh/istio/sidecar.js";
 import { SUBSCRIPTION_ORDER, syncStatus, type XdsType } from "../mesh/istio/xds.js";
+import type { World } from "../scenario/world.js";
 import type { Micros } from "../sim/time.js";
 import { SECOND } from "../sim/time.js";
 import { humanDuration } from "./kubectl/age.js";
+import { KubectlError, parseFlags, type FlagSpec, type ParsedFlags } from "./kubectl/flags.js";
 
 /** Go's tabwriter with istioctl's settings: each column as wide as its widest cell plus 5; the last unpadded. */
 export function tabwrite(rows: readonly (readonly string[])[]): string {
@@ -72,4 +80,252 @@ export function proxyStatus(istiods: readonly IstiodDebug[], options: ProxyStatu
     rows.push([p.id, p.cluster, p.istiod, p.version, subscribed.length === 0 ? "0" : `${subscribed.length} (${subscribed.join(",")})`]);
   }
   return tabwrite(rows);
+}
+
+/** One cluster of a sidecar's config, as a cluster name (`outbound|80|v1|web.default.svc.cluster.local`) gives it. */
+interface ClusterKey {
+  readonly direction: string;
+  readonly port: number;
+  readonly subset: string;
+  readonly fqdn: string;
+}
+
+/** Istio's `ParseSubsetKey`: `direction|port|subset|hostname`. */
+function parseClusterName(name: string): ClusterKey {
+  const [direction = "", port = "0", subset = "", fqdn = ""] = name.split("|");
+  return { direction, port: Number(port), subset, fqdn };
+}
+
+/** istioctl's order of clusters: by FQDN, then subset, then direction, then port. */
+function byClusterKey(a: ClusterKey, b: ClusterKey): number {
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return text(a.fqdn, b.fqdn) || text(a.subset, b.subset) || text(a.direction, b.direction) || a.port - b.port;
+}
+
+/** Filters of {@link proxyConfigClusters}, as its flags give them. */
+export interface ClusterFilter {
+  readonly fqdn?: string;
+  readonly port?: number;
+  readonly subset?: string;
+  readonly direction?: string;
+}
+
+/**
+ * `istioctl proxy-config clusters POD`: `SERVICE FQDN PORT SUBSET DIRECTION TYPE DESTINATION
+ * RULE`, one row per cluster the sidecar got by CDS (each of type EDS; a subset of `-` for none),
+ * in istioctl's order. The bootstrap's static clusters (`xds-grpc`, `BlackHoleCluster`, ...)
+ * are not simulated, so not listed; the DESTINATION RULE cell stays empty until clusters carry one.
+ */
+export function proxyConfigClusters(view: SidecarView, filter: ClusterFilter = {}): string {
+  const keys = [...view.clusters.keys()]
+    .map(parseClusterName)
+    .filter((k) => (filter.fqdn === undefined || k.fqdn === filter.fqdn) && (filter.port === undefined || k.port === filter.port))
+    .filter((k) => (filter.subset === undefined || k.subset === filter.subset) && (filter.direction === undefined || k.direction === filter.direction))
+    .sort(byClusterKey);
+  const rows = [["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]];
+  for (const k of keys) rows.push([k.fqdn, String(k.port), k.subset || "-", k.direction, "EDS", ""]);
+  return tabwrite(rows);
+}
+
+/** Filters of {@link proxyConfigEndpoints}, as its flags give them. */
+export interface EndpointFilter {
+  /** The Envoy cluster's name (`--cluster`). */
+  readonly cluster?: string;
+  readonly address?: string;
+  readonly port?: number;
+  /** `HEALTHY` or `UNHEALTHY` (`--status`). */
+  readonly status?: string;
+}
+
+/**
+ * `istioctl proxy-config endpoints POD`: `ENDPOINT STATUS OUTLIER CHECK CLUSTER` as Envoy's
+ * `/clusters` gives them, one row per endpoint of each cluster the sidecar got by EDS, ordered
+ * by address, then port, then cluster. OUTLIER CHECK is `OK`: the endpoints istiod sends carry no
+ * outlier ejection, which is the sidecar's own state.
+ */
+export function proxyConfigEndpoints(view: SidecarView, filter: EndpointFilter = {}): string {
+  const rows: { address: string; port: number; status: string; cluster: string }[] = [];
+  for (const [cluster, endpoints] of view.endpoints) {
+    if (filter.cluster !== undefined && cluster !== filter.cluster) continue;
+    for (const e of endpoints) {
+      const status = e.healthy ? "HEALTHY" : "UNHEALTHY";
+      if ((filter.address ?? e.address) !== e.address || (filter.port ?? e.port) !== e.port || (filter.status ?? status) !== status) continue;
+      rows.push({ address: e.address, port: e.port, status, cluster });
+    }
+  }
+  rows.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)));
+  return tabwrite([["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"], ...rows.map((r) => [`${r.address}:${r.port}`, r.status, "OK", r.cluster])]);
+}
+
+/** What istioctl runs against: the world and the context used when `--context` is not given. */
+export interface IstioctlTarget {
+  readonly world: World;
+  readonly context: string;
+}
+
+/** istioctl's flags on every command. */
+const GLOBAL_FLAGS: FlagSpec["values"] = { "-i": "istioNamespace", "--istioNamespace": "istioNamespace" };
+
+/** A subcommand: its flags (besides the global ones) and what it prints. */
+interface Subcommand {
+  readonly flags: FlagSpec;
+  run(target: IstioctlTarget, flags: ParsedFlags, context: string): string;
+}
+
+/** A failure istioctl reports as `Error: MESSAGE`, exit status 1. */
+class IstioctlError extends Error {}
+
+const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  "remote-clusters": {
+    flags: {},
+    run: (t, f, context) => {
+      noArguments("remote-clusters", f);
+      return remoteClusters(istiodsOf(t, f, context), istioVersion(t.world));
+    },
+  },
+  "proxy-status": {
+    flags: { values: { "-v": "verbosity", "--verbosity": "verbosity" } },
+    run: (t, f, context) => {
+      if (f.words.length > 0) throw new IstioctlError(`proxy-status ${f.words[0]}: comparing one proxy's config with istiod's is not simulated; run istioctl proxy-status for every proxy's sync status`);
+      const verbosity = f.values.get("verbosity");
+      if (verbosity !== undefined && !/^\d+$/.test(verbosity)) throw new IstioctlError(`invalid argument "${verbosity}" for "-v, --verbosity" flag: strconv.ParseInt: parsing "${verbosity}": invalid syntax`);
+      return proxyStatus(istiodsOf(t, f, context), { version: istioVersion(t.world), now: t.world.sim.now, ...(verbosity !== undefined ? { verbosity: Number(verbosity) } : {}) });
+    },
+  },
+  version: {
+    flags: {},
+    run: (t, f, context) => {
+      noArguments("version", f);
+      const client = `client version: ${istioVersion(t.world)}\n`;
+      let istiods: readonly IstiodDebug[];
+      try {
+        istiods = istiodsOf(t, f, context);
+      } catch {
+        return `Istio is not present in the cluster: no running Istio pods in namespace "${f.values.get("istioNamespace") ?? ISTIO_NAMESPACE}"\n${client}`;
+      }
+      const mesh = t.world.mesh!.options;
+      const proxies = istiods.flatMap((i) => i.proxies);
+      const versions = [...new Set(proxies.map((p) => p.version))].map((v) => `${v} (${proxies.filter((p) => p.version === v).length} proxies)`);
+      return `${client}control plane version: ${mesh.version}\ndata plane version: ${versions.join(", ") || "none"}\n`;
+    },
+  },
+};
+
+/** `proxy-config`'s own subcommands, by every name istioctl takes. */
+const PROXY_CONFIG: Readonly<Record<string, Subcommand>> = {
+  endpoint: {
+    flags: { values: { "--cluster": "cluster", "--address": "address", "--port": "port", "--status": "status" } },
+    run: (t, f, context) => {
+      const port = portFlag(f);
+      const filter: EndpointFilter = { ...pick(f, "cluster", "address", "status"), ...(port !== undefined ? { port } : {}) };
+      return proxyConfigEndpoints(sidecarView(t, f, context, "endpoint"), filter);
+    },
+  },
+  cluster: {
+    flags: { values: { "--fqdn": "fqdn", "--port": "port", "--subset": "subset", "--direction": "direction" } },
+    run: (t, f, context) => {
+      const port = portFlag(f);
+      return proxyConfigClusters(sidecarView(t, f, context, "cluster"), { ...pick(f, "fqdn", "subset", "direction"), ...(port !== undefined ? { port } : {}) });
+    },
+  },
+};
+const PROXY_CONFIG_ALIASES: Readonly<Record<string, string>> = { endpoint: "endpoint", endpoints: "endpoint", ep: "endpoint", cluster: "cluster", clusters: "cluster", c: "cluster" };
+const ALIASES: Readonly<Record<string, string>> = { ps: "proxy-status", pc: "proxy-config" };
+
+/** The subcommands, for completion. */
+export const ISTIOCTL_COMMANDS: readonly string[] = ["proxy-config", "proxy-status", "remote-clusters", "version"];
+
+/** Runs `istioctl ARGS`: what it prints and its exit status. */
+export function istioctl(target: IstioctlTarget, args: readonly string[]): ToolOutput {
+  try {
+    const [name, rest] = splitCommand(args);
+    if (name === undefined) throw new IstioctlError(`a subcommand is required: istioctl ${ISTIOCTL_COMMANDS.join("|")}`);
+    const command = ALIASES[name] ?? name;
+    if (command === "proxy-config") return done(proxyConfig(target, rest));
+    const sub = Object.hasOwn(SUBCOMMANDS, command) ? SUBCOMMANDS[command]! : undefined;
+    if (!sub) throw new IstioctlError(`unknown command "${name}" for "istioctl"\nRun 'istioctl --help' for usage.`);
+    return done(runSubcommand(target, sub, rest));
+  } catch (e) {
+    if (e instanceof IstioctlError || e instanceof KubectlError) return { stdout: "", stderr: `Error: ${e.message}\n`, exitCode: 1 };
+    throw e;
+  }
+}
+
+/**
+ * The first word that is a subcommand and the arguments without it: global flags may come before
+ * it, as in `istioctl --context west ps`, so a flag's value is not taken for it.
+ */
+function splitCommand(args: readonly string[]): [string | undefined, string[]] {
+  const at = args.findIndex((a, i) => !a.startsWith("-") && !(i > 0 && ["--context", "-n", "--namespace", "-i", "--istioNamespace"].includes(args[i - 1]!)));
+  return [args[at], [...args.slice(0, Math.max(at, 0)), ...args.slice(at + 1)]];
+}
+
+function proxyConfig(target: IstioctlTarget, args: readonly string[]): string {
+  const [name, rest] = splitCommand(args);
+  if (name === undefined) throw new IstioctlError(`a subcommand is required: istioctl proxy-config endpoint|cluster POD[.NAMESPACE]`);
+  const key = Object.hasOwn(PROXY_CONFIG_ALIASES, name) ? PROXY_CONFIG_ALIASES[name]! : undefined;
+  if (key === undefined) throw new IstioctlError(`unknown command "${name}" for "istioctl proxy-config"\nRun 'istioctl proxy-config --help' for usage.`);
+  return runSubcommand(target, PROXY_CONFIG[key]!, rest);
+}
+
+function runSubcommand(target: IstioctlTarget, sub: Subcommand, args: readonly string[]): string {
+  const flags = parseFlags(args, { values: { ...GLOBAL_FLAGS, ...sub.flags.values } });
+  if (flags.command !== undefined) throw new IstioctlError(`unknown command "--" for "istioctl"`);
+  const context = flags.values.get("context") ?? target.context;
+  if (!target.world.clusters.has(context)) throw new IstioctlError(`context "${context}" does not exist`);
+  return sub.run(target, flags, context);
+}
+
+function done(stdout: string): ToolOutput {
+  return { stdout, stderr: "", exitCode: 0 };
+}
+
+function noArguments(command: string, f: ParsedFlags): void {
+  if (f.words.length > 0) throw new IstioctlError(`unknown command "${f.words[0]}" for "istioctl ${command}"`);
+}
+
+/** The string flags that were given, by name. */
+function pick<K extends string>(f: ParsedFlags, ...names: K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const n of names) {
+    const v = f.values.get(n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}
+
+function portFlag(f: ParsedFlags): number | undefined {
+  const port = f.values.get("port");
+  if (port === undefined) return undefined;
+  if (!/^\d+$/.test(port)) throw new IstioctlError(`invalid argument "${port}" for "--port" flag: strconv.ParseInt: parsing "${port}": invalid syntax`);
+  return Number(port);
+}
+
+/** The Istio version of istioctl: the mesh's, as a lab installs the two together. */
+function istioVersion(world: World): string {
+  return world.mesh?.options.version ?? DEFAULT_ISTIO_VERSION;
+}
+
+/**
+ * The istiod pods of the context's cluster, as istioctl finds them (`app=istiod` in the Istio
+ * namespace). A remote cluster of primary-remote has none (mesh.md §2.2's multicluster caveat).
+ */
+function istiodsOf(target: IstioctlTarget, f: ParsedFlags, context: string): IstiodDebug[] {
+  const istiod = (f.values.get("istioNamespace") ?? ISTIO_NAMESPACE) === ISTIO_NAMESPACE ? target.world.mesh?.istiods.get(context) : undefined;
+  if (!istiod) throw new IstioctlError("unable to find any Istiod instances");
+  return [istiod.debug()];
+}
+
+/** The config of the sidecar of `POD[.NAMESPACE]` (or `-n`), with istioctl's errors when there is none. */
+function sidecarView(target: IstioctlTarget, f: ParsedFlags, context: string, command: string): SidecarView {
+  const [ref, extra] = f.words;
+  if (ref === undefined) throw new IstioctlError(`${command} requires pod name or --file parameter`);
+  if (extra !== undefined) throw new IstioctlError(`${command} takes one pod, not ${extra} as well`);
+  const dot = ref.indexOf(".");
+  const pod = dot < 0 ? ref : ref.slice(0, dot);
+  const namespace = dot < 0 ? (f.values.get("namespace") ?? "default") : ref.slice(dot + 1);
+  if (!target.world.cluster(context).api.get("Pod", namespace, pod)) throw new IstioctlError(`pods "${pod}" not found`);
+  const sidecar = target.world.mesh?.sidecarOf(context, namespace, pod);
+  if (!sidecar) throw new IstioctlError(`failed to execute command on sidecar: error execing into ${pod}/${namespace} istio-proxy container: container istio-proxy is not valid for pod ${pod}`);
+  return sidecar.view();
 }

@@ -3,17 +3,18 @@ import { NAMESPACED } from "../k8s/objects.js";
 import type { World } from "../scenario/world.js";
 import { DurationError, formatDuration, parseDuration, SECOND, type Micros } from "../sim/time.js";
 import { FILTERS } from "./filters.js";
+import { ISTIOCTL_COMMANDS, istioctl } from "./istioctl.js";
 import { kubectl, type KubectlTarget } from "./kubectl/kubectl.js";
 import { RESOURCE_TYPES, resourceType } from "./kubectl/resources.js";
 import { expandWord, IncompleteInput, parseScript, ShellSyntaxError, type AndOrList, type SimpleCommand } from "./parse.js";
 
 /**
  * The lab shell: the commands a lesson types, run against a simulated world. `kubectl` (one
- * context per cluster), the filters a lesson pipes into (`grep`, `head`, `tail`, `wc`), `echo`,
+ * context per cluster), `istioctl` (in the current context), the filters a lesson pipes into (`grep`, `head`, `tail`, `wc`), `echo`,
  * `export`, `sleep`, and the simulation's own verbs (`mcsim time`, `mcsim advance DURATION`).
  *
  * Time passes as on real clusters: `sleep` and `mcsim advance` run the clock, commands inside
- * pods take the time their lookups take, and every kubectl command runs it on by a step
+ * pods take the time their lookups take, and every kubectl and istioctl command runs it on by a step
  * afterwards (one second by default), so that what a command starts (an export syncing to the
  * hub) is visibly under way by the next one. The shell's own builtins and filters take no time.
  */
@@ -26,18 +27,18 @@ export interface LabShellOptions {
   readonly world: World;
   /** The context (cluster) current at the start. */
   readonly context: string;
-  /** How far each kubectl command runs the clock after it, as typing and reading take time. */
+  /** How far each kubectl or istioctl command runs the clock after it, as typing and reading take time. */
   readonly step?: Micros;
   /** Reads `kubectl apply -f FILE`'s file; undefined when there is none. */
   readonly readFile?: (path: string) => string | undefined;
   readonly write: ShellWrite;
 }
 
-/** The default {@link LabShellOptions.step}: one simulated second per kubectl command. */
+/** The default {@link LabShellOptions.step}: one simulated second per kubectl or istioctl command. */
 export const DEFAULT_STEP: Micros = SECOND;
 
 /** The shell's own commands, for `help` and completion. */
-const BUILTINS = ["kubectl", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
+const BUILTINS = ["kubectl", "istioctl", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
 /** kubectl's verbs here, for completion. */
 const KUBECTL_VERBS = ["get", "apply", "delete", "scale", "label", "annotate", "exec", "run", "config"];
 const CONFIG_VERBS = ["get-contexts", "current-context", "use-context"];
@@ -48,6 +49,7 @@ const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "for", "while", "u
 
 const HELP = `The lab shell runs:
   kubectl get|apply|delete|scale|label|annotate|exec|run|config ...   against the simulated clusters
+  istioctl remote-clusters|proxy-status|proxy-config endpoint|cluster POD|version   against the mesh
   mcsim time                 the simulated clock
   mcsim advance DURATION     run the clock on (30s, 1m, 500ms)
   sleep SECONDS              run the clock on
@@ -148,6 +150,8 @@ export class LabShell {
     switch (name) {
       case "kubectl":
         return this.kubectl(args, stdin);
+      case "istioctl":
+        return this.step(istioctl({ world: this.options.world, context: this.context }, args));
       case "mcsim":
         return this.mcsim(args);
       case "sleep":
@@ -186,6 +190,11 @@ export class LabShell {
     };
     const out = kubectl(target, args);
     this.context = target.context;
+    return this.step(out);
+  }
+
+  /** A cluster tool's output, after the clock ran on by a step, as typing and reading take time. */
+  private step(out: ToolOutput): ToolOutput {
     this.options.world.runFor(this.options.step ?? DEFAULT_STEP);
     return out;
   }
@@ -247,6 +256,7 @@ export class LabShell {
     const pick = (candidates: readonly string[]): [string[], string] => [candidates.filter((c) => c.startsWith(current)), current];
     if (words.length === 0) return pick(BUILTINS);
     if (words[0] === "mcsim") return pick(words.length === 1 ? ["time", "advance"] : []);
+    if (words[0] === "istioctl") return pick(words.length === 1 ? ISTIOCTL_COMMANDS : []);
     if (words[0] !== "kubectl") return pick([]);
     const flagValue = (...flags: string[]) => {
       let value: string | undefined;

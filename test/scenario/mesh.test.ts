@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { apiServerUrl } from "../../src/mesh/istio/mesh.js";
+import { remoteSecret } from "../../src/mesh/istio/secrets.js";
 import { loadScenario, ScenarioError } from "../../src/scenario/load.js";
 import { buildScenarioWorld } from "../../src/scenario/run.js";
+import { remoteClusters } from "../../src/shell/istioctl.js";
 import { SECOND } from "../../src/sim/time.js";
 
 const scenario = (mesh: string) => `apiVersion: mcsim/v1alpha1
@@ -35,6 +39,27 @@ describe("spec.patterns.mesh (mesh.md §1.1)", () => {
     expect([...world.mesh!.istiods.keys()]).toEqual(["east"]);
     expect(world.mesh!.istiodFor("west")).toBe(world.mesh!.istiods.get("east"));
     expect(world.cluster("west").api.get("Namespace", "", "istio-system")!.metadata.annotations).toEqual({ "topology.istio.io/controlPlaneClusters": "east" });
+  });
+
+  it("§1.2: a delete fault and an apply fault of the remote secret remove and bring back a remote cluster, as istioctl remote-clusters shows", () => {
+    const secret = stringify(remoteSecret("west", apiServerUrl("west"), "istio-system")).replace(/^/gm, "          ");
+    const faults = `      {}
+  faults:
+    - at: 10s
+      delete: {cluster: east, kind: Secret, namespace: istio-system, name: istio-remote-secret-west}
+    - at: 20s
+      apply:
+        cluster: east
+        inline: |
+${secret}`;
+    const { world } = buildScenarioWorld(loadScenario(scenario(faults), "mesh.yaml"));
+    const rows = () => remoteClusters([world.mesh!.istiods.get("east")!.debug()], "1.24.0").split("\n").slice(1, -1).map((r) => r.replace(/\s+istiod-\S+$/, "").replace(/\s+/g, " "));
+    world.runUntil(9 * SECOND);
+    expect(rows()).toEqual(["east synced", "west istio-system/istio-remote-secret-west synced"]);
+    world.runUntil(15 * SECOND);
+    expect(rows()).toEqual(["east synced"]);
+    world.runUntil(25 * SECOND);
+    expect(rows()).toEqual(["east synced", "west istio-system/istio-remote-secret-west synced"]);
   });
 
   it("reports a misspelt cluster and an unknown model with file, line and column", () => {

@@ -63,19 +63,22 @@ const REMOTE_WATCH_PORT = 20_000;
 export type ClusterSyncStatus = "syncing" | "synced" | "timeout" | "closed";
 
 /**
- * What istiod needs to watch a remote cluster: what a remote secret's kubeconfig says (mesh.md
- * §1.2: the secret `istio-system/istio-remote-secret-<cluster>`, the API server's address). For
- * now the mesh pattern makes these from the scenario; a secret controller watching Secrets
- * labelled `istio/multiCluster=true` will make them from the Secret kind and call
- * {@link Istiod.addRemoteCluster} and {@link Istiod.removeRemoteCluster} as secrets come and go.
+ * What istiod needs to watch a remote cluster: what a remote secret's key says (mesh.md §1.2: the
+ * secret `istio-system/istio-remote-secret-<cluster>`, the API server its kubeconfig names). The
+ * secret controller (`watchRemoteSecrets` in secrets.ts) makes these from Secrets labelled
+ * `istio/multiCluster=true` and calls {@link Istiod.addRemoteCluster} and
+ * {@link Istiod.removeRemoteCluster} as their keys come and go.
  */
 export interface RemoteClusterSecret {
-  /** The cluster ID (`networking.istio.io/cluster`). */
+  /** The cluster ID (the secret's data key). */
   readonly cluster: string;
   /** `namespace/name` of the secret, as remote-clusters shows it. */
   readonly secretName: string;
-  /** The API server's address (the kubeconfig's `server`). */
-  readonly server: Address;
+  /**
+   * The API server's address (what the kubeconfig's `server` names); undefined when it names no
+   * API server, so that the cluster stays `syncing` and then times out, as one istiod cannot reach.
+   */
+  readonly server: Address | undefined;
   /** The Istio network of the cluster's endpoints. */
   readonly network: string;
 }
@@ -219,6 +222,7 @@ export class Istiod extends Actor {
   addRemoteCluster(secret: RemoteClusterSecret): void {
     const entry = this.newCluster(secret.cluster, secret.secretName);
     this.registry.addCluster(entry.id, secret.network);
+    if (secret.server === undefined) return;
     const watch = new RemoteWatch(this.sim, { cluster: this.id.cluster, namespace: this.id.namespace, name: `${this.id.name}/remote/${secret.cluster}` }, secret.server, WATCHED_KINDS, {
       relist: () => this.registry.relist(entry.id),
       nodes: (nodes: readonly NodeInfo[]) => this.registry.setNodes(entry.id, nodes),

@@ -16,6 +16,7 @@ import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
 import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
+import { remoteSecret, watchRemoteSecrets, type RemoteDirectory } from "./secrets.js";
 import { Sidecar } from "./sidecar.js";
 import { XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
 
@@ -27,6 +28,8 @@ export const INJECT_ANNOTATION = "sidecar.istio.io/inject";
 export const NETWORK_LABEL = "topology.istio.io/network";
 /** The annotation a remote cluster's istio-system gets, naming its primaries (mesh.md §1.1). */
 export const CONTROL_PLANE_CLUSTERS = "topology.istio.io/controlPlaneClusters";
+/** The Istio version a mesh has when a scenario names none. */
+export const DEFAULT_ISTIO_VERSION = "1.24.0";
 /** Istio's own namespace. */
 export const ISTIO_NAMESPACE = "istio-system";
 
@@ -50,6 +53,11 @@ export interface IstioMeshOptions {
   readonly injectNamespaces: readonly string[];
   /** Every istiod's push and load-balancing settings. */
   readonly istiod?: IstiodTuning;
+}
+
+/** The server URL of a cluster's API server, as a remote secret's kubeconfig names it. */
+export function apiServerUrl(cluster: string): string {
+  return `https://${cluster}-control-plane:${APISERVER_PORT}`;
 }
 
 /** Whether a pod gets a sidecar: its annotation or label if it has one, else its namespace's label. */
@@ -127,13 +135,29 @@ export class IstioMesh {
     this.network.bind(istiod, host, XDS_PORT);
     this.istiods.set(m.name, istiod);
     istiod.addLocalCluster(cluster.api, cluster.topology.nodes);
+    const directory: RemoteDirectory = {
+      server: (url) => this.apiServerAt(url),
+      network: (name) => this.clusters.get(name)?.api.get("Namespace", "", ISTIO_NAMESPACE)?.metadata.labels?.[NETWORK_LABEL] ?? "",
+    };
+    watchRemoteSecrets(istiod, cluster.api, ISTIO_NAMESPACE, directory);
     // Multi-primary: every primary watches every other cluster; primary-remote: a primary
-    // watches the other primaries and the remotes that use it (mesh.md §1.1).
-    for (const other of this.options.clusters) {
-      if (other.name === m.name) continue;
-      if (this.options.model === "primary-remote" && other.primary !== undefined && other.primary !== m.name) continue;
-      istiod.addRemoteCluster({ cluster: other.name, secretName: `${ISTIO_NAMESPACE}/istio-remote-secret-${other.name}`, server: this.apiEndpoint(other.name), network: other.network });
-    }
+    // watches the other primaries and the remotes that use it (mesh.md §1.1). As on a real mesh,
+    // through the remote secrets `istioctl create-remote-secret` writes, so that they are there
+    // to see, edit and delete.
+    const secrets = this.options.clusters
+      .filter((other) => other.name !== m.name && !(this.options.model === "primary-remote" && other.primary !== undefined && other.primary !== m.name))
+      .map((other) => remoteSecret(other.name, apiServerUrl(other.name), ISTIO_NAMESPACE));
+    for (const secret of secrets) cluster.api.apply(secret);
+  }
+
+  /**
+   * The API server a kubeconfig's server URL names: `https://<cluster>-control-plane:6443` is
+   * the cluster's (named as kind names its control plane's node); anything else names none.
+   */
+  private apiServerAt(url: URL): Address | undefined {
+    const name = /^(.+)-control-plane$/.exec(url.hostname)?.[1];
+    if (name === undefined || !this.clusters.has(name) || url.protocol !== "https:" || (url.port || "443") !== String(APISERVER_PORT)) return undefined;
+    return this.apiEndpoint(name);
   }
 
   /** The address of a cluster's API server endpoint, made on first use. */
