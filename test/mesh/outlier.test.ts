@@ -132,6 +132,18 @@ describe("DestinationRules through istiod to the sidecar (mesh.md §3.1, §3.3)"
     expect(priorities(off)).toEqual(["east:0", "west:0"]);
   });
 
+  it("a DR's loadBalancer ROUND_ROBIN takes the endpoints in turn; the default LEAST_REQUEST does not follow a fixed turn", () => {
+    const sequence = (simple?: "ROUND_ROBIN") => {
+      const w = meshWorld({ east: 3, west: 0, config: simple ? [webRule({ loadBalancer: { simple } })] : [] });
+      return Array.from({ length: 12 }, () => meshCall(w, "http://web/", 100_000).upstream);
+    };
+    const rr = sequence("ROUND_ROBIN");
+    expect(new Set(rr.slice(0, 3)).size).toBe(3);
+    for (let i = 3; i < rr.length; i++) expect(rr[i]).toBe(rr[i - 3]);
+    const lr = sequence();
+    expect(lr.some((u, i) => i >= 3 && u !== lr[i - 3])).toBe(true);
+  });
+
   it("§3.1: distribute from us-east-1 sends the weights' shares and nothing to a region it does not name", () => {
     const w = meshWorld({ east: 2, west: 2, config: [webRule({ loadBalancer: { localityLbSetting: { distribute: [{ from: "us-east-1/*", to: { "us-west-2/*": 80, "us-east-1/*": 20 } }] } } })] });
     const counts = { east: 0, west: 0 };

@@ -88,8 +88,16 @@ export class ConfigStore {
   }
 }
 
+/**
+ * The load balancer of a cluster as the sidecar runs it: Istio's default LEAST_REQUEST (LEAST_CONN
+ * is its deprecated alias, and UNSPECIFIED the default), ROUND_ROBIN or RANDOM. PASSTHROUGH
+ * (Envoy's original-destination cluster) is not modelled and balances as LEAST_REQUEST.
+ */
+export type LbPolicy = "LEAST_REQUEST" | "ROUND_ROBIN" | "RANDOM";
+
 /** A cluster's policy from its DestinationRule, defaults filled in. */
 export interface ClusterPolicy {
+  readonly lbPolicy: LbPolicy;
   readonly connectTimeout: Micros;
   readonly panicThreshold: number;
   readonly outlierDetection?: OutlierPolicy;
@@ -117,7 +125,9 @@ export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros)
   const connectTimeout = micros(policy.connectionPool?.tcp?.connectTimeout, meshConnectTimeout);
   const localityLb = policy.loadBalancer?.localityLbSetting;
   const od = policy.outlierDetection;
-  const base = { connectTimeout, ...(localityLb ? { localityLb } : {}) };
+  const simple = policy.loadBalancer?.simple;
+  const lbPolicy: LbPolicy = simple === "ROUND_ROBIN" || simple === "RANDOM" ? simple : "LEAST_REQUEST";
+  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}) };
   if (!od) return { ...base, panicThreshold: DEFAULT_PANIC_THRESHOLD };
   const baseEjectionTime = micros(od.baseEjectionTime, 30 * SECOND);
   return {

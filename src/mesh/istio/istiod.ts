@@ -294,7 +294,7 @@ export class Istiod extends Actor {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
           const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
           if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? "", subset?.labels, policy));
         }
         const vip = local?.spec.clusterIP;

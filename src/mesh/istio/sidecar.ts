@@ -78,6 +78,8 @@ export class Sidecar extends Actor {
   private routes: readonly RouteResource[] = [];
   /** Requests in flight per endpoint, for the least-request pick. */
   private readonly active = new Map<string, number>();
+  /** ROUND_ROBIN's next index, per cluster and priority (`cluster|priority`). */
+  private readonly roundRobin = new Map<string, number>();
   /** Outlier detection per cluster that has it (mesh.md §3.3). */
   private readonly detectors = new Map<string, OutlierDetector>();
   private connected = false;
@@ -345,8 +347,9 @@ export class Sidecar extends Actor {
    * An endpoint of a cluster, as Envoy picks one (mesh.md §3.2): a priority level by its priority
    * load over the hosts that are healthy and not ejected, a level in panic taking all its hosts;
    * within the level a locality by its `distribute` weight scaled by its health, when it has one;
-   * then the less loaded of two of the candidates drawn at random (LEAST_REQUEST, Istio's
-   * default). Undefined when no host can be picked (503 UH).
+   * then a candidate by the cluster's load balancer: the less loaded of two drawn at random
+   * (LEAST_REQUEST, Istio's default), the next in turn (ROUND_ROBIN) or any (RANDOM). Undefined
+   * when no host can be picked (503 UH).
    */
   pick(cluster: string, tried?: ReadonlySet<string>, triedPriorities?: ReadonlySet<number>): LbEndpoint | undefined {
     let picked = this.pickOnce(cluster, triedPriorities);
@@ -374,6 +377,14 @@ export class Sidecar extends Actor {
     const level = levels[chosen]!;
     const hosts = this.byLocalityWeight(selection.panic[chosen] ? level.hosts : level.healthy, level.hosts);
     if (hosts.length === 1) return hosts[0];
+    const policy = this.clusters.get(cluster)?.lbPolicy;
+    if (policy === "RANDOM") return hosts[this.rng.int(hosts.length)];
+    if (policy === "ROUND_ROBIN") {
+      const key = `${cluster}|${chosen}`;
+      const next = this.roundRobin.get(key) ?? 0;
+      this.roundRobin.set(key, next + 1);
+      return hosts[next % hosts.length];
+    }
     const a = hosts[this.rng.int(hosts.length)]!;
     const b = hosts[this.rng.int(hosts.length)]!;
     const load = (e: LbEndpoint) => this.active.get(target(e)) ?? 0;

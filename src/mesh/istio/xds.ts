@@ -7,6 +7,7 @@
 import type { Micros } from "../../sim/time.js";
 import type { Locality } from "./locality.js";
 import type { HTTPMatchRequest } from "../../k8s/istio.js";
+import type { LbPolicy } from "./config.js";
 import type { OutlierPolicy } from "./sidecar-outlier.js";
 import type { RetryPolicy } from "./sidecar-retry.js";
 
@@ -53,6 +54,8 @@ export interface ClusterResource {
   readonly port: number;
   /** The DestinationRule subset; empty for the service's own cluster. */
   readonly subset: string;
+  /** The DR's `loadBalancer.simple`, LEAST_REQUEST by default. */
+  readonly lbPolicy: LbPolicy;
   /** The upstream connect timeout: the DR's `connectionPool.tcp.connectTimeout`, else the mesh's (mesh.md §3.4). */
   readonly connectTimeout: Micros;
   /** Envoy's `healthy_panic_threshold` in percent as Istio sets it (mesh.md §3.2). */
