@@ -190,7 +190,8 @@ function sameName(a: string, b: string): boolean {
 export function toStubResponse(p: Packet): StubResponse {
   const answers: StubRecord[] = [];
   for (const a of p.answers ?? []) {
-    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers.push({ type: a.type, name: a.name, data: String(a.data), ttl: a.ttl ?? 0 });
+    // Their data is a string already: converting it would read a string the reply only points to.
+    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers.push({ type: a.type, name: a.name, data: a.data, ttl: a.ttl ?? 0 });
   }
   let additionalCount = 0;
   for (const a of p.additionals ?? []) if (a.type !== "OPT") additionalCount++;

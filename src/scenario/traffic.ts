@@ -48,6 +48,14 @@ export class Stream {
   private next = 0;
   /** The names to look up, as strings shared with every other stream that asks them. */
   private readonly names: readonly string[];
+  /**
+   * Per name (by index), the first address of its last answer and that address's destination.
+   * A name's answers are the same records lookup after lookup, so the address is the very same
+   * string: one identity comparison spares {@link destinationOf} its lookup by address, which
+   * reads a string no one has touched since that name was last asked.
+   */
+  private readonly lastFirst: (string | undefined)[];
+  private readonly lastDestination: string[];
 
   constructor(
     private readonly world: World,
@@ -62,6 +70,8 @@ export class Stream {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
     this.names = spec.action.names.map(sharedName);
+    this.lastFirst = this.names.map(() => undefined);
+    this.lastDestination = this.names.map(() => "-");
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -117,30 +127,33 @@ export class Stream {
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
     const names = this.names;
-    const name = names.length === 1 ? names[0]! : this.rng.pick(names);
-    this.world.resolve(from.cluster, client.ref, name, {
+    // The draw of rng.pick, keeping the index for the name's destination memo.
+    const k = names.length === 1 ? 0 : this.rng.int(names.length);
+    this.world.resolve(from.cluster, client.ref, names[k]!, {
       family: FAMILY[action.type],
-      ...(action.resolver ? { resolver: action.resolver } : {}),
+      resolver: action.resolver,
       onDone: (result) => {
         this.counters.inFlight--;
-        this.measure(result, startedAt);
+        this.measure(result, startedAt, k);
         then?.();
       },
     });
     return true;
   }
 
-  private measure(result: LookupResult, startedAt: Micros): void {
+  /** Records a finished lookup of name `k`. */
+  private measure(result: LookupResult, startedAt: Micros, k: number): void {
     const first = result.addresses[0]?.address;
-    this.measurements.record(
-      this.index,
-      startedAt,
-      result.finishedAt - result.startedAt,
-      result.ok,
-      outcomeCode(result),
-      result.queries.length,
-      first === undefined ? "-" : this.destinationOf(first),
-    );
+    let destination = "-";
+    if (first !== undefined) {
+      if (first === this.lastFirst[k]) destination = this.lastDestination[k]!;
+      else {
+        destination = this.destinationOf(first);
+        this.lastFirst[k] = first;
+        this.lastDestination[k] = destination;
+      }
+    }
+    this.measurements.record(this.index, startedAt, result.finishedAt - result.startedAt, result.ok, outcomeCode(result), result.queries.length, destination);
   }
 
   /** The next running client pod, round robin; undefined when none runs. */
