@@ -168,7 +168,7 @@ export class World {
       this.network.bind(resolver, found.host, RESOLVER_PORT + slot);
       found.resolvers[slot] = resolver;
     }
-    return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
+    return resolver.lookup(name, options, options.onDone);
   }
 
   /**

@@ -30,6 +30,7 @@
  */
 
 import { SECOND } from "../../sim/time.js";
+import { sharedWireName } from "../message.js";
 import { GLIBC_EDNS_UDP_SIZE, GLIBC_GAI_MESSAGES, type GlibcSettings } from "./behaviour.js";
 import { countDots, encodable, stripDot } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
@@ -267,11 +268,14 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
  * resumes each generator of the stack, so one layer fewer makes each lookup cheaper.
  */
 function* query(g: Lookup, longname: string): Co<QueryResult> {
-  const candidate = stripDot(longname);
   g.buf1Rcode = "NOERROR";
   if (!encodable(longname)) {
-    return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate };
+    return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate: stripDot(longname) };
   }
+  // The name as sent, one string for every lookup of it (an encodable name's wire form is
+  // stripDot's): the pod resolver and the servers look it up in maps, and a slice made afresh
+  // per lookup would be hashed afresh by each.
+  const candidate = sharedWireName(longname);
   const q1: Query = { id: g.m.nextId(), qtype: g.qtypes[0] as AddressQtype, name: candidate };
   const q2: Query | undefined = g.qtypes[1] ? { id: g.m.nextId(), qtype: g.qtypes[1], name: candidate } : undefined;
 
