@@ -15,6 +15,7 @@ import {
   type Packet,
 } from "./message.js";
 import type { ResolverSettings } from "./resolver/behaviour.js";
+import { append, EMPTY, setAt } from "./resolver/lists.js";
 import { StubLookup, type LookupOptions } from "./resolver/stub.js";
 import type { LookupFamily, LookupResult, StubAction, StubRecord, StubResponse } from "./resolver/types.js";
 import { DNS_PORT } from "./coredns.js";
@@ -37,10 +38,10 @@ export interface PodLookup {
 interface Active {
   readonly lookup: StubLookup;
   readonly callback: ((result: LookupResult) => void) | undefined;
-  /** Its timers by the stub's (small, dense) timer number. */
-  readonly timers: (Pick<Timer, "cancel"> | undefined)[];
+  /** Its timers by the stub's (small, dense, from 1) timer number: timer `n` is `timers[n - 1]`. */
+  timers: (Pick<Timer, "cancel"> | undefined)[];
   /** Its transmissions still waiting for a reply. */
-  readonly sent: Transmission[];
+  sent: Transmission[];
 }
 
 /** One query on the wire: matched to its reply by message id, then question, as the libcs do. */
@@ -89,7 +90,7 @@ export class PodResolver extends Actor {
       this.lookupOptions.set(family, stubOptions);
     }
     const lookup = new StubLookup(this.settings, name, stubOptions);
-    const active: Active = { lookup, callback, timers: [], sent: [] };
+    const active: Active = { lookup, callback, timers: EMPTY, sent: EMPTY };
     this.run(active, lookup.start(this.sim.now));
     return lookup;
   }
@@ -101,23 +102,29 @@ export class PodResolver extends Actor {
         case "send": {
           const query = makeQuery(sharedWireName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
-          active.sent.push(t);
+          active.sent = append(active.sent, t);
           const list = this.byId.get(action.id);
           if (list) list.push(t);
           else this.byId.set(action.id, [t]);
           this.send(this.serverAddress(action.server), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
           break;
         }
-        case "setTimer":
-          active.timers[action.timer] = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
-            active.timers[action.timer] = undefined;
+        case "setTimer": {
+          const timer = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
+            active.timers[action.timer - 1] = undefined;
             this.run(active, lookup.onTimer(this.sim.now, action.timer));
           });
+          active.timers = setAt(active.timers, action.timer - 1, timer);
           break;
-        case "cancelTimer":
-          active.timers[action.timer]?.cancel();
-          active.timers[action.timer] = undefined;
+        }
+        case "cancelTimer": {
+          const timer = active.timers[action.timer - 1];
+          if (timer) {
+            timer.cancel();
+            active.timers[action.timer - 1] = undefined;
+          }
           break;
+        }
         case "done":
           this.finish(active, action.result);
           break;
@@ -188,10 +195,10 @@ function sameName(a: string, b: string): boolean {
 
 /** A dns-packet reply reduced to what the stub resolvers read. */
 export function toStubResponse(p: Packet): StubResponse {
-  const answers: StubRecord[] = [];
+  let answers: StubRecord[] = EMPTY;
   for (const a of p.answers ?? []) {
     // Their data is a string already: converting it would read a string the reply only points to.
-    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers.push({ type: a.type, name: a.name, data: a.data, ttl: a.ttl ?? 0 });
+    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers = append(answers, { type: a.type, name: a.name, data: a.data, ttl: a.ttl ?? 0 });
   }
   let additionalCount = 0;
   for (const a of p.additionals ?? []) if (a.type !== "OPT") additionalCount++;

@@ -32,6 +32,7 @@
 import { SECOND } from "../../sim/time.js";
 import { sharedWireName } from "../message.js";
 import { GLIBC_EDNS_UDP_SIZE, GLIBC_GAI_MESSAGES, type GlibcSettings } from "./behaviour.js";
+import { append, EMPTY } from "./lists.js";
 import { countDots, encodable, stripDot } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
 import type { Co, Machine, WaitEvent } from "./runtime.js";
@@ -104,7 +105,7 @@ class Lookup {
   readonly nscount: number;
   readonly socks: Sock[];
   /** What was sent as each transmission: `txs[tx - 1]`. */
-  readonly txs: TxInfo[] = [];
+  txs: TxInfo[] = EMPTY;
   readonly qtypes: readonly AddressQtype[];
   readonly ednsUdpSize: number | undefined;
   vcEpoch = 0;
@@ -122,8 +123,7 @@ class Lookup {
     family: LookupFamily,
   ) {
     this.nscount = s.nameservers.length;
-    this.socks = [];
-    for (let i = 0; i < this.nscount; i++) this.socks.push({ epoch: 0, open: false, queue: undefined });
+    this.socks = s.nameservers.map(() => ({ epoch: 0, open: false, queue: undefined }));
     this.single = s.singleRequest || s.singleRequestReopen;
     this.reopen = s.singleRequestReopen;
     this.qtypes = qtypesFor(family, s.noAaaa);
@@ -153,7 +153,7 @@ class Lookup {
 
   sendOn(q: Query, ns: number, transport: StubTransport, epoch: number): void {
     this.m.send(q.id, q.name, q.qtype, this.s.nameservers[ns] as string, transport, this.ednsUdpSize);
-    this.txs.push({ id: q.id, ns, epoch, transport });
+    this.txs = append(this.txs, { id: q.id, ns, epoch, transport });
   }
 
   /**

@@ -21,6 +21,7 @@
  */
 
 import type { Micros } from "../../sim/time.js";
+import { append } from "./lists.js";
 import type { AddressQtype, QueryRecord, SendAction, StubAction, StubResponse, StubTransport } from "./types.js";
 
 /** Yielded to receive the next finished child's result. */
@@ -59,12 +60,20 @@ class Task {
   ) {}
 }
 
+/**
+ * The actions of the call in progress, copied out at their exact size by {@link Machine.flush}.
+ * One array serves every machine, as calls never overlap (each ends in its flush): an array per
+ * call, or per machine, would grow a backing store far larger than the two or three actions a
+ * call causes.
+ */
+const pending: StubAction[] = [];
+
 /** Runs one lookup's coroutines and collects the actions they cause. */
 export class Machine {
   /** The current instant (the last `now` given by the caller). */
   now: Micros = 0;
   /** Every transmission, in the order sent: transmission `tx` is `records[tx - 1]`. */
-  readonly records: QueryRecord[] = [];
+  records: QueryRecord[] = [];
   /** The root coroutine's result, once {@link isFinished}. */
   value: unknown = undefined;
   /**
@@ -79,12 +88,7 @@ export class Machine {
   private root: Task | undefined = undefined;
   /** Child tasks, in the order spawned (allocated on the first spawn). */
   private children: Task[] | undefined = undefined;
-  /**
-   * The actions of the current call are `actions[0 .. actionCount)`. The one array is reused from
-   * call to call and copied out at its exact size: a fresh array per call would grow a backing
-   * store far larger than the two or three actions a call causes.
-   */
-  private readonly actions: StubAction[] = [];
+  /** The actions of the current call are `pending[0 .. actionCount)`. */
   private actionCount = 0;
   private current: Task | undefined = undefined;
   private finished = false;
@@ -111,7 +115,7 @@ export class Machine {
     if (!task) throw new Error("send() outside a running task");
     const tx = this.records.length + 1;
     if (this.senders === undefined && task !== this.root) this.senders = this.records.map(() => this.root as Task);
-    this.records.push({ tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
+    this.records = append(this.records, { tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
     this.senders?.push(task);
     const action: SendAction = { kind: "send", tx, id, name, qtype, server, transport, recursionDesired: true };
     if (ednsUdpSize !== undefined) action.ednsUdpSize = ednsUdpSize;
@@ -197,13 +201,13 @@ export class Machine {
    */
   flush(last?: StubAction): StubAction[] {
     if (last !== undefined) this.emit(last);
-    const out = this.actions.slice(0, this.actionCount);
+    const out = pending.slice(0, this.actionCount);
     this.actionCount = 0;
     return out;
   }
 
   private emit(action: StubAction): void {
-    this.actions[this.actionCount++] = action;
+    pending[this.actionCount++] = action;
   }
 
   private disarm(task: Task): void {
