@@ -67,36 +67,57 @@ export class Measurements {
   /** {@link summarise}, from the rows, for the destination index `only` (-1: all). */
   private summariseRows(stream: number, from: Micros, to: Micros, only: number): Summary {
     const rows = this.rowsOf(stream);
-    let inWindow = 0;
-    let count = 0;
-    let ok = 0;
-    for (const i of rows) {
-      const t = this.started[i]!;
-      if (t < from || t >= to) continue;
-      inWindow++;
-      if (only !== -1 && this.destination[i] !== only) continue;
-      count++;
-      ok += this.ok[i]!;
-    }
+    const selected = this.select(rows, from, to, only);
     // One destination's rows are all the window's when it is the window's only destination.
-    if (only !== -1 && count === inWindow) return this.summarise(stream, from, to);
-    const latency = new LatencyRecorder(ok);
+    if (only !== -1 && selected.length === this.select(rows, from, to, -1).length) return this.summarise(stream, from, to);
+    const latency = new LatencyRecorder(this.countOk(selected));
     // Codes counted by index, then named in the order they first appear among these rows.
     const perCode = new Uint32Array(this.codes.length);
     const order: number[] = [];
-    let queries = 0;
-    for (const i of rows) {
+    const queries = this.tally(selected, latency, perCode, order);
+    const codes: Record<string, number> = {};
+    for (const code of order) codes[this.codes[code]!] = perCode[code]!;
+    const count = selected.length;
+    const ok = latency.count;
+    return { count, ok, failed: count - ok, latency: latency.summary(), percentile: (q) => latency.percentile(q), codes, queries };
+  }
+
+  // Each loop over a stream's rows is a function of its own, which reads every column it tests on
+  // every row: run a few times over many rows, a loop is compiled while it runs, and code after it
+  // that had not run yet would be compiled without knowing its types, then thrown away when reached.
+
+  /** Of `rows`, those started in [from, to) and, unless `only` is -1, bound for destination `only`. */
+  private select(rows: Int32Array, from: Micros, to: Micros, only: number): Int32Array {
+    const out = new Int32Array(rows.length);
+    let n = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
       const t = this.started[i]!;
-      if (t < from || t >= to || (only !== -1 && this.destination[i] !== only)) continue;
-      queries += this.queries[i]!;
+      const d = this.destination[i]!;
+      if (t >= from && t < to && (only === -1 || d === only)) out[n++] = i;
+    }
+    return out.subarray(0, n);
+  }
+
+  /** How many of `rows` succeeded. */
+  private countOk(rows: Int32Array): number {
+    let ok = 0;
+    for (let k = 0; k < rows.length; k++) ok += this.ok[rows[k]!]!;
+    return ok;
+  }
+
+  /** Records the latencies of the successful `rows` and counts their codes (`order`: by first appearance); returns their queries. */
+  private tally(rows: Int32Array, latency: LatencyRecorder, perCode: Uint32Array, order: number[]): number {
+    let queries = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
       const code = this.code[i]!;
+      queries += this.queries[i]!;
       if (perCode[code] === 0) order.push(code);
       perCode[code] = perCode[code]! + 1;
       if (this.ok[i]) latency.record(this.latency[i]!);
     }
-    const codes: Record<string, number> = {};
-    for (const code of order) codes[this.codes[code]!] = perCode[code]!;
-    return { count, ok, failed: count - ok, latency: latency.summary(), percentile: (q) => latency.percentile(q), codes, queries };
+    return queries;
   }
 
   /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
