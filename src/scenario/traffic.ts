@@ -83,9 +83,9 @@ export class Stream {
     if (arrival.kind === "closed") {
       for (let i = 0; i < arrival.concurrency; i++) this.world.sim.at(start, () => this.loop());
     } else if (arrival.kind === "constant") {
-      this.world.sim.at(start, () => this.constant(0));
+      this.world.sim.at(start, this.constant, 0);
     } else {
-      this.world.sim.at(start + this.gap(arrival.rate), () => this.poisson(arrival.rate));
+      this.world.sim.at(start + this.gap(arrival.rate), this.poisson, arrival.rate);
     }
   }
 
@@ -93,20 +93,23 @@ export class Stream {
     return Math.max(1, Math.round(this.rng.exponential(SECOND / rate)));
   }
 
-  private poisson(rate: number): void {
+  // The arrival processes are handlers of their own, scheduled with their argument, rather than a
+  // closure made per arrival.
+
+  private readonly poisson = (rate: number): void => {
     if (this.world.sim.now >= this.spec.end) return;
     this.act();
-    this.world.sim.after(this.gap(rate), () => this.poisson(rate));
-  }
+    this.world.sim.after(this.gap(rate), this.poisson, rate);
+  };
 
   /** The k-th arrival at exactly start + k/rate, so that rounding never drifts. */
-  private constant(k: number): void {
+  private readonly constant = (k: number): void => {
     if (this.world.sim.now >= this.spec.end) return;
     this.act();
     const rate = (this.spec.arrival as { rate: number }).rate;
     const at = this.spec.start + Math.round(((k + 1) * SECOND) / rate);
-    this.world.sim.at(Math.max(at, this.world.sim.now + 1), () => this.constant(k + 1));
-  }
+    this.world.sim.at(Math.max(at, this.world.sim.now + 1), this.constant, k + 1);
+  };
 
   private loop(): void {
     if (this.world.sim.now >= this.spec.end) return;

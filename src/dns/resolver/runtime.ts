@@ -32,7 +32,7 @@ export type Op = Micros | typeof RECV;
 
 /**
  * What a wait resumes with. An answer event is only valid until the coroutine yields again: the
- * machine refills one object for every reply rather than allocating one each.
+ * machines refill one object for every reply rather than allocating one each.
  */
 export type WaitEvent = { readonly kind: "answer"; readonly tx: number; readonly response: StubResponse } | { readonly kind: "timeout" };
 
@@ -68,6 +68,9 @@ class Task {
  */
 const pending: StubAction[] = [];
 
+/** The answer event handed to waiting tasks (see {@link WaitEvent}): one for every machine, as for {@link pending}. */
+const answerEvent: { kind: "answer"; tx: number; response: StubResponse } = { kind: "answer", tx: 0, response: { rcode: "NOERROR", answers: [], truncated: false } };
+
 /** Runs one lookup's coroutines and collects the actions they cause. */
 export class Machine {
   /** The current instant (the last `now` given by the caller). */
@@ -92,8 +95,6 @@ export class Machine {
   private actionCount = 0;
   private current: Task | undefined = undefined;
   private finished = false;
-  /** The answer event handed to waiting tasks (see {@link WaitEvent}), made on the first reply. */
-  private answerEvent: { kind: "answer"; tx: number; response: StubResponse } | undefined = undefined;
 
   constructor(private readonly nextIdFn: () => number) {}
 
@@ -166,13 +167,9 @@ export class Machine {
     }
     const task = (this.senders === undefined ? this.root : this.senders[tx - 1]) as Task;
     if (task.state === WAITING) {
-      let ev = this.answerEvent;
-      if (ev === undefined) ev = this.answerEvent = { kind: "answer", tx, response };
-      else {
-        ev.tx = tx;
-        ev.response = response;
-      }
-      this.run(task, ev satisfies WaitEvent);
+      answerEvent.tx = tx;
+      answerEvent.response = response;
+      this.run(task, answerEvent satisfies WaitEvent);
     } else this.discard(tx, "the resolver had stopped listening for it");
   }
 
