@@ -40,8 +40,12 @@ interface Active {
   readonly callback: ((result: LookupResult) => void) | undefined;
   /** Its timers by the stub's (small, dense, from 1) timer number: timer `n` is `timers[n - 1]`. */
   timers: (Pick<Timer, "cancel"> | undefined)[];
-  /** Its transmissions still waiting for a reply. */
-  sent: Transmission[];
+}
+
+/** What a lookup's timer fires with. */
+interface TimerArg {
+  readonly active: Active;
+  readonly timer: number;
 }
 
 /** One query on the wire: matched to its reply by message id, then question, as the libcs do. */
@@ -90,19 +94,17 @@ export class PodResolver extends Actor {
       this.lookupOptions.set(family, stubOptions);
     }
     const lookup = new StubLookup(this.settings, name, stubOptions);
-    const active: Active = { lookup, callback, timers: EMPTY, sent: EMPTY };
+    const active: Active = { lookup, callback, timers: EMPTY };
     this.run(active, lookup.start(this.sim.now));
     return lookup;
   }
 
   private run(active: Active, actions: readonly StubAction[]): void {
-    const lookup = active.lookup;
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
           const query = makeQuery(sharedWireName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
-          active.sent = append(active.sent, t);
           const list = this.byId.get(action.id);
           if (list) list.push(t);
           else this.byId.set(action.id, [t]);
@@ -110,10 +112,7 @@ export class PodResolver extends Actor {
           break;
         }
         case "setTimer": {
-          const timer = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
-            active.timers[action.timer - 1] = undefined;
-            this.run(active, lookup.onTimer(this.sim.now, action.timer));
-          });
+          const timer = this.sim.timer(Math.max(0, action.at - this.sim.now), this.timerFired, { active, timer: action.timer } satisfies TimerArg);
           active.timers = setAt(active.timers, action.timer - 1, timer);
           break;
         }
@@ -132,6 +131,12 @@ export class PodResolver extends Actor {
     }
   }
 
+  /** A lookup's timer fired: a handler scheduled with its argument, rather than a closure per timer. */
+  private readonly timerFired = ({ active, timer }: TimerArg): void => {
+    active.timers[timer - 1] = undefined;
+    this.run(active, active.lookup.onTimer(this.sim.now, timer));
+  };
+
   private serverAddress(ip: string): Address {
     let a = this.servers.get(ip);
     if (!a) {
@@ -144,16 +149,18 @@ export class PodResolver extends Actor {
   private finish(active: Active, result: LookupResult): void {
     const timers = active.timers;
     for (let i = 0; i < timers.length; i++) timers[i]?.cancel();
-    for (const t of active.sent) {
-      const list = this.byId.get(t.id);
+    // Its transmissions (one per query the stub recorded) are no longer waited for.
+    for (const q of result.queries) {
+      const list = this.byId.get(q.id);
       if (!list) continue;
-      if (list.length === 1 && list[0] === t) {
-        this.byId.delete(t.id);
+      let i = list.length - 1;
+      while (i >= 0 && !(list[i]!.active === active && list[i]!.tx === q.tx)) i--;
+      if (i < 0) continue;
+      if (list.length === 1) {
+        this.byId.delete(q.id);
         continue;
       }
       // Keep the others in send order: a reply goes to the most recent match.
-      const i = list.indexOf(t);
-      if (i < 0) continue;
       for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1]!;
       list.pop();
     }
