@@ -49,13 +49,12 @@ export class Stream {
   /** The names to look up, as strings shared with every other stream that asks them. */
   private readonly names: readonly string[];
   /**
-   * Per name (by index), the first address of its last answer and that address's destination.
-   * A name's answers are the same records lookup after lookup, so the address is the very same
-   * string: one identity comparison spares {@link destinationOf} its lookup by address, which
-   * reads a string no one has touched since that name was last asked.
+   * Per name `k`, the first address of its last answer at `2k` and that address's destination at
+   * `2k + 1`, side by side in memory. A name's answers are the same records lookup after lookup,
+   * so the address is the very same string: one identity comparison spares {@link destinationOf}
+   * its lookup by address, which reads a string no one has touched since the name was last asked.
    */
-  private readonly lastFirst: (string | undefined)[];
-  private readonly lastDestination: string[];
+  private readonly lastAnswer: (string | undefined)[];
 
   constructor(
     private readonly world: World,
@@ -70,8 +69,7 @@ export class Stream {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
     this.names = spec.action.names.map(sharedName);
-    this.lastFirst = this.names.map(() => undefined);
-    this.lastDestination = this.names.map(() => "-");
+    this.lastAnswer = new Array<string | undefined>(2 * this.names.length).fill(undefined);
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -149,11 +147,13 @@ export class Stream {
     const first = result.addresses[0]?.address;
     let destination = "-";
     if (first !== undefined) {
-      if (first === this.lastFirst[k]) destination = this.lastDestination[k]!;
+      // Object.is settles on the two references alone when they are the same; === would read the
+      // string's header first, and that memory is the one this memo is there not to touch.
+      if (Object.is(first, this.lastAnswer[2 * k])) destination = this.lastAnswer[2 * k + 1]!;
       else {
         destination = this.destinationOf(first);
-        this.lastFirst[k] = first;
-        this.lastDestination[k] = destination;
+        this.lastAnswer[2 * k] = first;
+        this.lastAnswer[2 * k + 1] = destination;
       }
     }
     this.measurements.record(this.index, startedAt, result.finishedAt - result.startedAt, result.ok, outcomeCode(result), result.queries.length, destination);
