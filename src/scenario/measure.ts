@@ -99,6 +99,18 @@ export class Measurements {
     return out.subarray(0, n);
   }
 
+  /** Appends to `order` the destinations of `rows`, each once, in order of first appearance. */
+  private firstDestinations(rows: Int32Array, order: number[]): void {
+    const seen = new Uint8Array(this.destinations.length);
+    for (let k = 0; k < rows.length; k++) {
+      const d = this.destination[rows[k]!]!;
+      if (seen[d] === 0) {
+        seen[d] = 1;
+        order.push(d);
+      }
+    }
+  }
+
   /** How many of `rows` succeeded. */
   private countOk(rows: Int32Array): number {
     let ok = 0;
@@ -122,11 +134,9 @@ export class Measurements {
 
   /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
   destinationsOf(stream: number, from: Micros, to: Micros): string[] {
-    const seen = new Set<number>();
-    for (const i of this.rowsOf(stream)) {
-      if (this.started[i]! >= from && this.started[i]! < to) seen.add(this.destination[i]!);
-    }
-    return [...seen].map((d) => this.destinations[d]!);
+    const order: number[] = [];
+    this.firstDestinations(this.select(this.rowsOf(stream), from, to, -1), order);
+    return order.map((d) => this.destinations[d]!);
   }
 
   private grow(): void {
