@@ -9,7 +9,6 @@ import {
   hasFlag,
   makeQuery,
   rcodeOf,
-  sharedWireName,
   type DnsQueryBody,
   type DnsResponseBody,
   type Packet,
@@ -103,7 +102,7 @@ export class PodResolver extends Actor {
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
-          const query = makeQuery(sharedWireName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
+          const query = makeQuery(action.name, action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
           const list = this.byId.get(action.id);
           if (list) list.push(t);

@@ -272,9 +272,8 @@ function* query(g: Lookup, longname: string): Co<QueryResult> {
   if (!encodable(longname)) {
     return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate: stripDot(longname) };
   }
-  // The name as sent, one string for every lookup of it (an encodable name's wire form is
-  // stripDot's): the pod resolver and the servers look it up in maps, and a slice made afresh
-  // per lookup would be hashed afresh by each.
+  // The name as sent is the shared wire-form string (see SendAction.name; an encodable name's
+  // wire form is stripDot's).
   const candidate = sharedWireName(longname);
   const q1: Query = { id: g.m.nextId(), qtype: g.qtypes[0] as AddressQtype, name: candidate };
   const q2: Query | undefined = g.qtypes[1] ? { id: g.m.nextId(), qtype: g.qtypes[1], name: candidate } : undefined;
