@@ -215,9 +215,12 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   if (fromHosts) return fromHosts;
   const g = new Lookup(m, s, family);
 
-  // __res_context_search
+  // __res_context_search. A name with a trailing dot is asked as it is, and only so.
+  if (name.endsWith(".")) {
+    const r = yield* query(g, name);
+    return r.ok ? found(r) : fail(r.herrno);
+  }
   const dots = countDots(name);
-  const trailing = name.endsWith(".");
   let herrno: HErrno = "HOST_NOT_FOUND";
   let saved: HErrno | undefined;
   let triedAsIs = false;
@@ -225,31 +228,28 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   let gotNodata = false;
   let gotServfail = false;
   let rootOnList = false;
-  if (dots >= s.ndots || trailing) {
+  if (dots >= s.ndots) {
     const r = yield* query(g, name);
     herrno = r.herrno;
     if (r.ok) return found(r);
-    if (trailing) return fail(r.herrno);
     saved = r.herrno;
     triedAsIs = true;
   }
-  if (dots === 0 || (dots > 0 && !trailing)) {
-    for (const domain of s.search) {
-      searched = true;
-      const d = domain.startsWith(".") ? domain.slice(1) : domain;
-      if (d === "") rootOnList = true;
-      const r = yield* query(g, `${name}.${d}`);
-      herrno = r.herrno;
-      if (r.ok) return found(r);
-      if (r.connRefused) return fail("TRY_AGAIN");
-      let done = false;
-      if (r.herrno === "NO_DATA") gotNodata = true;
-      else if (r.herrno === "HOST_NOT_FOUND") {
-        // keep trying
-      } else if (r.herrno === "TRY_AGAIN" && r.buf1Rcode === "SERVFAIL") gotServfail = true;
-      else done = true;
-      if (done) break;
-    }
+  for (const domain of s.search) {
+    searched = true;
+    const d = domain.startsWith(".") ? domain.slice(1) : domain;
+    if (d === "") rootOnList = true;
+    const r = yield* query(g, `${name}.${d}`);
+    herrno = r.herrno;
+    if (r.ok) return found(r);
+    if (r.connRefused) return fail("TRY_AGAIN");
+    let done = false;
+    if (r.herrno === "NO_DATA") gotNodata = true;
+    else if (r.herrno === "HOST_NOT_FOUND") {
+      // keep trying
+    } else if (r.herrno === "TRY_AGAIN" && r.buf1Rcode === "SERVFAIL") gotServfail = true;
+    else done = true;
+    if (done) break;
   }
   if ((dots > 0 || !searched || !s.noTldQuery) && !(triedAsIs || rootOnList)) {
     const r = yield* query(g, name);
