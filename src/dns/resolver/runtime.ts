@@ -116,7 +116,9 @@ export class Machine {
     if (!task) throw new Error("send() outside a running task");
     const tx = this.records.length + 1;
     if (this.senders === undefined && task !== this.root) this.senders = this.records.map(() => this.root as Task);
-    this.records = append(this.records, { tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
+    // receivedAt has its place from the start (undefined, which JSON leaves out), as nearly every
+    // transmission is answered: a field added later would change the record's shape.
+    this.records = append(this.records, { tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout", receivedAt: undefined });
     this.senders?.push(task);
     const action: SendAction = { kind: "send", tx, id, name, qtype, server, transport, recursionDesired: true };
     if (ednsUdpSize !== undefined) action.ednsUdpSize = ednsUdpSize;
