@@ -1,3 +1,4 @@
+import type { PodResolver } from "../dns/pod-resolver.js";
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
 import { sharedName } from "../dns/message.js";
 import type { KubeCluster } from "../k8s/cluster.js";
@@ -48,6 +49,8 @@ export class Stream {
   private next = 0;
   /** The names to look up, as strings shared with every other stream that asks them. */
   private readonly names: readonly string[];
+  /** The options of every lookup (the family of the action's records). */
+  private readonly lookupOptions: { readonly family: LookupFamily };
   /**
    * Per name `k`, the first address of its last answer at `2k` and that address's destination at
    * `2k + 1`, side by side in memory. A name's answers are the same records lookup after lookup,
@@ -69,6 +72,7 @@ export class Stream {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
     this.names = spec.action.names.map(sharedName);
+    this.lookupOptions = { family: FAMILY[spec.action.type] };
     this.lastAnswer = new Array<string | undefined>(2 * this.names.length).fill(undefined);
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
@@ -124,20 +128,21 @@ export class Stream {
       if (this.world.sim.now >= this.warmup) this.counters.skipped++;
       return false;
     }
-    const { action, from } = this.spec;
     const startedAt = this.world.sim.now;
     this.counters.inFlight++;
     const names = this.names;
     // The draw of rng.pick, keeping the index for the name's destination memo.
     const k = names.length === 1 ? 0 : this.rng.int(names.length);
-    this.world.resolve(from.cluster, client.ref, names[k]!, {
-      family: FAMILY[action.type],
-      resolver: action.resolver,
-      onDone: (result) => {
-        this.counters.inFlight--;
-        this.measure(result, startedAt, k);
-        then?.();
-      },
+    // The pod's resolver, kept while the cluster's pods stay as they were (World.resolverOf).
+    const version = this.cluster.podsVersion;
+    if (client.resolverAt !== version) {
+      client.resolver = this.world.resolverOf(this.spec.from.cluster, client.ref, this.spec.action.resolver);
+      client.resolverAt = version;
+    }
+    client.resolver!.lookup(names[k]!, this.lookupOptions, (result) => {
+      this.counters.inFlight--;
+      this.measure(result, startedAt, k);
+      then?.();
     });
     return true;
   }
@@ -182,7 +187,7 @@ export class Stream {
     // Only running pods send: a container does not run before its pod has started.
     this.clients = pickPods(this.cluster.api, from)
       .filter((p) => p.status?.phase === "Running")
-      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false }));
+      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false, resolverAt: -1, resolver: undefined }));
   }
 }
 
@@ -190,11 +195,14 @@ export class Stream {
 interface ClientRef {
   readonly namespace: string;
   readonly name: string;
-  /** `namespace/name`, as {@link World.resolve} takes it. */
+  /** `namespace/name`, as {@link World.resolverOf} takes it. */
   readonly ref: string;
   /** The cluster's `podsVersion` when `running` was last worked out: it holds while that stays the same. */
   checkedAt: number;
   running: boolean;
+  /** Its resolver, as World.resolverOf gave it when the cluster's `podsVersion` was `resolverAt`. */
+  resolverAt: number;
+  resolver: PodResolver | undefined;
 }
 
 /**
