@@ -21,8 +21,14 @@ export class Measurements {
   private destination = new Uint16Array(this.capacity);
   /** Each stream's rows, in order: a report summarises one stream at a time, many times over. */
   private readonly rows: { index: Int32Array; n: number }[] = [];
-  /** What {@link summarise} gave, by its arguments, with the number of actions recorded then. */
-  private readonly summaries = new Map<string, { readonly n: number; readonly summary: Summary }>();
+  /**
+   * What {@link summarise} and {@link rowsIn} gave, by their arguments, with the number of actions
+   * recorded then: a report asks for the same ones more than once (a stream's window for its
+   * summary, its pairs and its only pair's summary), and each is made once while nothing is
+   * recorded, since sorting the latencies and selecting the rows are most of a report.
+   */
+  private readonly summaries = new Map<string, { readonly n: number; readonly value: Summary }>();
+  private readonly selections = new Map<string, { readonly n: number; readonly value: Int32Array }>();
 
   /** How many actions were recorded. */
   get count(): number {
@@ -54,22 +60,28 @@ export class Measurements {
   summarise(stream: number, from: Micros, to: Micros, destination?: string): Summary {
     // -1: every destination; a destination never seen matches nothing (its index is -1 too, so use NaN).
     const only = destination === undefined ? -1 : (this.destinationIndex.get(destination) ?? Number.NaN);
-    // A report asks for the same summaries more than once (a stream's, then its only pair's):
-    // each is made once while no action is recorded, since sorting the latencies is most of it.
-    const key = `${stream} ${from} ${to} ${only}`;
-    const known = this.summaries.get(key);
-    if (known !== undefined && known.n === this.n) return known.summary;
-    const summary = this.summariseRows(stream, from, to, only);
-    this.summaries.set(key, { n: this.n, summary });
-    return summary;
+    return this.kept(this.summaries, `${stream} ${from} ${to} ${only}`, () => this.summariseRows(stream, from, to, only));
+  }
+
+  /** `make()`, kept under `key` in `memo` until another action is recorded. */
+  private kept<T>(memo: Map<string, { readonly n: number; readonly value: T }>, key: string, make: () => T): T {
+    const known = memo.get(key);
+    if (known !== undefined && known.n === this.n) return known.value;
+    const value = make();
+    memo.set(key, { n: this.n, value });
+    return value;
+  }
+
+  /** The rows of one stream started in [from, to) and, unless `only` is -1, bound for destination `only`. */
+  private rowsIn(stream: number, from: Micros, to: Micros, only: number): Int32Array {
+    return this.kept(this.selections, `${stream} ${from} ${to} ${only}`, () => this.select(this.rowsOf(stream), from, to, only));
   }
 
   /** {@link summarise}, from the rows, for the destination index `only` (-1: all). */
   private summariseRows(stream: number, from: Micros, to: Micros, only: number): Summary {
-    const rows = this.rowsOf(stream);
-    const selected = this.select(rows, from, to, only);
+    const selected = this.rowsIn(stream, from, to, only);
     // One destination's rows are all the window's when it is the window's only destination.
-    if (only !== -1 && selected.length === this.select(rows, from, to, -1).length) return this.summarise(stream, from, to);
+    if (only !== -1 && selected.length === this.rowsIn(stream, from, to, -1).length) return this.summarise(stream, from, to);
     const latency = new LatencyRecorder(this.countOk(selected));
     // Codes counted by index, then named in the order they first appear among these rows.
     const perCode = new Uint32Array(this.codes.length);
@@ -135,7 +147,7 @@ export class Measurements {
   /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
   destinationsOf(stream: number, from: Micros, to: Micros): string[] {
     const order: number[] = [];
-    this.firstDestinations(this.select(this.rowsOf(stream), from, to, -1), order);
+    this.firstDestinations(this.rowsIn(stream, from, to, -1), order);
     return order.map((d) => this.destinations[d]!);
   }
 
