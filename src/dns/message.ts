@@ -96,7 +96,6 @@ export function wireName(name: string): string {
  * asks twice (a scan of random names) must not grow them without end.
  */
 const MAX_SHARED_NAMES = 16_384;
-const canonicalForms = new Map<string, string>();
 const wireForms = new Map<string, string>();
 const askedForms = new Map<string, string>();
 
@@ -112,6 +111,38 @@ function shared(forms: Map<string, string>, name: string, form: (name: string) =
 }
 
 /**
+ * Each name servers are asked, as asked, by number (dense, from 0), with its canonical form.
+ * Servers keep per-name state in arrays indexed by the number: a query reaches its entry with one
+ * read, where a map of the server's own by name takes several, in memory that the CPU has
+ * likely not cached since the name was last asked there. Bounded as the shared forms are: when it
+ * is full it numbers afresh, and {@link nameEpoch} changes so that arrays by the old numbers do too.
+ */
+const nameNumbers = new Map<string, number>();
+const canonicalByNumber: string[] = [];
+let numbering = 0;
+
+/** The number of a name as asked (see {@link nameEpoch} for how long it holds). */
+export function nameNumber(name: string): number {
+  let n = nameNumbers.get(name);
+  if (n === undefined) {
+    if (canonicalByNumber.length >= MAX_SHARED_NAMES) {
+      nameNumbers.clear();
+      canonicalByNumber.length = 0;
+      numbering++;
+    }
+    n = canonicalByNumber.length;
+    canonicalByNumber.push(canonical(name));
+    nameNumbers.set(name, n);
+  }
+  return n;
+}
+
+/** Which numbering {@link nameNumber} is in: a name keeps its number while this stays the same. */
+export function nameEpoch(): number {
+  return numbering;
+}
+
+/**
  * {@link canonical}, as one string per name for every server of every world in the process (the
  * function is pure, so sharing changes no result). Servers look question names up in maps and
  * compare them with zones on every query; with a string per name per server, a world of many
@@ -119,7 +150,7 @@ function shared(forms: Map<string, string>, name: string, form: (name: string) =
  * costs more than all the rest of the comparison.
  */
 export function sharedCanonical(name: string): string {
-  return shared(canonicalForms, name, canonical);
+  return canonicalByNumber[nameNumber(name)]!;
 }
 
 /** {@link wireName}, as one string per name for the whole process: see {@link sharedCanonical}. */

@@ -9,12 +9,12 @@ import {
   hasFlag,
   makeQuery,
   rcodeOf,
-  sharedWireName,
   type DnsQueryBody,
   type DnsResponseBody,
   type Packet,
 } from "./message.js";
 import type { ResolverSettings } from "./resolver/behaviour.js";
+import { append, EMPTY, setAt } from "./resolver/lists.js";
 import { StubLookup, type LookupOptions } from "./resolver/stub.js";
 import type { LookupFamily, LookupResult, StubAction, StubRecord, StubResponse } from "./resolver/types.js";
 import { DNS_PORT } from "./coredns.js";
@@ -37,10 +37,14 @@ export interface PodLookup {
 interface Active {
   readonly lookup: StubLookup;
   readonly callback: ((result: LookupResult) => void) | undefined;
-  /** Its timers by the stub's (small, dense) timer number. */
-  readonly timers: (Pick<Timer, "cancel"> | undefined)[];
-  /** Its transmissions still waiting for a reply. */
-  readonly sent: Transmission[];
+  /** Its timers by the stub's (small, dense, from 1) timer number: timer `n` is `timers[n - 1]`. */
+  timers: (Pick<Timer, "cancel"> | undefined)[];
+}
+
+/** What a lookup's timer fires with. */
+interface TimerArg {
+  readonly active: Active;
+  readonly timer: number;
 }
 
 /** One query on the wire: matched to its reply by message id, then question, as the libcs do. */
@@ -89,41 +93,48 @@ export class PodResolver extends Actor {
       this.lookupOptions.set(family, stubOptions);
     }
     const lookup = new StubLookup(this.settings, name, stubOptions);
-    const active: Active = { lookup, callback, timers: [], sent: [] };
+    const active: Active = { lookup, callback, timers: EMPTY };
     this.run(active, lookup.start(this.sim.now));
     return lookup;
   }
 
   private run(active: Active, actions: readonly StubAction[]): void {
-    const lookup = active.lookup;
     for (const action of actions) {
       switch (action.kind) {
         case "send": {
-          const query = makeQuery(sharedWireName(action.name), action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
+          const query = makeQuery(action.name, action.qtype, action.ednsUdpSize ? { id: action.id, ednsUdpSize: action.ednsUdpSize } : { id: action.id });
           const t: Transmission = { active, tx: action.tx, id: action.id, name: action.name, qtype: action.qtype };
-          active.sent.push(t);
           const list = this.byId.get(action.id);
           if (list) list.push(t);
           else this.byId.set(action.id, [t]);
           this.send(this.serverAddress(action.server), DNS_QUERY, { packet: query, transport: action.transport } satisfies DnsQueryBody);
           break;
         }
-        case "setTimer":
-          active.timers[action.timer] = this.sim.timer(Math.max(0, action.at - this.sim.now), () => {
-            active.timers[action.timer] = undefined;
-            this.run(active, lookup.onTimer(this.sim.now, action.timer));
-          });
+        case "setTimer": {
+          const timer = this.sim.timer(Math.max(0, action.at - this.sim.now), this.timerFired, { active, timer: action.timer } satisfies TimerArg);
+          active.timers = setAt(active.timers, action.timer - 1, timer);
           break;
-        case "cancelTimer":
-          active.timers[action.timer]?.cancel();
-          active.timers[action.timer] = undefined;
+        }
+        case "cancelTimer": {
+          const timer = active.timers[action.timer - 1];
+          if (timer) {
+            timer.cancel();
+            active.timers[action.timer - 1] = undefined;
+          }
           break;
+        }
         case "done":
           this.finish(active, action.result);
           break;
       }
     }
   }
+
+  /** A lookup's timer fired: a handler scheduled with its argument, rather than a closure per timer. */
+  private readonly timerFired = ({ active, timer }: TimerArg): void => {
+    active.timers[timer - 1] = undefined;
+    this.run(active, active.lookup.onTimer(this.sim.now, timer));
+  };
 
   private serverAddress(ip: string): Address {
     let a = this.servers.get(ip);
@@ -137,16 +148,18 @@ export class PodResolver extends Actor {
   private finish(active: Active, result: LookupResult): void {
     const timers = active.timers;
     for (let i = 0; i < timers.length; i++) timers[i]?.cancel();
-    for (const t of active.sent) {
-      const list = this.byId.get(t.id);
+    // Its transmissions (one per query the stub recorded) are no longer waited for.
+    for (const q of result.queries) {
+      const list = this.byId.get(q.id);
       if (!list) continue;
-      if (list.length === 1 && list[0] === t) {
-        this.byId.delete(t.id);
+      let i = list.length - 1;
+      while (i >= 0 && !(list[i]!.active === active && list[i]!.tx === q.tx)) i--;
+      if (i < 0) continue;
+      if (list.length === 1) {
+        this.byId.delete(q.id);
         continue;
       }
       // Keep the others in send order: a reply goes to the most recent match.
-      const i = list.indexOf(t);
-      if (i < 0) continue;
       for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1]!;
       list.pop();
     }
@@ -188,9 +201,10 @@ function sameName(a: string, b: string): boolean {
 
 /** A dns-packet reply reduced to what the stub resolvers read. */
 export function toStubResponse(p: Packet): StubResponse {
-  const answers: StubRecord[] = [];
+  let answers: StubRecord[] = EMPTY;
   for (const a of p.answers ?? []) {
-    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers.push({ type: a.type, name: a.name, data: String(a.data), ttl: a.ttl ?? 0 });
+    // Their data is a string already: converting it would read a string the reply only points to.
+    if (a.type === "A" || a.type === "AAAA" || a.type === "CNAME") answers = append(answers, { type: a.type, name: a.name, data: a.data, ttl: a.ttl ?? 0 });
   }
   let additionalCount = 0;
   for (const a of p.additionals ?? []) if (a.type !== "OPT") additionalCount++;

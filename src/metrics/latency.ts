@@ -18,10 +18,15 @@ export interface LatencySummary {
 
 /** Records values and answers percentiles exactly. */
 export class LatencyRecorder {
-  private values = new Float64Array(1024);
+  private values: Float64Array;
   private n = 0;
   private sorted = true;
   private sum = 0;
+
+  /** `capacity`: how many values to make room for at first (more are taken all the same). */
+  constructor(capacity = 1024) {
+    this.values = new Float64Array(Math.max(1, capacity));
+  }
 
   /** Adds one value. */
   record(value: number): void {

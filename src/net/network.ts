@@ -99,6 +99,9 @@ interface Path {
   plain: boolean;
   /** Set when the address is a virtual one: where each message to it really goes. */
   virtual: VirtualRoute | null;
+  /** The last port a message took here, and who listened on it at `dst` (undefined: nobody). */
+  listenerPort: number;
+  listener: Actor | undefined;
 }
 
 /**
@@ -297,6 +300,8 @@ export class Network implements Transport {
     const current = host.listeners.get(port);
     if (current) throw new TopologyError(`cannot bind ${actor.label} to ${host.name}:${port}: ${current.label} listens there already`);
     host.listeners.set(port, actor);
+    // Paths remember who listens where.
+    this.version++;
     const text = `${host.ip}:${port}`;
     const address: BoundAddress = { ip: host.ip, port, text, host };
     actor.address = address;
@@ -307,7 +312,10 @@ export class Network implements Transport {
   /** Unbinds an actor: its port is closed (`port-closed`) and it can no longer send. */
   unbind(actor: Actor): void {
     const address = actor.address as BoundAddress | null;
-    if (address && address.host.listeners.get(address.port) === actor) address.host.listeners.delete(address.port);
+    if (address && address.host.listeners.get(address.port) === actor) {
+      address.host.listeners.delete(address.port);
+      this.version++;
+    }
     actor.address = null;
     actor.transport = null;
   }
@@ -572,7 +580,14 @@ export class Network implements Transport {
       return;
     }
     if (!dst.up) return this.dropped(envelope, "host-down");
-    const actor = dst.listeners.get(envelope.to.port);
+    // The listener is looked up once per port while the path holds, rather than in the host's
+    // map for every message.
+    const port = envelope.to.port;
+    if (path.listenerPort !== port) {
+      path.listenerPort = port;
+      path.listener = dst.listeners.get(port);
+    }
+    const actor = path.listener;
     if (!actor) {
       this.dropped(envelope, "port-closed");
       // A kernel answers a SYN to a port nothing listens on with a RST (connection refused), from
@@ -603,7 +618,7 @@ export class Network implements Transport {
     }
     let path = bySrc.get(ip);
     if (!path) {
-      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false, virtual: null };
+      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false, virtual: null, listenerPort: -1, listener: undefined };
       bySrc.set(ip, path);
     }
     if (path.version !== this.version) this.resolve(path);
@@ -628,6 +643,8 @@ export class Network implements Transport {
   /** Works out a path's destination, link and faults afresh. */
   private resolve(path: Path): void {
     path.version = this.version;
+    path.listenerPort = -1;
+    path.listener = undefined;
     path.blocked = null;
     path.hold = null;
     path.delays.length = 0;

@@ -21,6 +21,14 @@ export class Measurements {
   private destination = new Uint16Array(this.capacity);
   /** Each stream's rows, in order: a report summarises one stream at a time, many times over. */
   private readonly rows: { index: Int32Array; n: number }[] = [];
+  /**
+   * What {@link summarise} and {@link rowsIn} gave, by their arguments, with the number of actions
+   * recorded then: a report asks for the same ones more than once (a stream's window for its
+   * summary, its pairs and its only pair's summary), and each is made once while nothing is
+   * recorded, since sorting the latencies and selecting the rows are most of a report.
+   */
+  private readonly summaries = new Map<string, { readonly n: number; readonly value: Summary }>();
+  private readonly selections = new Map<string, { readonly n: number; readonly value: Int32Array }>();
 
   /** How many actions were recorded. */
   get count(): number {
@@ -52,33 +60,95 @@ export class Measurements {
   summarise(stream: number, from: Micros, to: Micros, destination?: string): Summary {
     // -1: every destination; a destination never seen matches nothing (its index is -1 too, so use NaN).
     const only = destination === undefined ? -1 : (this.destinationIndex.get(destination) ?? Number.NaN);
-    const latency = new LatencyRecorder();
+    return this.kept(this.summaries, `${stream} ${from} ${to} ${only}`, () => this.summariseRows(stream, from, to, only));
+  }
+
+  /** `make()`, kept under `key` in `memo` until another action is recorded. */
+  private kept<T>(memo: Map<string, { readonly n: number; readonly value: T }>, key: string, make: () => T): T {
+    const known = memo.get(key);
+    if (known !== undefined && known.n === this.n) return known.value;
+    const value = make();
+    memo.set(key, { n: this.n, value });
+    return value;
+  }
+
+  /** The rows of one stream started in [from, to) and, unless `only` is -1, bound for destination `only`. */
+  private rowsIn(stream: number, from: Micros, to: Micros, only: number): Int32Array {
+    return this.kept(this.selections, `${stream} ${from} ${to} ${only}`, () => this.select(this.rowsOf(stream), from, to, only));
+  }
+
+  /** {@link summarise}, from the rows, for the destination index `only` (-1: all). */
+  private summariseRows(stream: number, from: Micros, to: Micros, only: number): Summary {
+    const selected = this.rowsIn(stream, from, to, only);
+    // One destination's rows are all the window's when it is the window's only destination.
+    if (only !== -1 && selected.length === this.rowsIn(stream, from, to, -1).length) return this.summarise(stream, from, to);
+    const latency = new LatencyRecorder(this.countOk(selected));
+    // Codes counted by index, then named in the order they first appear among these rows.
+    const perCode = new Uint32Array(this.codes.length);
+    const order: number[] = [];
+    const queries = this.tally(selected, latency, perCode, order);
     const codes: Record<string, number> = {};
-    let count = 0;
-    let ok = 0;
-    let queries = 0;
-    for (const i of this.rowsOf(stream)) {
+    for (const code of order) codes[this.codes[code]!] = perCode[code]!;
+    const count = selected.length;
+    const ok = latency.count;
+    return { count, ok, failed: count - ok, latency: latency.summary(), percentile: (q) => latency.percentile(q), codes, queries };
+  }
+
+  // Each loop over a stream's rows is a function of its own, which reads every column it tests on
+  // every row: run a few times over many rows, a loop is compiled while it runs, and code after it
+  // that had not run yet would be compiled without knowing its types, then thrown away when reached.
+
+  /** Of `rows`, those started in [from, to) and, unless `only` is -1, bound for destination `only`. */
+  private select(rows: Int32Array, from: Micros, to: Micros, only: number): Int32Array {
+    const out = new Int32Array(rows.length);
+    let n = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
       const t = this.started[i]!;
-      if (t < from || t >= to || (only !== -1 && this.destination[i] !== only)) continue;
-      count++;
-      queries += this.queries[i]!;
-      const code = this.codes[this.code[i]!]!;
-      codes[code] = (codes[code] ?? 0) + 1;
-      if (this.ok[i]) {
-        ok++;
-        latency.record(this.latency[i]!);
+      const d = this.destination[i]!;
+      if (t >= from && t < to && (only === -1 || d === only)) out[n++] = i;
+    }
+    return out.subarray(0, n);
+  }
+
+  /** Appends to `order` the destinations of `rows`, each once, in order of first appearance. */
+  private firstDestinations(rows: Int32Array, order: number[]): void {
+    const seen = new Uint8Array(this.destinations.length);
+    for (let k = 0; k < rows.length; k++) {
+      const d = this.destination[rows[k]!]!;
+      if (seen[d] === 0) {
+        seen[d] = 1;
+        order.push(d);
       }
     }
-    return { count, ok, failed: count - ok, latency: latency.summary(), percentile: (q) => latency.percentile(q), codes, queries };
+  }
+
+  /** How many of `rows` succeeded. */
+  private countOk(rows: Int32Array): number {
+    let ok = 0;
+    for (let k = 0; k < rows.length; k++) ok += this.ok[rows[k]!]!;
+    return ok;
+  }
+
+  /** Records the latencies of the successful `rows` and counts their codes (`order`: by first appearance); returns their queries. */
+  private tally(rows: Int32Array, latency: LatencyRecorder, perCode: Uint32Array, order: number[]): number {
+    let queries = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
+      const code = this.code[i]!;
+      queries += this.queries[i]!;
+      if (perCode[code] === 0) order.push(code);
+      perCode[code] = perCode[code]! + 1;
+      if (this.ok[i]) latency.record(this.latency[i]!);
+    }
+    return queries;
   }
 
   /** The destination clusters of one stream's actions started in [from, to), in order of first appearance. */
   destinationsOf(stream: number, from: Micros, to: Micros): string[] {
-    const seen = new Set<number>();
-    for (const i of this.rowsOf(stream)) {
-      if (this.started[i]! >= from && this.started[i]! < to) seen.add(this.destination[i]!);
-    }
-    return [...seen].map((d) => this.destinations[d]!);
+    const order: number[] = [];
+    this.firstDestinations(this.rowsIn(stream, from, to, -1), order);
+    return order.map((d) => this.destinations[d]!);
   }
 
   private grow(): void {

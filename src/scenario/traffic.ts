@@ -1,3 +1,4 @@
+import type { PodResolver } from "../dns/pod-resolver.js";
 import type { LookupFamily, LookupResult } from "../dns/resolver/types.js";
 import { sharedName } from "../dns/message.js";
 import { resultCode, succeeded, type RequestResult } from "../http/message.js";
@@ -52,6 +53,15 @@ export class Stream {
   private next = 0;
   /** The names to look up, as strings shared with every other stream that asks them. */
   private readonly names: readonly string[];
+  /** The options of every lookup (the family of the action's records). */
+  private readonly lookupOptions: { readonly family: LookupFamily };
+  /**
+   * Per name `k`, the first address of its last answer at `2k` and that address's destination at
+   * `2k + 1`, side by side in memory. A name's answers are the same records lookup after lookup,
+   * so the address is the very same string: one identity comparison spares {@link destinationOf}
+   * its lookup by address, which reads a string no one has touched since the name was last asked.
+   */
+  private readonly lastAnswer: (string | undefined)[];
 
   constructor(
     private readonly world: World,
@@ -68,6 +78,8 @@ export class Stream {
     this.rng = world.sim.rng.stream(`traffic/${spec.name}`);
     this.cluster = world.cluster(spec.from.cluster);
     this.names = spec.action.kind === "resolve" ? spec.action.names.map(sharedName) : [];
+    this.lookupOptions = { family: spec.action.kind === "resolve" ? FAMILY[spec.action.type] : "inet" };
+    this.lastAnswer = new Array<string | undefined>(2 * this.names.length).fill(undefined);
     this.cluster.watch("Pod", `traffic/${spec.name}`, () => {
       this.stale = true;
     });
@@ -79,9 +91,9 @@ export class Stream {
     if (arrival.kind === "closed") {
       for (let i = 0; i < arrival.concurrency; i++) this.world.sim.at(start, () => this.loop());
     } else if (arrival.kind === "constant") {
-      this.world.sim.at(start, () => this.constant(0));
+      this.world.sim.at(start, this.constant, 0);
     } else {
-      this.world.sim.at(start + this.gap(arrival.rate), () => this.poisson(arrival.rate));
+      this.world.sim.at(start + this.gap(arrival.rate), this.poisson, arrival.rate);
     }
   }
 
@@ -89,20 +101,23 @@ export class Stream {
     return Math.max(1, Math.round(this.rng.exponential(SECOND / rate)));
   }
 
-  private poisson(rate: number): void {
+  // The arrival processes are handlers of their own, scheduled with their argument, rather than a
+  // closure made per arrival.
+
+  private readonly poisson = (rate: number): void => {
     if (this.world.sim.now >= this.spec.end) return;
     this.act();
-    this.world.sim.after(this.gap(rate), () => this.poisson(rate));
-  }
+    this.world.sim.after(this.gap(rate), this.poisson, rate);
+  };
 
   /** The k-th arrival at exactly start + k/rate, so that rounding never drifts. */
-  private constant(k: number): void {
+  private readonly constant = (k: number): void => {
     if (this.world.sim.now >= this.spec.end) return;
     this.act();
     const rate = (this.spec.arrival as { rate: number }).rate;
     const at = this.spec.start + Math.round(((k + 1) * SECOND) / rate);
-    this.world.sim.at(Math.max(at, this.world.sim.now + 1), () => this.constant(k + 1));
-  }
+    this.world.sim.at(Math.max(at, this.world.sim.now + 1), this.constant, k + 1);
+  };
 
   private loop(): void {
     if (this.world.sim.now >= this.spec.end) return;
@@ -127,16 +142,20 @@ export class Stream {
       return true;
     }
     const names = this.names;
-    const name = names.length === 1 ? names[0]! : this.rng.pick(names);
-    this.world.resolve(from.cluster, client.ref, name, {
-      family: FAMILY[action.type],
-      ...(action.resolver ? { resolver: action.resolver } : {}),
-      onDone: (result) => {
-        this.counters.inFlight--;
-        this.measure(result, startedAt);
-        this.observe?.(name, result);
-        then?.();
-      },
+    // The draw of rng.pick, keeping the index for the name's destination memo.
+    const k = names.length === 1 ? 0 : this.rng.int(names.length);
+    // The pod's resolver, kept while the cluster's pods stay as they were (World.resolverOf).
+    const version = this.cluster.podsVersion;
+    if (client.resolverAt !== version) {
+      client.resolver = this.world.resolverOf(from.cluster, client.ref, action.resolver);
+      client.resolverAt = version;
+    }
+    const name = names[k]!;
+    client.resolver!.lookup(name, this.lookupOptions, (result) => {
+      this.counters.inFlight--;
+      this.measure(result, startedAt, k);
+      this.observe?.(name, result);
+      then?.();
     });
     return true;
   }
@@ -160,17 +179,21 @@ export class Stream {
     });
   }
 
-  private measure(result: LookupResult, startedAt: Micros): void {
+  /** Records a finished lookup of name `k`. */
+  private measure(result: LookupResult, startedAt: Micros, k: number): void {
     const first = result.addresses[0]?.address;
-    this.measurements.record(
-      this.index,
-      startedAt,
-      result.finishedAt - result.startedAt,
-      result.ok,
-      outcomeCode(result),
-      result.queries.length,
-      first === undefined ? "-" : this.destinationOf(first),
-    );
+    let destination = "-";
+    if (first !== undefined) {
+      // Object.is settles on the two references alone when they are the same; === would read the
+      // string's header first, and that memory is the one this memo is there not to touch.
+      if (Object.is(first, this.lastAnswer[2 * k])) destination = this.lastAnswer[2 * k + 1]!;
+      else {
+        destination = this.destinationOf(first);
+        this.lastAnswer[2 * k] = first;
+        this.lastAnswer[2 * k + 1] = destination;
+      }
+    }
+    this.measurements.record(this.index, startedAt, result.finishedAt - result.startedAt, result.ok, outcomeCode(result), result.queries.length, destination);
   }
 
   /** The next running client pod, round robin; undefined when none runs. */
@@ -196,7 +219,7 @@ export class Stream {
     // Only running pods send: a container does not run before its pod has started.
     this.clients = pickPods(this.cluster.api, from)
       .filter((p) => p.status?.phase === "Running")
-      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false }));
+      .map((p) => ({ namespace: from.namespace, name: p.metadata.name, ref: `${from.namespace}/${p.metadata.name}`, checkedAt: -1, running: false, resolverAt: -1, resolver: undefined }));
   }
 }
 
@@ -204,11 +227,14 @@ export class Stream {
 interface ClientRef {
   readonly namespace: string;
   readonly name: string;
-  /** `namespace/name`, as {@link World.resolve} takes it. */
+  /** `namespace/name`, as {@link World.resolverOf} takes it. */
   readonly ref: string;
   /** The cluster's `podsVersion` when `running` was last worked out: it holds while that stays the same. */
   checkedAt: number;
   running: boolean;
+  /** Its resolver, as World.resolverOf gave it when the cluster's `podsVersion` was `resolverAt`. */
+  resolverAt: number;
+  resolver: PodResolver | undefined;
 }
 
 /**

@@ -178,17 +178,26 @@ export class World {
    * the returned lookup.
    */
   resolve(cluster: string, pod: string, name: string, options: ResolveOptions = {}): PodLookup {
+    return this.resolverOf(cluster, pod, options.resolver).lookup(name, options, options.onDone);
+  }
+
+  /**
+   * The resolver {@link resolve} looks up through, from a running pod (`namespace/name`), by the
+   * pod's image unless `behaviour` is given. It stays the pod's while the cluster's `podsVersion`
+   * stays the same, so a caller that looks up again and again may keep it until then.
+   */
+  resolverOf(cluster: string, pod: string, behaviour?: BehaviourName): PodResolver {
     const c = this.cluster(cluster);
     const found = this.clientPod(c, pod);
-    const behaviour = options.resolver ?? found.behaviour;
-    const slot = BEHAVIOURS.indexOf(behaviour);
+    const chosen = behaviour ?? found.behaviour;
+    const slot = BEHAVIOURS.indexOf(chosen);
     let resolver = found.resolvers[slot];
     if (!resolver || resolver.address?.ip !== found.host.ip) {
-      resolver = new PodResolver(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolverSettings(behaviour, this.resolvConfOf(cluster, found.object)));
+      resolver = new PodResolver(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolverSettings(chosen, this.resolvConfOf(cluster, found.object)));
       this.network.bind(resolver, found.host, RESOLVER_PORT + slot);
       found.resolvers[slot] = resolver;
     }
-    return resolver.lookup(name, options.family ? { family: options.family } : {}, options.onDone);
+    return resolver;
   }
 
   /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { makeQuery, makeReply, sizeBound, truncate, wireSize, type Answer } from "../../src/dns/message.js";
+import { makeQuery, makeReply, nameEpoch, nameNumber, sharedCanonical, sizeBound, truncate, wireSize, type Answer } from "../../src/dns/message.js";
 
 const label = fc.stringMatching(/^[a-z0-9-]{1,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((ls) => ls.join("."));
@@ -47,5 +47,17 @@ describe("makeReply's OPT", () => {
     expect(echoed.map((o) => o.code)).toEqual([10, 3]);
     expect(sizeBound(reply)).toBeGreaterThanOrEqual(wireSize(reply));
     expect(wireSize(reply)).toBe(wireSize(makeReply(makeQuery("web.default.svc.cluster.local", "A", { id: 1, ednsUdpSize: 1232 }), {})) + 4 + 8 + 4);
+  });
+});
+
+describe("name numbers", () => {
+  it("give each name as asked one number, the next free one, and one canonical string while the numbering holds", () => {
+    const epoch = nameEpoch();
+    const a = nameNumber("Numbered-A.example");
+    expect(nameNumber("Numbered-A.example")).toBe(a);
+    expect(nameNumber("numbered-b.example.")).toBe(a + 1);
+    expect(sharedCanonical("Numbered-A.example")).toBe("numbered-a.example.");
+    expect(sharedCanonical("Numbered-A.example")).toBe(sharedCanonical("Numbered-A.example"));
+    expect(nameEpoch()).toBe(epoch);
   });
 });

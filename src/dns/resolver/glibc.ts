@@ -30,7 +30,9 @@
  */
 
 import { SECOND } from "../../sim/time.js";
+import { sharedWireName } from "../message.js";
 import { GLIBC_EDNS_UDP_SIZE, GLIBC_GAI_MESSAGES, type GlibcSettings } from "./behaviour.js";
+import { append, EMPTY } from "./lists.js";
 import { countDots, encodable, stripDot } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
 import type { Co, Machine, WaitEvent } from "./runtime.js";
@@ -103,7 +105,7 @@ class Lookup {
   readonly nscount: number;
   readonly socks: Sock[];
   /** What was sent as each transmission: `txs[tx - 1]`. */
-  readonly txs: TxInfo[] = [];
+  txs: TxInfo[] = EMPTY;
   readonly qtypes: readonly AddressQtype[];
   readonly ednsUdpSize: number | undefined;
   vcEpoch = 0;
@@ -121,8 +123,7 @@ class Lookup {
     family: LookupFamily,
   ) {
     this.nscount = s.nameservers.length;
-    this.socks = [];
-    for (let i = 0; i < this.nscount; i++) this.socks.push({ epoch: 0, open: false, queue: undefined });
+    this.socks = s.nameservers.map(() => ({ epoch: 0, open: false, queue: undefined }));
     this.single = s.singleRequest || s.singleRequestReopen;
     this.reopen = s.singleRequestReopen;
     this.qtypes = qtypesFor(family, s.noAaaa);
@@ -152,7 +153,7 @@ class Lookup {
 
   sendOn(q: Query, ns: number, transport: StubTransport, epoch: number): void {
     this.m.send(q.id, q.name, q.qtype, this.s.nameservers[ns] as string, transport, this.ednsUdpSize);
-    this.txs.push({ id: q.id, ns, epoch, transport });
+    this.txs = append(this.txs, { id: q.id, ns, epoch, transport });
   }
 
   /**
@@ -214,9 +215,12 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   if (fromHosts) return fromHosts;
   const g = new Lookup(m, s, family);
 
-  // __res_context_search
+  // __res_context_search. A name with a trailing dot is asked as it is, and only so.
+  if (name.endsWith(".")) {
+    const r = yield* query(g, name);
+    return r.ok ? found(r) : fail(r.herrno);
+  }
   const dots = countDots(name);
-  const trailing = name.endsWith(".");
   let herrno: HErrno = "HOST_NOT_FOUND";
   let saved: HErrno | undefined;
   let triedAsIs = false;
@@ -224,31 +228,28 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
   let gotNodata = false;
   let gotServfail = false;
   let rootOnList = false;
-  if (dots >= s.ndots || trailing) {
+  if (dots >= s.ndots) {
     const r = yield* query(g, name);
     herrno = r.herrno;
     if (r.ok) return found(r);
-    if (trailing) return fail(r.herrno);
     saved = r.herrno;
     triedAsIs = true;
   }
-  if (dots === 0 || (dots > 0 && !trailing)) {
-    for (const domain of s.search) {
-      searched = true;
-      const d = domain.startsWith(".") ? domain.slice(1) : domain;
-      if (d === "") rootOnList = true;
-      const r = yield* query(g, `${name}.${d}`);
-      herrno = r.herrno;
-      if (r.ok) return found(r);
-      if (r.connRefused) return fail("TRY_AGAIN");
-      let done = false;
-      if (r.herrno === "NO_DATA") gotNodata = true;
-      else if (r.herrno === "HOST_NOT_FOUND") {
-        // keep trying
-      } else if (r.herrno === "TRY_AGAIN" && r.buf1Rcode === "SERVFAIL") gotServfail = true;
-      else done = true;
-      if (done) break;
-    }
+  for (const domain of s.search) {
+    searched = true;
+    const d = domain.startsWith(".") ? domain.slice(1) : domain;
+    if (d === "") rootOnList = true;
+    const r = yield* query(g, `${name}.${d}`);
+    herrno = r.herrno;
+    if (r.ok) return found(r);
+    if (r.connRefused) return fail("TRY_AGAIN");
+    let done = false;
+    if (r.herrno === "NO_DATA") gotNodata = true;
+    else if (r.herrno === "HOST_NOT_FOUND") {
+      // keep trying
+    } else if (r.herrno === "TRY_AGAIN" && r.buf1Rcode === "SERVFAIL") gotServfail = true;
+    else done = true;
+    if (done) break;
   }
   if ((dots > 0 || !searched || !s.noTldQuery) && !(triedAsIs || rootOnList)) {
     const r = yield* query(g, name);
@@ -267,11 +268,13 @@ export function* glibcLookup(m: Machine, s: GlibcSettings, name: string, family:
  * resumes each generator of the stack, so one layer fewer makes each lookup cheaper.
  */
 function* query(g: Lookup, longname: string): Co<QueryResult> {
-  const candidate = stripDot(longname);
   g.buf1Rcode = "NOERROR";
   if (!encodable(longname)) {
-    return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate };
+    return { ok: false, herrno: "NO_RECOVERY", connRefused: false, buf1Rcode: "NOERROR", replies: [], candidate: stripDot(longname) };
   }
+  // The name as sent is the shared wire-form string (see SendAction.name; an encodable name's
+  // wire form is stripDot's).
+  const candidate = sharedWireName(longname);
   const q1: Query = { id: g.m.nextId(), qtype: g.qtypes[0] as AddressQtype, name: candidate };
   const q2: Query | undefined = g.qtypes[1] ? { id: g.m.nextId(), qtype: g.qtypes[1], name: candidate } : undefined;
 

@@ -18,7 +18,8 @@
 
 import { SECOND } from "../../sim/time.js";
 import { GO_EDNS_UDP_SIZE, goNameList, type GoSettings } from "./behaviour.js";
-import { encodable, goIsDomainName, isIpv6, stripDot } from "./names.js";
+import { sharedWireName } from "../message.js";
+import { encodable, goIsDomainName, isIpv6 } from "./names.js";
 import { hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
 import { RECV, type Co, type Machine, type WaitEvent } from "./runtime.js";
 import type { AddressQtype, LookupFamily, StubResponse } from "./types.js";
@@ -186,7 +187,8 @@ function* exchange(l: Lookup, server: string, fqdn: string, qtype: AddressQtype)
   const m = l.m;
   const id = m.nextId();
   const networks = l.s.useTCP ? TCP_ONLY : UDP_THEN_TCP;
-  const name = stripDot(fqdn);
+  // tryOneName checked that it is encodable; as sent, it is the shared wire-form string (see SendAction.name).
+  const name = sharedWireName(fqdn);
   for (const transport of networks) {
     const deadline = m.now + l.s.timeout * SECOND;
     const tx = m.send(id, name, qtype, server, transport, GO_EDNS_UDP_SIZE);

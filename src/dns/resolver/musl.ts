@@ -19,7 +19,8 @@
 
 import { MILLISECOND } from "../../sim/time.js";
 import { MUSL_GAI_MESSAGES, muslFeatures, type MuslFeatures, type MuslSettings } from "./behaviour.js";
-import { countDots, encodable, stripDot } from "./names.js";
+import { sharedWireName } from "../message.js";
+import { countDots, encodable } from "./names.js";
 import { addressesOf, hostsOutcome, literalOutcome, qtypesFor, success, type Outcome, type Reply } from "./outcome.js";
 import type { Co, Machine, WaitEvent } from "./runtime.js";
 import type { AddressQtype, LookupFamily, StubResponse } from "./types.js";
@@ -118,7 +119,8 @@ function toOutcome(r: Exclude<NameResult, 0>): Outcome {
 /** `name_from_dns` for one candidate. */
 function* fromDns(l: Lookup, cname: string): Co<NameResult> {
   if (!encodable(cname)) return 0; // res_mkquery fails: "return 0", try the next name
-  const slots = yield* msend(l, stripDot(cname));
+  // The name as sent is the shared wire-form string (see SendAction.name).
+  const slots = yield* msend(l, sharedWireName(cname));
   const replies: Reply[] = [];
   for (const sl of slots) if (sl.state === "done" && sl.response) replies.push({ qtype: sl.qtype, response: sl.response });
   if (l.features.pairedErrors) {

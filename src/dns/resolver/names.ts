@@ -4,8 +4,9 @@
 
 /** Counts the dots in a name, as the libcs do for `ndots` (a trailing dot counts). */
 export function countDots(name: string): number {
+  // Every lookup counts: indexOf finds the dots faster than a loop over every character.
   let n = 0;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) n++;
+  for (let i = name.indexOf("."); i !== -1; i = name.indexOf(".", i + 1)) n++;
   return n;
 }
 
@@ -22,13 +23,14 @@ export function stripDot(name: string): string {
 export function encodable(name: string): boolean {
   const end = name.charCodeAt(name.length - 1) === 46 ? name.length - 1 : name.length;
   if (end === 0 || end > 253) return false;
-  let label = 0;
-  for (let i = 0; i < end; i++) {
-    if (name.charCodeAt(i) !== 46) label++;
-    else if (label === 0 || label > 63) return false;
-    else label = 0;
+  // Label by label, from dot to dot (as countDots, indexOf rather than every character).
+  for (let start = 0; ; ) {
+    const dot = name.indexOf(".", start);
+    const stop = dot === -1 || dot >= end ? end : dot;
+    if (stop === start || stop - start > 63) return false;
+    if (stop === end) return true;
+    start = stop + 1;
   }
-  return label !== 0 && label <= 63;
 }
 
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

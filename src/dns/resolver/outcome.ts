@@ -2,6 +2,7 @@
  * The internal result of a behaviour's coroutine, and helpers to read answers.
  */
 
+import { append, EMPTY } from "./lists.js";
 import { dnsLower, isIpv4, isIpv6, stripDot } from "./names.js";
 import type { AddressQtype, HostsEntry, LookupFamily, LookupResult, ResolvedAddress, StubResponse } from "./types.js";
 
@@ -58,12 +59,12 @@ const ADDRESS_QTYPES = ["A", "AAAA"] as const;
 
 /** Addresses of the replies: A records of the A reply first, then AAAA records of the AAAA reply. */
 export function addressesOf(replies: readonly Reply[]): ResolvedAddress[] {
-  const out: ResolvedAddress[] = [];
+  let out: ResolvedAddress[] = EMPTY;
   for (const qtype of ADDRESS_QTYPES) {
     for (const reply of replies) {
       if (reply.qtype !== qtype) continue;
       for (const rr of reply.response.answers) {
-        if (rr.type === qtype) out.push({ family: qtype === "A" ? 4 : 6, address: rr.data });
+        if (rr.type === qtype) out = append(out, { family: qtype === "A" ? 4 : 6, address: rr.data });
       }
     }
   }

@@ -21,6 +21,7 @@
  */
 
 import type { Micros } from "../../sim/time.js";
+import { append } from "./lists.js";
 import type { AddressQtype, QueryRecord, SendAction, StubAction, StubResponse, StubTransport } from "./types.js";
 
 /** Yielded to receive the next finished child's result. */
@@ -31,7 +32,7 @@ export type Op = Micros | typeof RECV;
 
 /**
  * What a wait resumes with. An answer event is only valid until the coroutine yields again: the
- * machine refills one object for every reply rather than allocating one each.
+ * machines refill one object for every reply rather than allocating one each.
  */
 export type WaitEvent = { readonly kind: "answer"; readonly tx: number; readonly response: StubResponse } | { readonly kind: "timeout" };
 
@@ -59,12 +60,23 @@ class Task {
   ) {}
 }
 
+/**
+ * The actions of the call in progress, copied out at their exact size by {@link Machine.flush}.
+ * One array serves every machine, as calls never overlap (each ends in its flush): an array per
+ * call, or per machine, would grow a backing store far larger than the two or three actions a
+ * call causes.
+ */
+const pending: StubAction[] = [];
+
+/** The answer event handed to waiting tasks (see {@link WaitEvent}): one for every machine, as for {@link pending}. */
+const answerEvent: { kind: "answer"; tx: number; response: StubResponse } = { kind: "answer", tx: 0, response: { rcode: "NOERROR", answers: [], truncated: false } };
+
 /** Runs one lookup's coroutines and collects the actions they cause. */
 export class Machine {
   /** The current instant (the last `now` given by the caller). */
   now: Micros = 0;
   /** Every transmission, in the order sent: transmission `tx` is `records[tx - 1]`. */
-  readonly records: QueryRecord[] = [];
+  records: QueryRecord[] = [];
   /** The root coroutine's result, once {@link isFinished}. */
   value: unknown = undefined;
   /**
@@ -79,17 +91,10 @@ export class Machine {
   private root: Task | undefined = undefined;
   /** Child tasks, in the order spawned (allocated on the first spawn). */
   private children: Task[] | undefined = undefined;
-  /**
-   * The actions of the current call are `actions[0 .. actionCount)`. The one array is reused from
-   * call to call and copied out at its exact size: a fresh array per call would grow a backing
-   * store far larger than the two or three actions a call causes.
-   */
-  private readonly actions: StubAction[] = [];
+  /** The actions of the current call are `pending[0 .. actionCount)`. */
   private actionCount = 0;
   private current: Task | undefined = undefined;
   private finished = false;
-  /** The answer event handed to waiting tasks (see {@link WaitEvent}), made on the first reply. */
-  private answerEvent: { kind: "answer"; tx: number; response: StubResponse } | undefined = undefined;
 
   constructor(private readonly nextIdFn: () => number) {}
 
@@ -111,7 +116,9 @@ export class Machine {
     if (!task) throw new Error("send() outside a running task");
     const tx = this.records.length + 1;
     if (this.senders === undefined && task !== this.root) this.senders = this.records.map(() => this.root as Task);
-    this.records.push({ tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout" });
+    // receivedAt has its place from the start (undefined, which JSON leaves out), as nearly every
+    // transmission is answered: a field added later would change the record's shape.
+    this.records = append(this.records, { tx, id, name, qtype, server, transport, sentAt: this.now, outcome: "timeout", receivedAt: undefined });
     this.senders?.push(task);
     const action: SendAction = { kind: "send", tx, id, name, qtype, server, transport, recursionDesired: true };
     if (ednsUdpSize !== undefined) action.ednsUdpSize = ednsUdpSize;
@@ -162,13 +169,9 @@ export class Machine {
     }
     const task = (this.senders === undefined ? this.root : this.senders[tx - 1]) as Task;
     if (task.state === WAITING) {
-      let ev = this.answerEvent;
-      if (ev === undefined) ev = this.answerEvent = { kind: "answer", tx, response };
-      else {
-        ev.tx = tx;
-        ev.response = response;
-      }
-      this.run(task, ev satisfies WaitEvent);
+      answerEvent.tx = tx;
+      answerEvent.response = response;
+      this.run(task, answerEvent satisfies WaitEvent);
     } else this.discard(tx, "the resolver had stopped listening for it");
   }
 
@@ -197,13 +200,16 @@ export class Machine {
    */
   flush(last?: StubAction): StubAction[] {
     if (last !== undefined) this.emit(last);
-    const out = this.actions.slice(0, this.actionCount);
+    const n = this.actionCount;
     this.actionCount = 0;
-    return out;
+    // Nearly every call causes one or two actions: a literal makes their array without a call.
+    if (n === 1) return [pending[0]!];
+    if (n === 2) return [pending[0]!, pending[1]!];
+    return pending.slice(0, n);
   }
 
   private emit(action: StubAction): void {
-    this.actions[this.actionCount++] = action;
+    pending[this.actionCount++] = action;
   }
 
   private disarm(task: Task): void {

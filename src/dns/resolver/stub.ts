@@ -106,6 +106,8 @@ export class StubLookup {
   }
 
   private finish(o: Outcome): StubAction {
+    // One literal, every field in it (those the outcome lacks as undefined, which JSON leaves out
+    // as it does absent ones): fields added one by one would each change the object's shape.
     const result: LookupResult = {
       behaviour: this.settings.behaviour,
       name: this.name,
@@ -114,14 +116,14 @@ export class StubLookup {
       queries: this.machine.records,
       startedAt: this.startedAt,
       finishedAt: this.machine.now,
+      error: o.error,
+      code: o.code,
+      hErrno: o.hErrno,
+      message: o.message,
+      canonicalName: o.canonicalName,
+      answeredName: o.answeredName,
+      source: o.source,
     };
-    if (o.error !== undefined) result.error = o.error;
-    if (o.code !== undefined) result.code = o.code;
-    if (o.hErrno !== undefined) result.hErrno = o.hErrno;
-    if (o.message !== undefined) result.message = o.message;
-    if (o.canonicalName !== undefined) result.canonicalName = o.canonicalName;
-    if (o.answeredName !== undefined) result.answeredName = o.answeredName;
-    if (o.source !== undefined) result.source = o.source;
     this.result = result;
     return { kind: "done", result };
   }

@@ -73,7 +73,11 @@ export interface SendAction {
   tx: number;
   /** The DNS message ID (from the caller's `nextId`). Retransmissions may reuse it, as the libcs do. */
   id: number;
-  /** Query name without the trailing dot (dns-packet's form). */
+  /**
+   * Query name without the trailing dot (dns-packet's form), as the one string per name that
+   * `sharedWireName` gives: the servers look names up in maps, and a string made afresh per lookup
+   * would be hashed afresh by each of them.
+   */
   name: string;
   qtype: AddressQtype;
   /** Nameserver address, as written in resolv.conf. Port 53. */

@@ -11,7 +11,7 @@
  * dns-packet encode/decode unchanged in substance (DESIGN.md, 'Actors and messages').
  */
 import { describe, expect, it } from "vitest";
-import { FLAGS, hasFlag, makeQuery, makeReply, rcodeOf, roundTrip, type Answer, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
+import { FLAGS, hasFlag, makeQuery, makeReply, nameEpoch, nameNumber, rcodeOf, roundTrip, type Answer, type Packet, type Rcode, type RecordType } from "../../../src/dns/message.js";
 import type { DnsServer, NextHandler, Plugin } from "../../../src/dns/plugin.js";
 import { expandIpv6 } from "../../../src/dns/plugins/kubernetes/records.js";
 import type { ApiServer } from "../../../src/k8s/apiserver.js";
@@ -463,5 +463,30 @@ describe("kubernetes plugin conformance table (dns.md §1, §2.2–2.5)", () => 
 
     // The wire carries it unchanged (DESIGN.md, 'Actors and messages').
     expect(substance(roundTrip(reply))).toEqual(substance(reply));
+  });
+});
+
+describe("kubernetes plugin answers remembered by name number", () => {
+  /** Numbers fresh names until the numbering starts afresh, with the last of them as number 0. */
+  const renumber = (tag: string) => {
+    const epoch = nameEpoch();
+    let last = "";
+    for (let i = 0; nameEpoch() === epoch; i++) nameNumber((last = `${tag}-${i}.example.`));
+    expect(nameNumber(last)).toBe(0);
+  };
+
+  it("gives a name that takes another's old number its own answer, not the one remembered for the other", () => {
+    const env = envFor("kubeadm");
+    const ask = (q: string) => serve(env.plugin, request(env.server, q, "A"), nextPlugin().next, env.sim).flatMap((r) => (r.answers ?? []).map(present));
+    renumber("first");
+    const web = `web.${Z}`;
+    expect(ask(web)).toEqual([`${web}. 30 IN A 10.96.0.20`]);
+    const webNumber = nameNumber(web);
+    renumber("second");
+    for (let i = 1; i < webNumber; i++) nameNumber(`filler-${i}.example.`);
+    const dual = `dual.${Z}`;
+    expect(nameNumber(dual)).toBe(webNumber);
+    expect(ask(dual)).toEqual([`${dual}. 30 IN A 10.96.0.30`]);
+    expect(ask(web)).toEqual([`${web}. 30 IN A 10.96.0.20`]);
   });
 });

@@ -25,7 +25,7 @@
  * (mcs.md §4.2); its other zones (`cluster.local`) stay local-only (mcs.md §2).
  */
 import { directiveError, pluginZones, matchZone, type DnsRequest, type NextHandler, type Plugin, type PluginFactory, type ResponseWriter, type SetupContext } from "../../plugin.js";
-import { canonical, type Answer } from "../../message.js";
+import { canonical, nameEpoch, nameNumber, type Answer } from "../../message.js";
 import { KubernetesIndex } from "./index-cache.js";
 import { answerQuery, type KubernetesConfig, type Outcome } from "./records.js";
 import { respond, soaOwner, soaRecord, type Responder } from "./respond.js";
@@ -140,19 +140,18 @@ export const kubernetes: PluginFactory = {
   },
 };
 
-/** The most answers a plugin keeps between changes of what it watches (see {@link KubernetesPlugin.outcome}). */
-const MAX_REMEMBERED = 4096;
-
 class KubernetesPlugin implements Plugin, Responder {
   readonly name = "kubernetes";
   private readonly startedAt: number;
   /**
-   * What {@link answerQuery} found, by qtype then name as asked, for the index generation
-   * `rememberedAt`. A query's outcome depends on nothing else (the config and the server are this
-   * plugin's own), and clusters are asked the same names over and over while nothing changes.
+   * What {@link answerQuery} found, by qtype then by the name's number as asked (nameNumber), for
+   * the index generation `rememberedAt` and the name numbering `numberedAt`. A query's outcome
+   * depends on nothing else (the config and the server are this plugin's own), and clusters are
+   * asked the same names over and over while nothing changes.
    */
-  private readonly remembered = new Map<string, Map<string, Outcome>>();
+  private readonly remembered = new Map<string, (Outcome | undefined)[]>();
   private rememberedAt = -1;
+  private numberedAt = -1;
   private lastSoa: Answer | undefined;
   private lastSoaAt = -1;
   private lastSoaZone = "";
@@ -217,23 +216,27 @@ class KubernetesPlugin implements Plugin, Responder {
    * records, as they share a cache's: messages are never changed once sent.
    */
   outcome(request: DnsRequest, zone: string): Outcome {
+    // Numbered first: numbering a new name may start the numbering afresh.
+    const n = nameNumber(request.qname);
     const generation = this.generation;
-    if (this.rememberedAt !== generation) {
+    if (this.rememberedAt !== generation || this.numberedAt !== nameEpoch()) {
       this.remembered.clear();
       this.rememberedAt = generation;
+      this.numberedAt = nameEpoch();
     }
     let byName = this.remembered.get(request.qtype);
     if (!byName) {
-      byName = new Map();
+      byName = [];
       this.remembered.set(request.qtype, byName);
     }
-    let outcome = byName.get(request.qname);
+    let outcome = byName[n];
     if (outcome === undefined) {
       const mc = this.mc;
       outcome = mc && mc.config.zones.includes(zone) ? answerMulticluster(request, zone, mc.config, mc.index) : answerQuery(request, zone, this.config, this.index);
-      // Names nobody asks twice (a scan of random names) must not grow it without end.
-      if (byName.size >= MAX_REMEMBERED) byName.clear();
-      byName.set(request.qname, outcome);
+      // Filled up to the number, so that the array stays dense: a sparse one is a map again. It
+      // holds at most as many as names are numbered at once.
+      while (byName.length < n) byName.push(undefined);
+      byName[n] = outcome;
     }
     return outcome;
   }
