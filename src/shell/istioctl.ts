@@ -140,21 +140,21 @@ export interface EndpointFilter {
 /**
  * `istioctl proxy-config endpoints POD`: `ENDPOINT STATUS OUTLIER CHECK CLUSTER` as Envoy's
  * `/clusters` gives them, one row per endpoint of each cluster the sidecar got by EDS, ordered
- * by address, then port, then cluster. OUTLIER CHECK is `OK`: the endpoints istiod sends carry no
- * outlier ejection, which is the sidecar's own state.
+ * by address, then port, then cluster. OUTLIER CHECK is `FAILED` for an endpoint the sidecar's
+ * outlier detection has ejected, `OK` otherwise.
  */
 export function proxyConfigEndpoints(view: SidecarView, filter: EndpointFilter = {}): string {
-  const rows: { address: string; port: number; status: string; cluster: string }[] = [];
+  const rows: { address: string; port: number; status: string; outlier: string; cluster: string }[] = [];
   for (const [cluster, endpoints] of view.endpoints) {
     if (filter.cluster !== undefined && cluster !== filter.cluster) continue;
     for (const e of endpoints) {
       const status = e.healthy ? "HEALTHY" : "UNHEALTHY";
       if ((filter.address ?? e.address) !== e.address || (filter.port ?? e.port) !== e.port || (filter.status ?? status) !== status) continue;
-      rows.push({ address: e.address, port: e.port, status, cluster });
+      rows.push({ address: e.address, port: e.port, status, outlier: view.ejected(cluster, e) ? "FAILED" : "OK", cluster });
     }
   }
   rows.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)));
-  return tabwrite([["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"], ...rows.map((r) => [`${r.address}:${r.port}`, r.status, "OK", r.cluster])]);
+  return tabwrite([["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"], ...rows.map((r) => [`${r.address}:${r.port}`, r.status, r.outlier, r.cluster])]);
 }
 
 /** What istioctl runs against: the world and the context used when `--context` is not given. */

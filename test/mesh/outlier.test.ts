@@ -5,6 +5,7 @@ import { compactPriorities, distributeWeights, failoverPriority, hostSelection, 
 import { OutlierDetector, type OutlierPolicy } from "../../src/mesh/istio/sidecar-outlier.js";
 import { MINUTE, SECOND } from "../../src/sim/time.js";
 import { webDeployment } from "../http/http-world.js";
+import { proxyConfigEndpoints } from "../../src/shell/istioctl.js";
 import { FAILOVER_OUTLIER, meshCall, meshWorld, upstreamCluster, webRule } from "./mesh-world.js";
 
 const WEB_CLUSTER = "outbound|80||web.default.svc.cluster.local";
@@ -162,6 +163,10 @@ describe("DestinationRules through istiod to the sidecar (mesh.md §3.1, §3.3)"
     const first = meshCall(w, "http://web/", SECOND);
     expect([first.status, upstreamCluster(w, first)]).toEqual([503, "east"]);
     for (let i = 0; i < 10; i++) expect(upstreamCluster(w, meshCall(w, "http://web/", SECOND))).toBe("west");
+    // istioctl proxy-config endpoints shows the ejection as Envoy's /clusters does.
+    const rows = proxyConfigEndpoints(w.mesh!.sidecarOf("east", "default", "client")!.view(), { cluster: WEB_CLUSTER }).split("\n").filter((l) => l.endsWith(WEB_CLUSTER));
+    expect(rows.filter((l) => / FAILED /.test(l))).toEqual([expect.stringMatching(new RegExp(`^${pod.status!.podIP!.replaceAll(".", "\\.")}:`))]);
+    expect(rows.filter((l) => / OK /.test(l))).toHaveLength(1);
   });
 
   it("§3.1 §3.3 property: no pick is of an ejected endpoint; once every local one is ejected, picks reach the next priority", () => {

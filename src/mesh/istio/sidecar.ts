@@ -61,6 +61,8 @@ export interface SidecarView {
   readonly endpoints: ReadonlyMap<string, readonly LbEndpoint[]>;
   readonly listeners: ReadonlyMap<string, ListenerResource>;
   readonly routes: readonly RouteResource[];
+  /** Whether outlier detection has an endpoint of a cluster ejected now (Envoy's OUTLIER CHECK). */
+  readonly ejected: (cluster: string, endpoint: LbEndpoint) => boolean;
 }
 
 /** How a call through the sidecar ends: its status, error kind and the flags of this step. */
@@ -121,7 +123,7 @@ export class Sidecar extends Actor {
 
   /** Its config as last received. */
   view(): SidecarView {
-    return { clusters: this.clusters, endpoints: this.endpoints, listeners: this.listeners, routes: this.routes };
+    return { clusters: this.clusters, endpoints: this.endpoints, listeners: this.listeners, routes: this.routes, ejected: (cluster, endpoint) => this.ejected(cluster, endpoint) };
   }
 
   /**
