@@ -121,8 +121,6 @@ const DEFAULT_WATCH_DELAY: Distribution = { kind: "uniform", min: 5_000, max: 15
 /** The namespaces every cluster starts with. */
 export const INITIAL_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"] as const;
 
-const key = (namespace: string, name: string) => `${namespace}/${name}`;
-
 /**
  * One cluster's API server: an object store with resourceVersions and watches. Writes are
  * immediate; watchers see them after a propagation delay, in order, as informers do — so
@@ -522,9 +520,6 @@ export class ApiServer {
     // One flat string from the buffer: a large store keeps a uid per object.
     return UID.toString("latin1");
   }
-
-
-
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -601,12 +596,12 @@ function copy<T>(value: T, shareFrozen: boolean): T {
   return copyObject(value as Record<string, unknown>, shareFrozen) as T;
 }
 
-/** A plain object's own keys, each value copied; `skip` is left out. */
-function copyObject(value: Record<string, unknown>, shareFrozen: boolean, skip?: string): Record<string, unknown> {
+/** A plain object's own keys, each value copied. */
+function copyObject(value: Record<string, unknown>, shareFrozen: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k in value) {
     // Own keys only, as structuredClone copies them (plain data has no others).
-    if (!hasOwn.call(value, k) || k === skip) continue;
+    if (!hasOwn.call(value, k)) continue;
     const v = copy(value[k], shareFrozen);
     // A key spelt __proto__ is data here, not the prototype.
     if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });

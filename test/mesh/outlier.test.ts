@@ -4,7 +4,6 @@ import { clusterPolicy } from "../../src/mesh/istio/config.js";
 import { compactPriorities, distributeWeights, failoverPriority, hostSelection, localityPriority } from "../../src/mesh/istio/locality.js";
 import { OutlierDetector, type OutlierPolicy } from "../../src/mesh/istio/sidecar-outlier.js";
 import { MINUTE, SECOND } from "../../src/sim/time.js";
-import { webDeployment } from "../http/http-world.js";
 import { proxyConfigEndpoints } from "../../src/shell/istioctl.js";
 import { FAILOVER_OUTLIER, meshCall, meshWorld, upstreamCluster, webRule } from "./mesh-world.js";
 

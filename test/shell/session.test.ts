@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readScenarioFile } from "../../src/cli/scenario-file.js";
 import { buildScenarioWorld } from "../../src/scenario/run.js";
 import type { World } from "../../src/scenario/world.js";
