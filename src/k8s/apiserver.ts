@@ -290,6 +290,14 @@ export class ApiServer {
     return byName(this.labelIndex(kind, key).get(namespace)?.get(value));
   }
 
+  /**
+   * The object named `name` among those {@link listByLabel} would return, or undefined: a lookup
+   * among the few objects of one label value, not in the whole namespace.
+   */
+  getByLabel<K extends Kind>(kind: K, namespace: string, key: string, value: string, name: string): Readonly<ObjectOfKind<K>> | undefined {
+    return this.labelIndex(kind, key).get(namespace)?.get(value)?.get(name) as ObjectOfKind<K> | undefined;
+  }
+
   /** How many objects {@link listByLabel} would return, without listing them. */
   countByLabel(kind: Kind, namespace: string, key: string, value: string): number {
     return this.labelIndex(kind, key).get(namespace)?.get(value)?.size ?? 0;

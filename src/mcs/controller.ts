@@ -463,10 +463,12 @@ export class McsAgent extends Actor {
   private writeSlices(state: ImportState): void {
     const { namespace, name } = state;
     const wanted = this.stale ? [] : state.slices;
-    const held = wanted.map((slice) => this.api.get("EndpointSlice", namespace, slice.metadata.name));
+    // The wanted slices this name's imported slices already include: looked up among those few,
+    // not among every slice of the namespace (a clusterset's imports are most of them).
+    const held = wanted.map((slice) => this.api.getByLabel("EndpointSlice", namespace, SERVICE_NAME_LABEL, name, slice.metadata.name));
     // Slices of sources no longer in the import go first. When every slice held is a wanted
     // one (as many held as wanted ones found), there is nothing to list.
-    const found = held.reduce((n, h) => (h?.metadata.labels?.[SERVICE_NAME_LABEL] === name ? n + 1 : n), 0);
+    const found = held.reduce((n, h) => (h ? n + 1 : n), 0);
     if (this.api.countByLabel("EndpointSlice", namespace, SERVICE_NAME_LABEL, name) > found) {
       const keep = new Set(wanted.map((slice) => slice.metadata.name));
       for (const slice of this.importedSlices(namespace, name)) if (!keep.has(slice.metadata.name)) this.api.delete("EndpointSlice", namespace, slice.metadata.name);
@@ -474,8 +476,18 @@ export class McsAgent extends Actor {
     wanted.forEach((slice, i) => {
       // Written already from this very slice (the hub shares unchanged slices between versions).
       const current = held[i];
-      if (!current) this.api.create(slice);
-      else if (current.endpoints !== slice.endpoints || current.ports !== slice.ports || current.metadata.labels !== slice.metadata.labels) this.api.apply(slice);
+      if (current) {
+        if (current.endpoints !== slice.endpoints || current.ports !== slice.ports || current.metadata.labels !== slice.metadata.labels) this.api.apply(slice);
+        return;
+      }
+      try {
+        this.api.create(slice);
+      } catch (e) {
+        // A slice of that name that is not this name's import (its labels say otherwise): the
+        // import's slice replaces it.
+        if (!(e instanceof ApiError && e.reason === "AlreadyExists")) throw e;
+        this.api.apply(slice);
+      }
     });
   }
 
