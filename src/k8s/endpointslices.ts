@@ -64,8 +64,12 @@ export class EndpointSliceController {
    * labels may match without trying every Service.
    */
   private readonly selecting = new Map<string, Map<string, Set<string>>>();
-  /** The Service being reconciled: its own slice writes do not make it dirty. */
-  private reconciling: string | null = null;
+  /**
+   * The Service being reconciled, by namespace and name: its own slice writes do not make it
+   * dirty. Two fields, so that the check at every slice write builds no string.
+   */
+  private reconcilingNamespace: string | null = null;
+  private reconcilingName: string | null = null;
 
   constructor(
     private readonly sim: Sim,
@@ -168,7 +172,7 @@ export class EndpointSliceController {
   }
 
   private markDirty(namespace: string, name: string): void {
-    if (this.reconciling === `${namespace}/${name}`) return;
+    if (this.reconcilingName === name && this.reconcilingNamespace === namespace) return;
     let names = this.dirty.get(namespace);
     if (!names) {
       names = new Set();
@@ -244,17 +248,17 @@ export class EndpointSliceController {
   private reconcile(namespace: string, name: string): void {
     const dirty = this.dirty.get(namespace);
     if (!dirty?.delete(name)) return;
-    const id = `${namespace}/${name}`;
-    this.reconciling = id;
+    this.reconcilingNamespace = namespace;
+    this.reconcilingName = name;
     try {
       this.write(namespace, name);
     } catch (e) {
       // Left half done: try again at the next occasion, as the real controller requeues.
-      this.reconciling = null;
+      this.reconcilingName = null;
       this.markDirty(namespace, name);
       throw e;
     } finally {
-      this.reconciling = null;
+      this.reconcilingName = null;
     }
   }
 
