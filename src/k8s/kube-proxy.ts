@@ -12,9 +12,9 @@ const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
 /** The cached slices of one Service (by the Service their label names), by slice name. */
 interface ServiceSlices {
-  /** The Service's `namespace/name`. */
-  readonly id: string;
   readonly byName: Map<string, Readonly<EndpointSlice>>;
+  /** Counts the changes of `byName`: rules worked out at another count are out of date. */
+  version: number;
 }
 
 interface ServiceRules {
@@ -28,6 +28,8 @@ interface ServiceRules {
    * one by one (a clusterset import from fifty clusters) is worked out once, not fifty times.
    */
   byPort: Map<number, Address[]> | undefined;
+  /** The slices' version `byPort` was worked out at. */
+  byPortVersion: number;
 }
 
 /**
@@ -71,15 +73,15 @@ export class KubeProxy {
         const slices = this.slicesOf(namespace, svc);
         slices.byName.set(name, e.object);
         // Slices change backends only: the rules of the Service's addresses are worked out
-        // again when next used.
-        this.invalidate(slices.id);
+        // again when next used, as their version of the slices is no longer theirs.
+        slices.version++;
       }
       if (before !== undefined && before !== svc) {
         // A slice relabelled away from a Service (or deleted) no longer serves it.
         const old = this.slicesByService.get(namespace)?.get(before);
         if (old) {
           old.byName.delete(name);
-          this.invalidate(old.id);
+          old.version++;
         }
       }
     });
@@ -105,18 +107,10 @@ export class KubeProxy {
     }
     let slices = inNamespace.get(service);
     if (!slices) {
-      slices = { id: `${namespace}/${service}`, byName: new Map() };
+      slices = { byName: new Map(), version: 0 };
       inNamespace.set(service, slices);
     }
     return slices;
-  }
-
-  /** Forgets the backends of a Service's addresses, so that the next message works them out from the cache. */
-  private invalidate(id: string): void {
-    for (const ip of this.ipsOf.get(id) ?? []) {
-      const rules = this.rules.get(ip);
-      if (rules && this.byIp.get(ip) === id) rules.byPort = undefined;
-    }
   }
 
   private sync(namespace: string, name: string): void {
@@ -145,7 +139,7 @@ export class KubeProxy {
       // An address keeps its rules object, changed in place, so that its route reads them
       // without a lookup by address for every message.
       const known = this.rules.get(ip);
-      const rules: ServiceRules = known ?? { svc, slices: this.slicesOf(namespace, name), byPort: undefined };
+      const rules: ServiceRules = known ?? { svc, slices: this.slicesOf(namespace, name), byPort: undefined, byPortVersion: 0 };
       if (known) {
         known.svc = svc;
         known.slices = this.slicesOf(namespace, name);
@@ -170,10 +164,11 @@ export class KubeProxy {
 
   /** The rules' backends by port, worked out from the cached Service and slices if they changed. */
   private byPortOf(rules: ServiceRules): Map<number, Address[]> {
-    if (!rules.byPort) {
+    if (!rules.byPort || rules.byPortVersion !== rules.slices.version) {
       const slices = [...rules.slices.byName.values()]
         .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
       rules.byPort = backendsByPort(rules.svc, slices);
+      rules.byPortVersion = rules.slices.version;
     }
     return rules.byPort;
   }
