@@ -19,7 +19,8 @@ export type LogRecord = {
 /**
  * A lab's durable log (`log.ndjson`): every command in the one order the server ran them, a JSON
  * object a line. A record is on disk (fdatasync) before the command's answer is sent, so an
- * answered command is never lost; a line cut short by a crash was never answered, and is dropped
+ * answered command is never lost (the server syncs once for the records of all the requests that
+ * arrived together, a group commit, and then answers them); a line cut short by a crash was never answered, and is dropped
  * when the log is opened again.
  */
 export class LabLog {
@@ -47,9 +48,13 @@ export class LabLog {
     return new LabLog(fd, records);
   }
 
-  /** Appends a record and waits until it is on disk. */
+  /** Appends a record; it is durable once {@link sync} returns. */
   append(record: LogRecord): void {
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
+  }
+
+  /** Waits until every record appended so far is on disk. */
+  sync(): void {
     fdatasyncSync(this.fd);
   }
 

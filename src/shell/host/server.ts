@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import type { LabOutput } from "../lab/engine.js";
@@ -11,8 +11,8 @@ import { buildLab, readConfig, type BuiltLab, type LabConfig } from "./state.js"
  * The lab server: the one process that holds a lab's simulation. It takes the lab's socket (on
  * Linux an abstract one, which only one process can hold: a second server started at the same
  * time finds it taken and leaves), rebuilds the lab by replaying its log, then runs requests one
- * at a time, in the order they arrive: each command is run, appended to the log and synced to
- * disk, and only then answered. The log is therefore the one total order of every command of
+ * at a time, in the order they arrive: each command is run and appended to the log, and answered
+ * only once the log is synced to disk (once for all the requests that arrived together). The log is therefore the one total order of every command of
  * every process, and an answered command survives a crash.
  */
 
@@ -23,6 +23,8 @@ interface Running {
   readonly log: LabLog;
   seq: number;
   readonly anchor: { readonly sim: number; readonly wall: number };
+  /** Answers waiting for the log's next sync. */
+  readonly unsynced: (() => void)[];
 }
 
 /**
@@ -41,8 +43,16 @@ export function serveLab(dir: string): void {
     if (e.code !== "EADDRINUSE") throw e;
     process.stderr.write(`mcsim lab: ${dir}: a server runs this lab already\n`);
   });
-  server.listen(socketAddress(dir), () => {
+  const address = socketAddress(dir);
+  server.listen(address, () => {
     running = start(dir, config);
+    // A server whose directory was removed (or made again) serves no one: it leaves.
+    setInterval(() => {
+      if (!existsSync(dir) || socketAddress(dir) !== address) {
+        stop();
+        process.exit(0);
+      }
+    }, 5000).unref();
     process.stderr.write(`mcsim lab: serving ${dir} (pid ${process.pid}); ${running.seq} commands replayed from the log\n`);
   });
 }
@@ -57,7 +67,7 @@ function start(dir: string, config: LabConfig): Running {
     const out = execute(built, record);
     if (out.exitCode !== record.exit) process.stderr.write(`mcsim lab: replaying command ${record.seq} gave exit status ${out.exitCode}, the log says ${record.exit}\n`);
   }
-  return { config, built, log, seq: log.records.length, anchor: { sim: world.sim.now, wall: Date.now() } };
+  return { config, built, log, seq: log.records.length, anchor: { sim: world.sim.now, wall: Date.now() }, unsynced: [] };
 }
 
 /** Runs a logged command or check against the lab. */
@@ -90,14 +100,30 @@ function serveConnection(socket: Socket, lab: () => Running, stop: () => void): 
     } catch (e) {
       response = { error: (e as Error).message };
     }
-    socket.end(`${JSON.stringify(response)}\n`, () => {
-      if (request.op === "stop") {
-        stop();
-        process.exit(0);
-      }
-    });
+    afterSync(lab(), () =>
+      socket.end(`${JSON.stringify(response)}\n`, () => {
+        if (request.op === "stop") {
+          stop();
+          process.exit(0);
+        }
+      }),
+    );
   });
   socket.on("error", () => socket.destroy());
+}
+
+/**
+ * Sends an answer once the log is on disk: the requests that arrive together (the connections
+ * ready in one turn of the event loop) are run one by one, then the log is synced once, then
+ * they are all answered.
+ */
+function afterSync(lab: Running, answer: () => void): void {
+  lab.unsynced.push(answer);
+  if (lab.unsynced.length > 1) return;
+  setImmediate(() => {
+    lab.log.sync();
+    for (const send of lab.unsynced.splice(0)) send();
+  });
 }
 
 function handle(lab: Running, request: LabRequest): LabResponse {
