@@ -40,6 +40,10 @@ describe("lab checks (issue 9: mcsim lab check, landscape.md §1.7: exit 0 or 1 
     const engine = labEngine();
     engine.run("kubectl run dns-test --image=busybox:1.36 -- sleep infinity\n", () => undefined);
     expect(check(engine, "dns-test-ready").exitCode).toBe(0);
+    // The lesson's exec in a busybox dns-test: busybox has no dig, as the lab's step 3 says.
+    const dig = engine.run("kubectl exec -it dns-test -- dig +short myservice.production.svc.cluster-b.local\n", () => undefined);
+    expect(dig.exitCode).toBe(126);
+    expect(dig.output.map(([, t]) => t).join("")).toContain('exec: "dig": executable file not found in $PATH');
     engine.run("kubectl delete pod dns-test\n", () => undefined);
     expect(check(engine, "dns-test-ready").text).toBe("FAIL: dns-test-ready: pod/dns-test in namespace default of cluster us-east not found\n");
     engine.run("kubectl run dns-test --image=debian:12 -- sleep infinity\nkubectl scale deployment my-api -n production --replicas=0\nsleep 5\n", () => undefined);
