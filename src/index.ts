@@ -348,6 +348,11 @@ export { RESOURCE_TYPES, resourceType, type ResourceType, type PrintContext } fr
 export { humanDuration } from "./shell/kubectl/age.js";
 export { parseSelector, SelectorError } from "./shell/kubectl/selector.js";
 export { formatTable } from "./shell/kubectl/table.js";
+// Labs: the lab file, its checks, the engine a lab server runs, and the platforms' exports.
+export { LabFileError, labChecks, loadLab, type Lab, type LabCheck, type LabStep, type LoadedLab, type LookupCheck, type ObjectCheck, type PodRef, type RequestCheck } from "./shell/lab/labfile.js";
+export { runCheck, type CheckResult, type CheckTarget } from "./shell/lab/checks.js";
+export { LabEngine, quote, type LabEngineOptions, type LabOutput } from "./shell/lab/engine.js";
+export { EXPORT_PLATFORMS, exportLab, type ExportPlatform, type LabSources } from "./shell/lab/export.js";
 
 // Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
 export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";

@@ -14,13 +14,16 @@ import { scenarioJsonSchema } from "../scenario/schema.js";
 import { WorldError } from "../scenario/world.js";
 import { DistributionError } from "../sim/distribution.js";
 import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
+import { LabUnavailable } from "../shell/host/client.js";
 import { istioctl } from "../shell/istioctl.js";
 import { kubectl } from "../shell/kubectl/kubectl.js";
+import { LabFileError } from "../shell/lab/labfile.js";
 import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
 import { execCommand, type ExecFlags } from "./exec.js";
 import { clusterToolCommand, type ClusterTool, type ClusterToolFlags } from "./cluster-tool.js";
 import { replayCommand } from "./replay.js";
+import { labCommand } from "./lab.js";
 import { runCommand, type RunFlags } from "./run.js";
 import { shellCommand, type ShellFlags } from "./shell.js";
 import { DEFAULT_LISTEN, listenOption, serveDnsCommand, type ServeDnsFlags } from "./serve-dns.js";
@@ -29,7 +32,7 @@ import { readScenarioFile } from "./scenario-file.js";
 const REPORT_BUGS = `This is a bug in mcsim ${VERSION} (Node.js ${process.version}). Please report it with the command line you ran, the scenario and the output above.`;
 
 /** Errors that mean the input is wrong (a scenario, a manifest, a Corefile), not mcsim. */
-const BAD_INPUT = [ScenarioError, ManifestError, CorefileError, TopologyError, ApiError, WorldError, LinkError, DistributionError, DnsChaosError];
+const BAD_INPUT = [ScenarioError, ManifestError, CorefileError, TopologyError, ApiError, WorldError, LinkError, DistributionError, DnsChaosError, LabFileError, LabUnavailable];
 
 interface DemoFlags {
   seed: number;
@@ -178,6 +181,7 @@ function program(): Command {
     .action((file: string, flags: ShellFlags) => {
       shellCommand(file, flags, report);
     });
+  labCommand(cli, report);
   cli
     .command("demo")
     .description("run the built-in demo: two clusters in two regions pinging each other, with a partition in the middle")

@@ -797,7 +797,8 @@ const RANGE = (what: string) => ({
 /** The checks an expectation may make, one each. */
 const CHECKS = ["latency", "successRatio", "count", "rcode", "queriesPerLookup", "status", "error"];
 
-const EXPECTATION: ObjectSchema = {
+/** An expectation of `spec.expect`, shared with the lab file's `expect` checks. */
+export const EXPECTATION: ObjectSchema = {
   type: "object",
   fields: {
     description: str("what it checks, in words (default: made from the rest)"),

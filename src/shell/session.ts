@@ -74,6 +74,11 @@ export class LabShell {
     return `[${this.context}] $ `;
   }
 
+  /** The current context (cluster), as `kubectl config use-context` last set it. */
+  get currentContext(): string {
+    return this.context;
+  }
+
   /** The exit status of the last command. */
   get lastStatus(): number {
     return this.status;
