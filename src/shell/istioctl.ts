@@ -112,18 +112,19 @@ export interface ClusterFilter {
 
 /**
  * `istioctl proxy-config clusters POD`: `SERVICE FQDN PORT SUBSET DIRECTION TYPE DESTINATION
- * RULE`, one row per cluster the sidecar got by CDS (each of type EDS; a subset of `-` for none),
+ * RULE`, one row per cluster the sidecar got by CDS (its type: EDS, STRICT_DNS, LOGICAL_DNS or
+ * ORIGINAL_DST for a ServiceEntry's resolution; a subset of `-` for none),
  * in istioctl's order. The bootstrap's static clusters (`xds-grpc`, `BlackHoleCluster`, ...)
  * are not simulated, so not listed; the DESTINATION RULE cell stays empty until clusters carry one.
  */
 export function proxyConfigClusters(view: SidecarView, filter: ClusterFilter = {}): string {
-  const keys = [...view.clusters.keys()]
-    .map(parseClusterName)
+  const keys = [...view.clusters.values()]
+    .map((c) => ({ ...parseClusterName(c.name), type: c.type }))
     .filter((k) => (filter.fqdn === undefined || k.fqdn === filter.fqdn) && (filter.port === undefined || k.port === filter.port))
     .filter((k) => (filter.subset === undefined || k.subset === filter.subset) && (filter.direction === undefined || k.direction === filter.direction))
     .sort(byClusterKey);
   const rows = [["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]];
-  for (const k of keys) rows.push([k.fqdn, String(k.port), k.subset || "-", k.direction, "EDS", ""]);
+  for (const k of keys) rows.push([k.fqdn, String(k.port), k.subset || "-", k.direction, k.type, ""]);
   return tabwrite(rows);
 }
 
