@@ -113,13 +113,15 @@ export class DnsProxy extends Actor {
     const query = m.body.packet;
     const q = query.questions?.[0];
     const transport = m.body.transport;
+    // The agent's replies are miekg/dns's SetReply: no OPT record echoed, no RA.
+    const bare = query.additionals?.length ? { ...query, additionals: [] } : query;
     if (!this.table) {
-      this.reply(m, DNS_RESPONSE, { packet: makeReply(query, { rcode: "SERVFAIL" }), transport } satisfies DnsResponseBody);
+      this.reply(m, DNS_RESPONSE, { packet: makeReply(bare, { rcode: "SERVFAIL" }), transport } satisfies DnsResponseBody);
       return;
     }
     const answers = q && (q.type === "A" || q.type === "AAAA") ? this.answers(this.table, q.name, q.type) : undefined;
     if (answers) {
-      this.reply(m, DNS_RESPONSE, { packet: makeReply(query, { authoritative: true, answers }), transport } satisfies DnsResponseBody);
+      this.reply(m, DNS_RESPONSE, { packet: makeReply(bare, { authoritative: true, answers }), transport } satisfies DnsResponseBody);
       return;
     }
     this.forward(m);
@@ -167,7 +169,7 @@ export class DnsProxy extends Actor {
       query: m,
       timer: this.sim.timer(UPSTREAM_TIMEOUT, () => {
         if (!this.take(id, entry)) return;
-        this.reply(m, DNS_RESPONSE, { packet: makeReply(query, { rcode: "SERVFAIL" }), transport: m.body.transport } satisfies DnsResponseBody);
+        this.reply(m, DNS_RESPONSE, { packet: makeReply({ ...query, additionals: [] }, { rcode: "SERVFAIL" }), transport: m.body.transport } satisfies DnsResponseBody);
       }),
     };
     const list = this.forwarded.get(id);
