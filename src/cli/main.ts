@@ -165,7 +165,7 @@ function program(): Command {
         process.exitCode = clusterToolCommand(tool, file, args, flags);
       });
   clusterTool("kubectl", kubectl, "one context per cluster; get, apply, delete, scale, label, annotate, exec, run, config, with -n, -A, -l, -o wide|yaml|json|name");
-  clusterTool("istioctl", istioctl, "remote-clusters, proxy-status (ps), proxy-config endpoint|cluster POD[.NAMESPACE], version, of the context's istiod or pod");
+  clusterTool("istioctl", istioctl, "remote-clusters, proxy-status (ps), proxy-config endpoint|cluster POD[.NAMESPACE], analyze [-n NS|-A], version, of the context's istiod or pod");
   cli
     .command("shell")
     .description(

@@ -12,6 +12,8 @@ export class Host {
   attached = true;
   /** The actor listening on each port. */
   readonly listeners = new Map<number, Actor>();
+  /** What the host's own outbound messages are redirected by, in order (iptables' nat OUTPUT REDIRECT). */
+  redirects: readonly OutboundRedirect[] = [];
 
   constructor(
     readonly name: string,
@@ -20,6 +22,23 @@ export class Host {
     /** The network its address belongs to (its node's). */
     readonly network: string,
   ) {}
+}
+
+/**
+ * A rule that sends a host's outbound messages for some addresses and a port to a local port
+ * instead (iptables' `-t nat -A OUTPUT ... -j REDIRECT --to-port`): a sidecar's DNS capture. The
+ * receiver sees the original destination as the message's `via`, and its replies come from it,
+ * as conntrack reverses the translation.
+ */
+export interface OutboundRedirect {
+  /** The destination port captured. */
+  readonly port: number;
+  /** The destination addresses captured. */
+  readonly ips: ReadonlySet<string>;
+  /** Where captured messages go: the host's own address and a port. */
+  readonly target: Address;
+  /** Actors whose messages pass uncaptured (iptables' `--uid-owner ... -j RETURN`). */
+  readonly exempt: ReadonlySet<Actor>;
 }
 
 /** The address an actor is bound at, which also knows its host. */

@@ -482,14 +482,25 @@ export class Network implements Transport {
   send(from: Actor, to: Address, kind: string, body: unknown, source?: Address): void {
     const address = from.address as BoundAddress | null;
     if (!address) throw new TopologyError(`${from.label} is not bound to a host, so it cannot send`);
-    this.transmit(address.host, source ?? address, to, kind, body);
+    const host = address.host;
+    if (host.redirects.length > 0) {
+      const rule = host.redirects.find((r) => r.port === to.port && r.ips.has(to.ip) && !r.exempt.has(from));
+      if (rule) {
+        this.transmit(host, source ?? address, rule.target, kind, body, to);
+        return;
+      }
+    }
+    this.transmit(host, source ?? address, to, kind, body);
   }
 
-  /** Sends a message from a host, appearing to come from `shown`: an actor's, or the kernel's (a RST). */
-  private transmit(host: Host, shown: Address, to: Address, kind: string, body: unknown): void {
-    if (this.tap) this.tap.sent(this.sim.now, shown, to, kind, body);
+  /**
+   * Sends a message from a host, appearing to come from `shown`: an actor's, or the kernel's (a
+   * RST). `redirectedFrom` is the destination an outbound redirect replaced by `to`.
+   */
+  private transmit(host: Host, shown: Address, to: Address, kind: string, body: unknown, redirectedFrom?: Address): void {
+    if (this.tap) this.tap.sent(this.sim.now, shown, redirectedFrom ?? to, kind, body);
     let path = this.path(host, to.ip);
-    let via: Address | undefined;
+    let via: Address | undefined = redirectedFrom;
     if (path.virtual) {
       const target = path.virtual(host, to.port);
       if (!target) {

@@ -3,7 +3,7 @@ import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { ClusterSet } from "../mcs/clusterset.js";
 import { mcsMembers } from "./mcs.js";
-import type { IstioMeshOptions } from "../mesh/istio/mesh.js";
+import { DNS_AUTO_ALLOCATE, DNS_CAPTURE, type IstioMeshOptions } from "../mesh/istio/mesh.js";
 import { McsObserver, type McsReport } from "./mcs-report.js";
 import { PROFILES } from "../mcs/profiles.js";
 import { isIPv4 } from "../k8s/schema.js";
@@ -177,6 +177,7 @@ function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
     })),
     injectNamespaces: mesh.injection.namespaces,
     istiod: mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {},
+    ...(mesh.dnsCapture || mesh.dnsAutoAllocate ? { proxyMetadata: { ...(mesh.dnsCapture ? { [DNS_CAPTURE]: "true" } : {}), ...(mesh.dnsAutoAllocate ? { [DNS_AUTO_ALLOCATE]: "true" } : {}) } } : {}),
   };
 }
 

@@ -322,6 +322,8 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
             fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces labelled istio-injection=enabled in every member" } },
           },
           connectTimeout: duration("the upstream connect timeout (mesh default 10s)", { min: 1 }),
+          dnsCapture: { type: "boolean", description: "ISTIO_META_DNS_CAPTURE in every proxy's metadata: the sidecars' DNS proxy answers the mesh's names (mesh.md §4)" },
+          dnsAutoAllocate: { type: "boolean", description: "ISTIO_META_DNS_AUTO_ALLOCATE in every proxy's metadata: ServiceEntries without addresses get one from 240.240.0.0/16 (mesh.md §4)" },
         },
       },
       dnsFederation: {

@@ -67,6 +67,10 @@ export interface MeshSpec {
   readonly injection: { readonly namespaces: readonly string[] };
   /** The mesh's upstream connect timeout (default 10s). */
   readonly connectTimeout?: Micros;
+  /** `ISTIO_META_DNS_CAPTURE` mesh-wide (mesh.md §4). */
+  readonly dnsCapture?: boolean;
+  /** `ISTIO_META_DNS_AUTO_ALLOCATE` mesh-wide (mesh.md §4). */
+  readonly dnsAutoAllocate?: boolean;
 }
 
 /** One member of the mesh. */

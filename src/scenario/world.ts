@@ -214,7 +214,7 @@ export class World {
    */
   installIstio(options: IstioMeshOptions): IstioMesh {
     if (this.mesh) throw new WorldError("this world has a mesh already");
-    this.mesh = new IstioMesh(this.sim, this.network, this.clusters, options);
+    this.mesh = new IstioMesh(this.sim, this.network, this.clusters, options, (cluster, pod) => this.resolvConfOf(cluster, pod));
     return this.mesh;
   }
 

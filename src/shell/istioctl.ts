@@ -14,6 +14,7 @@ import { SUBSCRIPTION_ORDER, syncStatus, type XdsType } from "../mesh/istio/xds.
 import type { World } from "../scenario/world.js";
 import type { Micros } from "../sim/time.js";
 import { SECOND } from "../sim/time.js";
+import { analyzeCluster, formatAnalysis, parseLevel, type AnalysisLevel } from "./istioctl-analyze.js";
 import { humanDuration } from "./kubectl/age.js";
 import { KubectlError, parseFlags, type FlagSpec, type ParsedFlags } from "./kubectl/flags.js";
 
@@ -112,18 +113,19 @@ export interface ClusterFilter {
 
 /**
  * `istioctl proxy-config clusters POD`: `SERVICE FQDN PORT SUBSET DIRECTION TYPE DESTINATION
- * RULE`, one row per cluster the sidecar got by CDS (each of type EDS; a subset of `-` for none),
+ * RULE`, one row per cluster the sidecar got by CDS (its type: EDS, STRICT_DNS, LOGICAL_DNS or
+ * ORIGINAL_DST for a ServiceEntry's resolution; a subset of `-` for none),
  * in istioctl's order. The bootstrap's static clusters (`xds-grpc`, `BlackHoleCluster`, ...)
  * are not simulated, so not listed; the DESTINATION RULE cell stays empty until clusters carry one.
  */
 export function proxyConfigClusters(view: SidecarView, filter: ClusterFilter = {}): string {
-  const keys = [...view.clusters.keys()]
-    .map(parseClusterName)
+  const keys = [...view.clusters.values()]
+    .map((c) => ({ ...parseClusterName(c.name), type: c.type }))
     .filter((k) => (filter.fqdn === undefined || k.fqdn === filter.fqdn) && (filter.port === undefined || k.port === filter.port))
     .filter((k) => (filter.subset === undefined || k.subset === filter.subset) && (filter.direction === undefined || k.direction === filter.direction))
     .sort(byClusterKey);
   const rows = [["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]];
-  for (const k of keys) rows.push([k.fqdn, String(k.port), k.subset || "-", k.direction, "EDS", ""]);
+  for (const k of keys) rows.push([k.fqdn, String(k.port), k.subset || "-", k.direction, k.type, ""]);
   return tabwrite(rows);
 }
 
@@ -166,10 +168,10 @@ export interface IstioctlTarget {
 /** istioctl's flags on every command. */
 const GLOBAL_FLAGS: FlagSpec["values"] = { "-i": "istioNamespace", "--istioNamespace": "istioNamespace" };
 
-/** A subcommand: its flags (besides the global ones) and what it prints. */
+/** A subcommand: its flags (besides the global ones) and what it prints (on stdout, exit 0, or all of its output). */
 interface Subcommand {
   readonly flags: FlagSpec;
-  run(target: IstioctlTarget, flags: ParsedFlags, context: string): string;
+  run(target: IstioctlTarget, flags: ParsedFlags, context: string): string | ToolOutput;
 }
 
 /** A failure istioctl reports as `Error: MESSAGE`, exit status 1. */
@@ -190,6 +192,21 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       const verbosity = f.values.get("verbosity");
       if (verbosity !== undefined && !/^\d+$/.test(verbosity)) throw new IstioctlError(`invalid argument "${verbosity}" for "-v, --verbosity" flag: strconv.ParseInt: parsing "${verbosity}": invalid syntax`);
       return proxyStatus(istiodsOf(t, f, context), { version: istioVersion(t.world), now: t.world.sim.now, ...(verbosity !== undefined ? { verbosity: Number(verbosity) } : {}) });
+    },
+  },
+  analyze: {
+    flags: { values: { "--failure-threshold": "failureThreshold", "--output-threshold": "outputThreshold" }, switches: { "-A": "allNamespaces", "--all-namespaces": "allNamespaces" } },
+    run: (t, f, context) => {
+      if (f.words.length > 0) throw new IstioctlError(`analyzing files (${f.words[0]}) is not simulated; istioctl analyze looks at the context's cluster`);
+      const level = (name: string, fallback: AnalysisLevel): AnalysisLevel => {
+        const value = f.values.get(name);
+        if (value === undefined) return fallback;
+        const parsed = parseLevel(value);
+        if (!parsed) throw new IstioctlError(`invalid argument "${value}" for "--${name === "failureThreshold" ? "failure" : "output"}-threshold" flag: valid options are [Info Warning Error]`);
+        return parsed;
+      };
+      const options = { namespace: f.switches.has("allNamespaces") ? undefined : (f.values.get("namespace") ?? "default"), outputThreshold: level("outputThreshold", "Info"), failureThreshold: level("failureThreshold", "Error"), version: istioVersion(t.world) };
+      return formatAnalysis(analyzeCluster(t.world, context), options);
     },
   },
   version: {
@@ -233,7 +250,7 @@ const PROXY_CONFIG_ALIASES: Readonly<Record<string, string>> = { endpoint: "endp
 const ALIASES: Readonly<Record<string, string>> = { ps: "proxy-status", pc: "proxy-config" };
 
 /** The subcommands, for completion. */
-export const ISTIOCTL_COMMANDS: readonly string[] = ["proxy-config", "proxy-status", "remote-clusters", "version"];
+export const ISTIOCTL_COMMANDS: readonly string[] = ["analyze", "proxy-config", "proxy-status", "remote-clusters", "version"];
 
 /** Runs `istioctl ARGS`: what it prints and its exit status. */
 export function istioctl(target: IstioctlTarget, args: readonly string[]): ToolOutput {
@@ -241,10 +258,10 @@ export function istioctl(target: IstioctlTarget, args: readonly string[]): ToolO
     const [name, rest] = splitCommand(args);
     if (name === undefined) throw new IstioctlError(`a subcommand is required: istioctl ${ISTIOCTL_COMMANDS.join("|")}`);
     const command = ALIASES[name] ?? name;
-    if (command === "proxy-config") return done(proxyConfig(target, rest));
     const sub = Object.hasOwn(SUBCOMMANDS, command) ? SUBCOMMANDS[command]! : undefined;
-    if (!sub) throw new IstioctlError(`unknown command "${name}" for "istioctl"\nRun 'istioctl --help' for usage.`);
-    return done(runSubcommand(target, sub, rest));
+    if (command !== "proxy-config" && !sub) throw new IstioctlError(`unknown command "${name}" for "istioctl"\nRun 'istioctl --help' for usage.`);
+    const out = command === "proxy-config" ? proxyConfig(target, rest) : runSubcommand(target, sub!, rest);
+    return typeof out === "string" ? done(out) : out;
   } catch (e) {
     if (e instanceof IstioctlError || e instanceof KubectlError) return { stdout: "", stderr: `Error: ${e.message}\n`, exitCode: 1 };
     throw e;
@@ -260,7 +277,7 @@ function splitCommand(args: readonly string[]): [string | undefined, string[]] {
   return [args[at], [...args.slice(0, Math.max(at, 0)), ...args.slice(at + 1)]];
 }
 
-function proxyConfig(target: IstioctlTarget, args: readonly string[]): string {
+function proxyConfig(target: IstioctlTarget, args: readonly string[]): string | ToolOutput {
   const [name, rest] = splitCommand(args);
   if (name === undefined) throw new IstioctlError(`a subcommand is required: istioctl proxy-config endpoint|cluster POD[.NAMESPACE]`);
   const key = Object.hasOwn(PROXY_CONFIG_ALIASES, name) ? PROXY_CONFIG_ALIASES[name]! : undefined;
@@ -268,8 +285,8 @@ function proxyConfig(target: IstioctlTarget, args: readonly string[]): string {
   return runSubcommand(target, PROXY_CONFIG[key]!, rest);
 }
 
-function runSubcommand(target: IstioctlTarget, sub: Subcommand, args: readonly string[]): string {
-  const flags = parseFlags(args, { values: { ...GLOBAL_FLAGS, ...sub.flags.values } });
+function runSubcommand(target: IstioctlTarget, sub: Subcommand, args: readonly string[]): string | ToolOutput {
+  const flags = parseFlags(args, { values: { ...GLOBAL_FLAGS, ...sub.flags.values }, ...(sub.flags.switches ? { switches: sub.flags.switches } : {}) });
   if (flags.command !== undefined) throw new IstioctlError(`unknown command "--" for "istioctl"`);
   const context = flags.values.get("context") ?? target.context;
   if (!target.world.clusters.has(context)) throw new IstioctlError(`context "${context}" does not exist`);

@@ -6,15 +6,21 @@
  * defaults (mesh.md §3.2–§3.4).
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
-import type { DestinationRule, IstioDuration, LocalityLoadBalancerSetting, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import type { DestinationRule, IstioDuration, LocalityLoadBalancerSetting, ServiceEntry, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
 import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
 import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
+import { autoAllocate, entryServices, exportedTo, type EntryContext, type EntryService } from "./service-entries.js";
 import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
 
 /** The config kinds istiod watches in its own cluster. */
 export const CONFIG_KINDS = ["DestinationRule", "VirtualService"] as const;
 /** One of {@link CONFIG_KINDS}. */
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
+/**
+ * ServiceEntries are config too, but watched apart from {@link CONFIG_KINDS}: istiod's sync does
+ * not wait for their list, so that a mesh without any pushes as it did before they were read.
+ */
+export const ENTRY_KIND = "ServiceEntry";
 
 /**
  * A host as a rule names it, as a hostname: a short name (no dot) is in the rule's namespace
@@ -32,23 +38,42 @@ function hostMatch(pattern: string, host: string): number {
   return pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) ? 1 : 0;
 }
 
-/** The DestinationRules and VirtualServices of one istiod's config cluster. */
+/** The DestinationRules, VirtualServices and ServiceEntries of one istiod's config cluster. */
 export class ConfigStore {
   private readonly rules = new Map<string, Readonly<DestinationRule>>();
   private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
+  private readonly entries = new Map<string, Readonly<ServiceEntry>>();
+  /** The entries' services and auto-allocated addresses, made again after an entry changes. */
+  private entryCache: { readonly services: readonly EntryService[]; readonly allocated: ReadonlyMap<string, string> } | undefined;
 
   constructor(
     /** The cluster domain short names are resolved in. */
     readonly domain: string,
   ) {}
 
-  /** A watch event of one of {@link CONFIG_KINDS}. */
-  event(kind: ConfigKind, e: WatchEvent): void {
+  /** A watch event of one of {@link CONFIG_KINDS} or of {@link ENTRY_KIND}. */
+  event(kind: ConfigKind | typeof ENTRY_KIND, e: WatchEvent): void {
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : this.virtualServices;
+    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : kind === "VirtualService" ? this.virtualServices : this.entries;
+    if (kind === ENTRY_KIND) this.entryCache = undefined;
     if (e.type === "DELETED") map.delete(key);
     else map.set(key, o);
+  }
+
+  /**
+   * The ServiceEntries' services a proxy in `proxyNamespace` sees (by `exportTo`), in the order
+   * the entries were first seen, and the addresses allocated to those without (`namespace/host`
+   * to address; mesh.md §4).
+   */
+  entryServices(context: EntryContext, proxyNamespace: string): { services: EntryService[]; allocated: ReadonlyMap<string, string> } {
+    if (this.entries.size === 0) return { services: [], allocated: new Map() };
+    if (!this.entryCache) {
+      const services = [...this.entries.values()].flatMap((se) => entryServices(se, context));
+      this.entryCache = { services, allocated: autoAllocate(services) };
+    }
+    const visible = this.entryCache.services.filter((s) => exportedTo(this.entries.get(s.entry)!.spec.exportTo, s.namespace, proxyNamespace));
+    return { services: visible, allocated: this.entryCache.allocated };
   }
 
   /**

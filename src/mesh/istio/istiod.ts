@@ -18,14 +18,16 @@ import { MICROSECOND, SECOND, type Micros } from "../../sim/time.js";
 import { Debouncer, mergePush, type DebounceOptions, type PushRequest } from "./debounce.js";
 import { matchesLabels } from "../../k8s/labels.js";
 import type { Subset } from "../../k8s/istio.js";
-import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, type ClusterPolicy } from "./config.js";
+import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, ENTRY_KIND, type ClusterPolicy } from "./config.js";
 import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
+import { nameTable, type ServiceView } from "./name-table.js";
 import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
 import { clusterName, virtualHost } from "./routes.js";
 import {
   XDS_ACK,
   XDS_CONNECT,
   XDS_RESPONSE,
+  NDS,
   type ClusterResource,
   type ListenerResource,
   type LoadAssignment,
@@ -58,6 +60,8 @@ export const DEFAULT_MESH_CONNECT_TIMEOUT: Micros = 10 * SECOND;
 export const DEFAULT_PUSH_THROTTLE = 35;
 /** The port istiod's watches of remote API servers send from. */
 const REMOTE_WATCH_PORT = 20_000;
+/** The address of a listener that matches every destination (Istio's `0.0.0.0:<port>` HTTP listeners). */
+export const ANY_ADDRESS = "0.0.0.0";
 
 /** A remote cluster's sync status, as `istioctl remote-clusters` prints it (mesh.md §1.2, §2.1). */
 export type ClusterSyncStatus = "syncing" | "synced" | "timeout" | "closed";
@@ -173,7 +177,7 @@ export class Istiod extends Actor {
   private pushVersion = 0;
   private nextWatchPort = REMOTE_WATCH_PORT;
   /** Responses sent, by type, for tests and benchmarks. */
-  readonly sent: Record<XdsType, number> = { CDS: 0, EDS: 0, LDS: 0, RDS: 0, ECDS: 0 };
+  readonly sent: Record<XdsType, number> = { CDS: 0, EDS: 0, LDS: 0, RDS: 0, ECDS: 0, NDS: 0 };
 
   constructor(
     sim: Sim,
@@ -216,6 +220,12 @@ export class Istiod extends Actor {
         ),
       );
     }
+    entry.stops.push(
+      api.watch(ENTRY_KIND, watcher, (e) => {
+        this.config.event(ENTRY_KIND, e);
+        if (entry.synced) this.changed({ full: true, services: new Set(), reasons: ["config"] });
+      }),
+    );
   }
 
   /** Starts watching a remote cluster across the network (a remote secret was added, mesh.md §1.2). */
@@ -278,28 +288,34 @@ export class Istiod extends Actor {
     const listeners: ListenerResource[] = [];
     const routes = new Map<number, VirtualHostResource[]>();
     const registered = this.registry.services();
+    const entries = this.config.entryServices({ cluster: this.options.cluster, network: this.options.network }, meta.namespace);
+    const views = this.serviceViews(meta, registered, entries);
     const portsOf = (h: string) => {
       const svc = registered.get(h)?.values().next().value;
-      return svc ? (svc.spec.ports ?? []).map((p) => p.port) : undefined;
+      if (svc) return (svc.spec.ports ?? []).map((p) => p.port);
+      return views.find((v) => v.host === h)?.ports.map((p) => p.port);
     };
     const connectTimeout = this.options.connectTimeout ?? DEFAULT_MESH_CONNECT_TIMEOUT;
-    for (const [host, byCluster] of registered) {
-      const first = byCluster.values().next().value!;
-      const local = byCluster.get(meta.cluster);
+    const wildcardPorts = new Set<number>();
+    for (const view of views) {
+      const { host, vips } = view;
       const rule = this.config.destinationRule(host, meta.namespace);
       const subsets: (Subset | undefined)[] = [undefined, ...(rule?.spec.subsets ?? [])];
-      for (const port of first.spec.ports ?? []) {
-        if ((port.protocol ?? "TCP") !== "TCP") continue;
+      for (const port of view.ports) {
         for (const subset of subsets) {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
           const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
-          if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? "", subset?.labels, policy));
+          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", type: view.type, lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          if (view.type !== "ORIGINAL_DST" && (!services || services.has(host))) assignments.push(this.assignment(meta, name, view.endpoints, port.name, subset?.labels, policy));
         }
-        const vip = local?.spec.clusterIP;
-        const vips = vip && vip !== "None" ? [vip] : [];
         for (const address of vips) listeners.push({ address, port: port.port, cluster: clusterName(host, port.port) });
+        // A ServiceEntry host without an address is matched by its Host header on the port's
+        // 0.0.0.0 listener, as Istio's HTTP listeners match every address.
+        if (!view.service && vips.length === 0 && !wildcardPorts.has(port.port)) {
+          wildcardPorts.add(port.port);
+          listeners.push({ address: ANY_ADDRESS, port: port.port, cluster: clusterName(host, port.port) });
+        }
         let hosts = routes.get(port.port);
         if (!hosts) routes.set(port.port, (hosts = []));
         hosts.push(virtualHost(meta, { host, port: port.port, vips, vs: this.config.virtualService(host), portsOf, domain: this.options.domain, version: this.options.version }));
@@ -307,12 +323,41 @@ export class Istiod extends Actor {
     }
     const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
     if (services) return [eds];
-    return [
+    const full: UnsentResponse[] = [
       { type: "CDS", nonce: nonce(), version, resources: clusters },
       eds,
       { type: "LDS", nonce: nonce(), version, resources: listeners },
       { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })) },
     ];
+    if (meta.types.includes(NDS)) full.push({ type: NDS, nonce: nonce(), version, resources: nameTable(meta, views) });
+    return full;
+  }
+
+  /**
+   * The services a proxy gets config for: the Kubernetes services of every cluster (TCP ports;
+   * the proxy's own cluster's cluster IP), then the ServiceEntry hosts it sees that are not
+   * Kubernetes hostnames, with their addresses, else the one allocated for them when the proxy
+   * asks for allocation (mesh.md §4).
+   */
+  private serviceViews(meta: ProxyMetadata, registered: ReturnType<ServiceRegistry["services"]>, entries: ReturnType<ConfigStore["entryServices"]>): ServiceView[] {
+    const views: ServiceView[] = [];
+    for (const [host, byCluster] of registered) {
+      const first = byCluster.values().next().value!;
+      // The proxy's cluster's Service; without one, another cluster's address (Istio's
+      // DefaultAddress), so that a service only in a remote cluster has a listener (mesh.md §4).
+      const svc = byCluster.get(meta.cluster) ?? [...byCluster.values()].find((s) => s.spec.clusterIP !== undefined && s.spec.clusterIP !== "None") ?? first;
+      const vip = svc.spec.clusterIP;
+      const ports = (first.spec.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => ({ port: p.port, name: p.name ?? "" }));
+      const service = { namespace: svc.metadata.namespace ?? "default", name: svc.metadata.name, headless: vip === "None" };
+      views.push({ host, ports, vips: vip && vip !== "None" ? [vip] : [], type: "EDS", endpoints: [...this.registry.endpoints(host).values()], service });
+    }
+    for (const s of entries.services) {
+      if (registered.has(s.host)) continue;
+      const allocated = meta.dnsAutoAllocate ? entries.allocated.get(`${s.namespace}/${s.host}`) : undefined;
+      const vips = s.addresses.length > 0 ? s.addresses : allocated !== undefined ? [allocated] : [];
+      views.push({ host: s.host, ports: s.ports, vips, type: s.type, endpoints: [s.endpoints] });
+    }
+    return views;
   }
 
   /**
@@ -322,9 +367,9 @@ export class Istiod extends Actor {
    * assigns only with outlier detection (else every endpoint is at 0 and traffic never leaves
    * it), by `failoverPriority` and then by locality with the `failover` rules.
    */
-  private assignment(meta: ProxyMetadata, name: string, host: string, portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
+  private assignment(meta: ProxyMetadata, name: string, lists: readonly (readonly MeshEndpoint[])[], portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
     const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount"> & { port: number })[] = [];
-    for (const list of this.registry.endpoints(host).values()) {
+    for (const list of lists) {
       for (const e of list) {
         const port = e.ports.get(portName);
         if (port === undefined || (subsetLabels && !matchesLabels(e.labels, subsetLabels))) continue;

@@ -7,18 +7,22 @@
  * own (`<cluster>/kube-apiserver`, a managed control plane's public address), so that a fault can
  * partition it from istiod.
  */
+import { parse as parseYaml } from "yaml";
+import type { ResolvConf } from "../../dns/resolver/resolvconf.js";
 import type { KubeCluster } from "../../k8s/cluster.js";
 import type { Pod } from "../../k8s/objects.js";
 import { ApiServerEndpoint, APISERVER_PORT, nodeInfo } from "../../k8s/remote-watch.js";
 import { stableHash } from "../../k8s/names.js";
+import type { OutboundRedirect } from "../../net/host.js";
 import type { Network } from "../../net/network.js";
 import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
+import { dnsCaptureRule, DnsProxy, DNS_PROXY_PORT } from "./dns-proxy.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
 import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
 import { remoteSecret, watchRemoteSecrets, type RemoteDirectory } from "./secrets.js";
 import { Sidecar } from "./sidecar.js";
-import { XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
+import { NDS, XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
 
 /** The namespace label that turns injection on (mesh.md §1.1; Istio's sidecar injector). */
 export const INJECTION_LABEL = "istio-injection";
@@ -28,6 +32,12 @@ export const INJECT_ANNOTATION = "sidecar.istio.io/inject";
 export const NETWORK_LABEL = "topology.istio.io/network";
 /** The annotation a remote cluster's istio-system gets, naming its primaries (mesh.md §1.1). */
 export const CONTROL_PLANE_CLUSTERS = "topology.istio.io/controlPlaneClusters";
+/** The pod annotation with a pod's own proxy config (ProxyConfig as YAML: `proxyMetadata`, ...). */
+export const PROXY_CONFIG_ANNOTATION = "proxy.istio.io/config";
+/** The proxy metadata that turns the agent's DNS proxy on (mesh.md §4). */
+export const DNS_CAPTURE = "ISTIO_META_DNS_CAPTURE";
+/** The proxy metadata that has istiod allocate addresses for ServiceEntries without (mesh.md §4). */
+export const DNS_AUTO_ALLOCATE = "ISTIO_META_DNS_AUTO_ALLOCATE";
 /** The Istio version a mesh has when a scenario names none. */
 export const DEFAULT_ISTIO_VERSION = "1.24.0";
 /** Istio's own namespace. */
@@ -53,6 +63,32 @@ export interface IstioMeshOptions {
   readonly injectNamespaces: readonly string[];
   /** Every istiod's push and load-balancing settings. */
   readonly istiod?: IstiodTuning;
+  /** `meshConfig.defaultConfig.proxyMetadata`: every proxy's, under a pod's own annotation (mesh.md §4). */
+  readonly proxyMetadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A pod's proxy metadata: the mesh's, with the `proxyMetadata` of its `proxy.istio.io/config`
+ * annotation over it. An annotation that is not a YAML map adds nothing (the injector would
+ * refuse the pod; mcsim runs it with the mesh's).
+ */
+export function proxyMetadata(pod: Readonly<Pod>, mesh: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  const text = pod.metadata.annotations?.[PROXY_CONFIG_ANNOTATION];
+  if (text === undefined) return mesh ?? {};
+  let own: unknown;
+  try {
+    own = (parseYaml(text) as { proxyMetadata?: unknown } | null)?.proxyMetadata;
+  } catch {
+    own = undefined;
+  }
+  const entries = own && typeof own === "object" ? Object.entries(own).map(([k, v]) => [k, String(v)] as const) : [];
+  return { ...mesh, ...Object.fromEntries(entries) };
+}
+
+/** The DNS proxy of a running sidecar, and the capture rule that sends the pod's DNS to it. */
+interface DnsCapture {
+  readonly proxy: DnsProxy;
+  readonly rule: OutboundRedirect;
 }
 
 /** The server URL of a cluster's API server, as a remote secret's kubeconfig names it. */
@@ -74,12 +110,15 @@ export class IstioMesh {
   /** Sidecars by cluster, then `namespace/pod`. */
   private readonly sidecars = new Map<string, Map<string, Sidecar>>();
   private readonly apiEndpoints = new Map<string, Address>();
+  private readonly captures = new Map<Sidecar, DnsCapture>();
 
   constructor(
     private readonly sim: Sim,
     private readonly network: Network,
     private readonly clusters: ReadonlyMap<string, KubeCluster>,
     readonly options: IstioMeshOptions,
+    /** A pod's resolv.conf, as the kubelet wrote it: the agent's upstreams and search domains. */
+    private readonly resolvConf?: (cluster: string, pod: Readonly<Pod>) => ResolvConf,
   ) {
     const members = options.clusters;
     for (const m of members) this.prepareNamespaces(m);
@@ -180,7 +219,7 @@ export class IstioMesh {
     const cluster = this.cluster(m.name);
     const byPod = new Map<string, Sidecar>();
     this.sidecars.set(m.name, byPod);
-    const types: readonly XdsType[] = XDS_TYPES;
+    const withNames: readonly XdsType[] = [...XDS_TYPES, NDS];
     cluster.api.watch("Pod", "istio-sidecar-injector", (e) => {
       const pod = e.object;
       const namespace = pod.metadata.namespace ?? "default";
@@ -189,17 +228,49 @@ export class IstioMesh {
       const host = cluster.podHost(namespace, pod.metadata.name);
       if (current && (e.type === "DELETED" || current.host !== host)) {
         current.stop();
+        this.stopCapture(current);
         byPod.delete(ref);
       }
       if (e.type === "DELETED" || !host || byPod.has(ref)) return;
       if (!injected(pod, cluster.api.get("Namespace", "", namespace)?.metadata.labels)) return;
       const node = host.node;
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
-      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types };
+      const metadata = proxyMetadata(pod, this.options.proxyMetadata);
+      const capture = metadata[DNS_CAPTURE] === "true";
+      const types = capture ? withNames : XDS_TYPES;
+      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types, ...(metadata[DNS_AUTO_ALLOCATE] === "true" ? { dnsAutoAllocate: true } : {}) };
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
+      const resolv = this.resolvConf?.(m.name, pod);
+      sidecar.dns.nameservers = resolv?.nameservers ?? [];
+      if (capture && resolv) this.startCapture(sidecar, resolv);
       sidecar.start();
       byPod.set(ref, sidecar);
     });
+  }
+
+  /** The agent's DNS proxy on port 15053, and the pod's iptables rule that sends its DNS there (mesh.md §4). */
+  private startCapture(sidecar: Sidecar, resolv: ResolvConf): void {
+    const { host, meta } = sidecar;
+    const proxy = new DnsProxy(this.sim, { cluster: meta.cluster, namespace: meta.namespace, name: `${meta.pod}/istio-dns` }, meta.namespace, resolv.searches[0], resolv.nameservers[0] ?? "");
+    this.network.bind(proxy, host, DNS_PROXY_PORT);
+    sidecar.proxyActors.add(proxy);
+    sidecar.onNameTable = (entries) => proxy.load(entries);
+    const rule = dnsCaptureRule(host.ip, resolv.nameservers, sidecar.proxyActors);
+    host.redirects = [...host.redirects, rule];
+    this.captures.set(sidecar, { proxy, rule });
+  }
+
+  private stopCapture(sidecar: Sidecar): void {
+    const capture = this.captures.get(sidecar);
+    if (!capture) return;
+    this.captures.delete(sidecar);
+    this.network.unbind(capture.proxy);
+    sidecar.host.redirects = sidecar.host.redirects.filter((r) => r !== capture.rule);
+  }
+
+  /** The DNS proxy of a running sidecar, when its pod has DNS capture on. */
+  dnsProxyOf(sidecar: Sidecar): DnsProxy | undefined {
+    return this.captures.get(sidecar)?.proxy;
   }
 
   private cluster(name: string): KubeCluster {

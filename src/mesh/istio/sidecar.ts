@@ -12,8 +12,12 @@
  * reset, 504 UT on a timeout, 404 NR with no route, 503 NC with no such cluster, URX when
  * retries ran out, DI and FI for injected faults.
  *
- * Not modelled yet, each with its place: ServiceEntry hosts (istiod's registry), mTLS, east-west
- * gateways and DNS proxying (the pod's resolver is still the one called).
+ * ServiceEntry hosts arrive as clusters like any other: a STATIC one's endpoints are IPs, a DNS
+ * one's host names resolved by Envoy's own resolver (`envoy-dns.ts`), and a NONE one
+ * (ORIGINAL_DST) sends to the address the app called. A name table (NDS) goes to the pod's DNS
+ * proxy, when it has one (`dns-proxy.ts`).
+ *
+ * Not modelled yet, each with its place: mTLS and east-west gateways.
  */
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
 import { joinFlags, parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
@@ -21,6 +25,8 @@ import type { Host } from "../../net/host.js";
 import { InOrder } from "../../net/in-order.js";
 import type { Network } from "../../net/network.js";
 import { Actor, type ActorId, type Address } from "../../sim/actor.js";
+import { EnvoyDns } from "./envoy-dns.js";
+import { ANY_ADDRESS } from "./istiod.js";
 import type { Rng } from "../../sim/rng.js";
 import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
@@ -37,6 +43,7 @@ import {
   type FaultPolicy,
   type LbEndpoint,
   type ListenerResource,
+  type NameTableEntry,
   type ProxyMetadata,
   type RouteEntry,
   type RouteResource,
@@ -91,6 +98,12 @@ export class Sidecar extends Actor {
   private backoff = RECONNECT;
   /** Responses received, for tests. */
   received = 0;
+  /** The proxy's own actors (uid 1337), which the pod's DNS capture lets pass (mesh.md §4). */
+  readonly proxyActors = new Set<Actor>();
+  /** Envoy's resolver for DNS clusters; its nameservers are the pod's. */
+  readonly dns: EnvoyDns;
+  /** Where a name table (NDS) goes: the pod's DNS proxy, when DNS capture is on. */
+  onNameTable: ((entries: readonly NameTableEntry[]) => void) | undefined = undefined;
 
   constructor(
     sim: Sim,
@@ -104,6 +117,8 @@ export class Sidecar extends Actor {
     this.rng = sim.rng.stream(`sidecar/${this.label}/lb`);
     this.routeRng = sim.rng.stream(`sidecar/${this.label}/route`);
     this.upstream = new HttpClient(sim, { ...id, name: `${id.name}/istio-proxy` }, (_host, done) => done(undefined));
+    this.proxyActors.add(this).add(this.upstream);
+    this.dns = new EnvoyDns(sim, network, host, this.label, this.proxyActors);
     this.handle<XdsResponse>(XDS_RESPONSE, (m) => this.stream.arrive(m.body.seq, () => this.onResponse(m.body)));
   }
 
@@ -183,6 +198,9 @@ export class Sidecar extends Actor {
       case "RDS":
         this.routes = r.resources;
         break;
+      case "NDS":
+        this.onNameTable?.(r.resources);
+        break;
     }
     this.send(this.istiod, XDS_ACK, { proxy: this.meta.id, type: r.type, nonce: r.nonce } satisfies XdsAck);
   }
@@ -221,10 +239,12 @@ export class Sidecar extends Actor {
     const deadline = this.sim.timer(options.timeout, () => finish(null, "timeout", []));
     const route = (ip: string) => {
       call.address = ip;
-      const listener = this.listeners.get(`${ip}:${parsed.port}`);
+      const listener = this.listeners.get(`${ip}:${parsed.port}`) ?? this.listeners.get(`${ANY_ADDRESS}:${parsed.port}`);
       const vhost = listener && this.virtualHost(parsed.port, parsed.authority);
+      const original = `http://${ip}:${parsed.port}${parsed.path}`;
       if (!vhost) {
-        this.upstream.request(url, options, (r) => finish(r.status, r.error, []));
+        // PassthroughCluster: to the address the app connected to.
+        this.upstream.request(original, options, (r) => finish(r.status, r.error, []));
         return;
       }
       const request: RouteRequest = { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path, headers: options.headers ?? {} };
@@ -236,6 +256,7 @@ export class Sidecar extends Actor {
       this.injectFaults(entry.fault, flags, finish, () => {
         const cluster = this.clusters.get(this.drawDestination(entry.destinations));
         if (!cluster) finish(503, undefined, ["NC"]);
+        else if (cluster.type === "ORIGINAL_DST") this.upstream.request(original, { ...options, connectTimeout: cluster.connectTimeout }, (r) => endUpstream(r, [], `${ip}:${parsed.port}`, finish));
         else this.attempts(cluster, entry, parsed.path, options, () => call.result !== undefined, finish);
       });
     };
@@ -250,10 +271,12 @@ export class Sidecar extends Actor {
     return call;
   }
 
-  /** The virtual host of a port's route configuration that answers to a Host header. */
+  /** The virtual host of a port's route configuration that answers to a Host header, exactly or by a wildcard. */
   private virtualHost(port: number, authority: string): VirtualHostResource | undefined {
     const config = this.routes.find((r) => r.name === String(port));
-    return config?.virtualHosts.find((v) => v.domains.includes(authority));
+    const exact = config?.virtualHosts.find((v) => v.domains.includes(authority));
+    // A wildcard host (a ServiceEntry's `*.example.com`) answers to the names under it.
+    return exact ?? config?.virtualHosts.find((v) => v.domains.some((d) => d.startsWith("*.") && authority.endsWith(d.slice(1))));
   }
 
   /**
@@ -313,34 +336,41 @@ export class Sidecar extends Actor {
         end(503, "no-healthy-upstream", ["UH"], last);
         return;
       }
-      const upstream = target(endpoint);
-      tried.add(upstream);
+      const key = target(endpoint);
+      tried.add(key);
       priorities.add(endpoint.priority);
-      last = upstream;
-      this.active.set(upstream, (this.active.get(upstream) ?? 0) + 1);
+      last = key;
       const upstreamOptions: RequestOptions = {
         ...(options.method !== undefined ? { method: options.method } : {}),
         ...(options.headers !== undefined ? { headers: options.headers } : {}),
         timeout: policy.perTryTimeout ?? options.timeout,
         connectTimeout: cluster.connectTimeout,
       };
-      this.upstream.request(`http://${upstream}${path}`, upstreamOptions, (r) => {
-        this.active.set(upstream, this.active.get(upstream)! - 1);
-        this.detectors.get(cluster.name)?.record(upstream, outcomeOf(r), this.sim.now, this.endpoints.get(cluster.name)?.length ?? 0);
-        if (ended()) return;
-        const failure: AttemptFailure = r.status !== null ? { status: r.status } : { reset: r.error === "timeout" ? "timeout" : r.error === "reset" ? "reset" : "connect-failure" };
-        const retry = policy.numRetries > 0 && retriable(policy, failure);
-        if (retry && retries < policy.numRetries) {
-          retries++;
-          this.sim.after(retryBackoff(retries, this.routeRng), attempt);
-          return;
-        }
-        const urx: ResponseFlag[] = retry ? ["URX"] : [];
-        if (r.status !== null) end(r.status, undefined, urx, upstream);
-        else if (r.error === "timeout") end(504, "timeout", ["UT", ...urx], upstream);
-        else if (r.error === "reset") end(503, "reset", ["UC", ...urx], upstream);
-        else end(503, r.error, ["UF", ...urx], upstream);
-      });
+      const send = (upstream: string) => {
+        this.active.set(key, (this.active.get(key) ?? 0) + 1);
+        this.upstream.request(`http://${upstream}${path}`, upstreamOptions, (r) => {
+          this.active.set(key, this.active.get(key)! - 1);
+          this.detectors.get(cluster.name)?.record(key, outcomeOf(r), this.sim.now, this.endpoints.get(cluster.name)?.length ?? 0);
+          if (ended()) return;
+          const failure: AttemptFailure = r.status !== null ? { status: r.status } : { reset: r.error === "timeout" ? "timeout" : r.error === "reset" ? "reset" : "connect-failure" };
+          const retry = policy.numRetries > 0 && retriable(policy, failure);
+          if (retry && retries < policy.numRetries) {
+            retries++;
+            this.sim.after(retryBackoff(retries, this.routeRng), attempt);
+            return;
+          }
+          endUpstream(r, retry ? ["URX"] : [], upstream, end);
+        });
+      };
+      if (IPV4.test(endpoint.address)) send(key);
+      else {
+        // A DNS cluster's host: resolved by Envoy first; unresolved, the cluster has no host.
+        this.dns.resolve(endpoint.address, (ip) => {
+          if (ended()) return;
+          if (ip === undefined) end(503, "no-healthy-upstream", ["UH"], last);
+          else send(`${ip}:${endpoint.port}`);
+        });
+      }
     };
     attempt();
   }
@@ -422,6 +452,14 @@ export class Sidecar extends Actor {
 /** An endpoint as Envoy's `%UPSTREAM_HOST%` writes it: `ip:port`. */
 function target(e: LbEndpoint): string {
   return `${e.address}:${e.port}`;
+}
+
+/** How a call ends on its upstream's answer, with Envoy's flags: UT on a timeout, UC on a reset, UF on a failed connect. */
+function endUpstream(r: RequestResult, urx: readonly ResponseFlag[], upstream: string, end: Finish): void {
+  if (r.status !== null) end(r.status, undefined, urx, upstream);
+  else if (r.error === "timeout") end(504, "timeout", ["UT", ...urx], upstream);
+  else if (r.error === "reset") end(503, "reset", ["UC", ...urx], upstream);
+  else end(503, r.error, ["UF", ...urx], upstream);
 }
 
 /** An attempt's result as outlier detection counts it (mesh.md §3.3). */

@@ -16,8 +16,13 @@ export const XDS_PORT = 15012;
 
 /** The xDS types a sidecar subscribes to, in istiod's push order (mesh.md §1.5 `PushOrder`; ECDS last). */
 export const XDS_TYPES = ["CDS", "EDS", "LDS", "RDS", "ECDS"] as const;
+/**
+ * NDS, the name table the agent's DNS proxy answers from (mesh.md §4): subscribed only by a proxy
+ * with DNS capture on, and pushed with full pushes.
+ */
+export const NDS = "NDS";
 /** One xDS type by its short name. */
-export type XdsType = (typeof XDS_TYPES)[number];
+export type XdsType = (typeof XDS_TYPES)[number] | typeof NDS;
 
 /** The order `istioctl proxy-status` 1.27+ lists a proxy's subscriptions in (mesh.md §2.2). */
 export const SUBSCRIPTION_ORDER: readonly XdsType[] = ["CDS", "LDS", "EDS", "RDS", "ECDS"];
@@ -41,7 +46,16 @@ export interface ProxyMetadata {
   readonly labels: Readonly<Record<string, string>>;
   readonly istioVersion: string;
   readonly types: readonly XdsType[];
+  /** `ISTIO_META_DNS_AUTO_ALLOCATE`: istiod allocates addresses for ServiceEntries without (mesh.md §4). */
+  readonly dnsAutoAllocate?: boolean;
 }
+
+/**
+ * How Envoy finds a cluster's hosts: EDS (a Kubernetes service, a STATIC ServiceEntry),
+ * STRICT_DNS and LOGICAL_DNS (resolution DNS and DNS_ROUND_ROBIN: the endpoint hosts resolved
+ * through the pod's nameserver), ORIGINAL_DST (resolution NONE: the address the app called).
+ */
+export type ClusterType = "EDS" | "STRICT_DNS" | "LOGICAL_DNS" | "ORIGINAL_DST";
 
 /**
  * An upstream cluster (CDS): one per service port, named `outbound|<port>||<host>`, and one per
@@ -54,6 +68,7 @@ export interface ClusterResource {
   readonly port: number;
   /** The DestinationRule subset; empty for the service's own cluster. */
   readonly subset: string;
+  readonly type: ClusterType;
   /** The DR's `loadBalancer.simple`, LEAST_REQUEST by default. */
   readonly lbPolicy: LbPolicy;
   /** The upstream connect timeout: the DR's `connectionPool.tcp.connectTimeout`, else the mesh's (mesh.md §3.4). */
@@ -66,6 +81,7 @@ export interface ClusterResource {
 
 /** One endpoint of a cluster's load assignment (EDS). */
 export interface LbEndpoint {
+  /** An IP, or for a DNS cluster the host name Envoy resolves. */
   readonly address: string;
   readonly port: number;
   readonly locality: Locality;
@@ -146,7 +162,20 @@ export type XdsResponse = {
   | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
   | { readonly type: "LDS"; readonly resources: readonly ListenerResource[] }
   | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
+  | { readonly type: typeof NDS; readonly resources: readonly NameTableEntry[] }
 );
+
+/**
+ * One host of the name table (Istio's `NameTable_NameInfo`): its addresses and, for a Kubernetes
+ * service, its namespace and short name, from which the agent answers `name`, `name.ns` and
+ * `name.ns.svc` too (mesh.md §4).
+ */
+export interface NameTableEntry {
+  readonly host: string;
+  readonly ips: readonly string[];
+  readonly namespace?: string;
+  readonly shortname?: string;
+}
 
 /** A response before it is numbered in a stream. */
 export type UnsentResponse = XdsResponse extends infer R ? (R extends XdsResponse ? Omit<R, "seq"> : never) : never;
