@@ -154,6 +154,16 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
   if (requestPhases.length > 0) {
     section("Requests by fault phase (by when they started)", formatTable(["STREAM", "FAULT", "PHASE", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requestPhases));
   }
+  // Only where traffic had somewhere to move: a stream that more than one cluster served.
+  const served = requests.filter((s) => s.byPair.length > 1).flatMap((s) =>
+    (s.servedBy ?? []).map((b) => [s.name, b.fault, b.phase, b.to === "-" ? "none" : b.to, b.region || "-", count(b.count), percent(b.share), percent(b.successRatio), formatLatency(b.latencyMs.p50), formatLatency(b.latencyMs.p99), outcomes(b.statuses ?? {}), outcomes(b.errors ?? {})]),
+  );
+  if (served.length > 0) {
+    section(
+      "Requests served by cluster, per fault phase (TO: the cluster of the endpoint connected to, none when no endpoint was; SHARE: of the phase's requests)",
+      formatTable(["STREAM", "FAULT", "PHASE", "TO", "REGION", "REQUESTS", "SHARE", "SUCCESS", "P50", "P99", "STATUS", "ERRORS"], served),
+    );
+  }
   const pairs = lookups.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...figureCells(p)]));
   if (pairs.length > 0) {
     section("By cluster pair (TO: the cluster that owns the answer's first address; none when there was no address)", formatTable(["STREAM", "FROM", "TO", ...figureHeader("LOOKUPS")], pairs));

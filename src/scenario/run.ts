@@ -235,7 +235,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     ...(stopReason && now < spec.duration ? { stopReason } : {}),
     warmup: spec.warmup,
     duration: spec.duration,
-    streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows)),
+    streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows, (c) => world.topology.clusters.get(c)?.region ?? "")),
     faults: faults.records,
     expectations: spec.expect.map((e) => evaluate(e, spec, measurements, windows)),
     network: world.network.stats,

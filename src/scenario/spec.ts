@@ -327,6 +327,8 @@ export interface ExpectationSpec {
   readonly stream: string;
   readonly window: ExpectWindow;
   readonly check: ExpectCheck;
+  /** Only the actions bound for this cluster (a request's serving endpoint, a lookup's first address). */
+  readonly to?: { readonly cluster: string };
   /** As written, or made from the rest: `p99 latency of local-fqdn during partition < 5ms`. */
   readonly description: string;
 }
