@@ -101,6 +101,8 @@ export interface RequestResult {
   readonly flag?: string;
   /** The address the URL's host resolved to, when it did. */
   readonly address?: string;
+  /** The IP the connection reached, when it opened: for a cluster IP, the backend kube-proxy picked. */
+  readonly server?: string;
   /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */
   readonly upstream?: string;
   readonly startedAt: Micros;

@@ -25,6 +25,7 @@ import type { HostSelector } from "../net/selector.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
 import type { HttpFault } from "../http/server.js";
 import {
+  PATTERN_NAMES,
   SCENARIO_API_VERSION,
   type Arrival,
   type ExpectCheck,
@@ -436,6 +437,7 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
   type: "object",
   fields: {
     name: str("the stream's name, used by expectations and the report", { required: true }),
+    pattern: str("the cross-cluster pattern it goes through, for the report's side-by-side table of patterns", { enum: [...PATTERN_NAMES] }),
     from: {
       type: "object",
       required: true,
@@ -515,6 +517,7 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
     const resolver = s.resolver ? { resolver: s.resolver } : {};
     return {
       name: s.name,
+      ...(s.pattern !== undefined ? { pattern: s.pattern } : {}),
       from: s.from,
       action:
         s.request !== undefined
