@@ -293,8 +293,18 @@ export class Istiod extends Actor {
         for (const subset of subsets) {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
-          const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          const { outlierDetection, panicThreshold, circuitBreakers } = policy;
+          clusters.push({
+            name,
+            host,
+            port: port.port,
+            subset: subset?.name ?? "",
+            lbPolicy: policy.lbPolicy,
+            connectTimeout: policy.connectTimeout,
+            panicThreshold,
+            ...(outlierDetection ? { outlierDetection } : {}),
+            ...(circuitBreakers ? { circuitBreakers } : {}),
+          });
           if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? "", subset?.labels, policy));
         }
         const vip = local?.spec.clusterIP;
