@@ -37,6 +37,8 @@ function hostMatch(pattern: string, host: string): number {
 export class ConfigStore {
   private readonly rules = new Map<string, Readonly<DestinationRule>>();
   private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
+  /** Raised by every event, so that what is built from the config can be kept while it stays the same. */
+  version = 0;
 
   constructor(
     /** The cluster domain short names are resolved in. */
@@ -45,6 +47,7 @@ export class ConfigStore {
 
   /** A watch event of one of {@link CONFIG_KINDS}. */
   event(kind: ConfigKind, e: WatchEvent): void {
+    this.version++;
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
     const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : this.virtualServices;
