@@ -70,6 +70,8 @@ interface Call {
   address: string | undefined;
   /** Where the SYN goes: the resolved address and the URL's port. */
   target: Address | undefined;
+  /** The IP the connection reached (kube-proxy's backend for a cluster IP), once open. */
+  server: string | undefined;
   deadline: Timer<undefined> | undefined;
   connectTimer: Timer<undefined> | undefined;
   retransmit: Timer<undefined> | undefined;
@@ -132,6 +134,7 @@ export class HttpClient extends Actor {
       state: "resolving",
       address: undefined,
       target: undefined,
+      server: undefined,
       deadline: undefined,
       connectTimer: undefined,
       retransmit: undefined,
@@ -176,6 +179,7 @@ export class HttpClient extends Actor {
     // A duplicated SYN-ACK, or one for a retransmitted SYN, finds the connection open already.
     if (!call || call.state !== "connecting") return;
     call.state = "open";
+    call.server = m.body.server.ip;
     this.stopConnecting(call);
     this.send(m.body.server, HTTP_REQUEST, call.body);
   }
@@ -209,6 +213,7 @@ export class HttpClient extends Actor {
       status,
       ...(error ? { error } : {}),
       ...(call.address !== undefined ? { address: call.address } : {}),
+      ...(call.server !== undefined ? { server: call.server } : {}),
       startedAt: call.startedAt,
       finishedAt: this.sim.now,
     };

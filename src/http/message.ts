@@ -62,23 +62,26 @@ export interface ResponseBody extends SegmentBody {
  * - `timeout`: the request's timeout passed with the connection open and no response.
  * - `no-healthy-upstream`: a proxy had no healthy endpoint to send to (Envoy UH).
  * - `tls`: the TLS handshake failed (a root CA mismatch, mesh.md §3.5).
+ * - `overflow`: a proxy's circuit breaker refused the request: too many connections, pending or
+ *   active requests to the cluster (Envoy UO, a DestinationRule's `connectionPool`).
  */
-export type ErrorKind = "dns" | "connect-refused" | "connect-timeout" | "reset" | "timeout" | "no-healthy-upstream" | "tls";
+export type ErrorKind = "dns" | "connect-refused" | "connect-timeout" | "reset" | "timeout" | "no-healthy-upstream" | "tls" | "overflow";
 
 /** Every {@link ErrorKind}, for schemas and reports. */
-export const ERROR_KINDS: readonly ErrorKind[] = ["dns", "connect-refused", "connect-timeout", "reset", "timeout", "no-healthy-upstream", "tls"];
+export const ERROR_KINDS: readonly ErrorKind[] = ["dns", "connect-refused", "connect-timeout", "reset", "timeout", "no-healthy-upstream", "tls", "overflow"];
 
 /**
  * Envoy's response flags for what a sidecar reports (mesh.md §3.2–§3.5): UH no healthy upstream,
  * UT upstream request timeout, UF upstream connection failure (refused, connect timeout, TLS
- * handshake), UC upstream connection termination (a reset after connecting), NR no route, DI a
+ * handshake), UC upstream connection termination (a reset after connecting), UO upstream overflow
+ * (a circuit breaker of the cluster's connection pool), NR no route, DI a
  * delay injected, FI an abort injected, URX the retry limit exceeded, NC no such upstream
  * cluster. A sidecar answers the application with a status (503, 504) carrying them.
  */
-export type ResponseFlag = "UH" | "UT" | "UF" | "UC" | "NR" | "DI" | "FI" | "URX" | "NC";
+export type ResponseFlag = "UH" | "UT" | "UF" | "UC" | "UO" | "NR" | "DI" | "FI" | "URX" | "NC";
 
 /** The order Envoy's access log writes flags in (`ResponseFlagUtils`), for {@link joinFlags}. */
-const FLAG_ORDER: readonly ResponseFlag[] = ["UH", "UT", "UF", "UC", "NR", "DI", "FI", "URX", "NC"];
+const FLAG_ORDER: readonly ResponseFlag[] = ["UH", "UT", "UF", "UC", "UO", "NR", "DI", "FI", "URX", "NC"];
 
 /** Flags as Envoy's `%RESPONSE_FLAGS%` writes them: comma-separated in its order (`UF,URX`); undefined for none. */
 export function joinFlags(flags: readonly ResponseFlag[]): string | undefined {
@@ -101,6 +104,8 @@ export interface RequestResult {
   readonly flag?: string;
   /** The address the URL's host resolved to, when it did. */
   readonly address?: string;
+  /** The IP the connection reached, when it opened: for a cluster IP, the backend kube-proxy picked. */
+  readonly server?: string;
   /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */
   readonly upstream?: string;
   readonly startedAt: Micros;

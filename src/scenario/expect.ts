@@ -18,7 +18,7 @@ export interface ExpectationResult {
 export function evaluate(e: ExpectationSpec, spec: ScenarioSpec, m: Measurements, windows: PhaseWindows): ExpectationResult {
   const stream = spec.traffic.findIndex((s) => s.name === e.stream);
   const [from, to] = windowOf(e, spec, windows);
-  const s = m.summarise(stream, from, to);
+  const s = m.summarise(stream, from, to, e.to?.cluster);
   const verdict = (measured: number | null, pass: boolean, detail: string): ExpectationResult => ({ description: e.description, pass, measured, detail });
   const inRange = (v: number, c: { atLeast?: number; atMost?: number }) => (c.atLeast === undefined || v >= c.atLeast) && (c.atMost === undefined || v <= c.atMost);
   const c = e.check;

@@ -272,6 +272,8 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     const kind = spec.traffic.find((s) => s.name === e.stream)?.action.kind;
     const only = CHECKS_OF[e.check.kind];
     if (kind && only && only !== kind) fail(["expect", i, e.check.kind], `checks a ${only} stream, and ${e.stream} is a ${kind} stream; use ${kind === "request" ? "status or error" : "rcode or queriesPerLookup"}`);
+    const clusters = spec.clusters.map((c) => c.name);
+    if (e.to && !clusters.includes(e.to.cluster)) fail(["expect", i, "to", "cluster"], `no cluster named ${JSON.stringify(e.to.cluster)}${guess(e.to.cluster, clusters)}; the clusters are ${clusters.join(", ")}`);
     const w = e.window;
     if (w.kind === "phase") {
       const fault = faults.get(w.fault);

@@ -82,6 +82,46 @@ export class Measurements {
     const selected = this.rowsIn(stream, from, to, only);
     // One destination's rows are all the window's when it is the window's only destination.
     if (only !== -1 && selected.length === this.rowsIn(stream, from, to, -1).length) return this.summarise(stream, from, to);
+    return this.summaryOf(selected);
+  }
+
+  /** Summarises the actions of several streams started in [from, to), as one set. */
+  summariseStreams(streams: readonly number[], from: Micros, to: Micros): Summary {
+    if (streams.length === 1) return this.summarise(streams[0]!, from, to);
+    return this.summaryOf(this.rowsOfStreams(streams, from, to));
+  }
+
+  /**
+   * Of the actions of several streams started in [from, to), when the last failed one started
+   * and whether any started after it succeeded; undefined when none failed.
+   */
+  lastFailure(streams: readonly number[], from: Micros, to: Micros): { readonly at: Micros; readonly succeededAfter: boolean } | undefined {
+    const rows = this.rowsOfStreams(streams, from, to);
+    let at = -1;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
+      if (this.ok[i] === 0 && this.started[i]! > at) at = this.started[i]!;
+    }
+    if (at < 0) return undefined;
+    let succeededAfter = false;
+    for (let k = 0; k < rows.length && !succeededAfter; k++) succeededAfter = this.ok[rows[k]!] === 1 && this.started[rows[k]!]! > at;
+    return { at, succeededAfter };
+  }
+
+  /** The rows of several streams started in [from, to), one stream's after another's. */
+  private rowsOfStreams(streams: readonly number[], from: Micros, to: Micros): Int32Array {
+    const parts = streams.map((s) => this.rowsIn(s, from, to, -1));
+    const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+    let n = 0;
+    for (const p of parts) {
+      out.set(p, n);
+      n += p.length;
+    }
+    return out;
+  }
+
+  /** The summary of a set of rows. */
+  private summaryOf(selected: Int32Array): Summary {
     const latency = new LatencyRecorder(this.countOk(selected));
     // Codes counted by index, then named in the order they first appear among these rows.
     const perCode = new Uint32Array(this.codes.length);

@@ -37,6 +37,7 @@ export function reportJson(r: ScenarioReport, time: WallTime): unknown {
     network: { ...r.network, dropped: Object.fromEntries(r.network.dropped) },
     trace: r.trace,
     ...(r.mcs ? { mcs: r.mcs } : {}),
+    ...(r.patterns ? { patterns: r.patterns } : {}),
   };
 }
 
@@ -146,6 +147,17 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
       formatTable(["STREAM", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requests.map((s) => [s.name, ...requestCells(s)])),
     );
   }
+  if (r.patterns) {
+    const p = r.patterns;
+    const seconds = (v: number | null) => (v === null ? "never" : `${v.toFixed(1)}s`);
+    section(
+      `Choosing a pattern (the streams tagged with each, over the fault ${p.fault ?? "- (none)"}; latency of the successful actions after warmup; DETECT: from the fault's start to the last failure during it, never when failures lasted as long as it; RECOVER: from its end to the last failure after it)`,
+      formatTable(
+        ["PATTERN", "STREAMS", "BEFORE", "DURING", "AFTER", "P50", "P99", "DETECT", "RECOVER"],
+        p.rows.map((row) => [row.pattern, row.streams.join(","), percent(row.before), percent(row.during), percent(row.after), formatLatency(row.latencyMs.p50), formatLatency(row.latencyMs.p99), p.fault ? seconds(row.detectS) : "-", p.fault ? seconds(row.recoverS) : "-"]),
+      ),
+    );
+  }
   const phases = lookups.flatMap((s) => s.byPhase.map((p) => [s.name, p.fault, p.phase, ...figureCells(p), outcomes(p.codes)]));
   if (phases.length > 0) {
     section("By fault phase (lookups by when they started: before, during or after each fault)", formatTable(["STREAM", "FAULT", "PHASE", ...figureHeader("LOOKUPS"), "OUTCOMES"], phases));
@@ -154,6 +166,16 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
   if (requestPhases.length > 0) {
     section("Requests by fault phase (by when they started)", formatTable(["STREAM", "FAULT", "PHASE", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requestPhases));
   }
+  // Only where traffic had somewhere to move: a stream that more than one cluster served.
+  const served = requests.filter((s) => s.byPair.length > 1).flatMap((s) =>
+    (s.servedBy ?? []).map((b) => [s.name, b.fault, b.phase, b.to === "-" ? "none" : b.to, b.region || "-", count(b.count), percent(b.share), percent(b.successRatio), formatLatency(b.latencyMs.p50), formatLatency(b.latencyMs.p99), outcomes(b.statuses ?? {}), outcomes(b.errors ?? {})]),
+  );
+  if (served.length > 0) {
+    section(
+      "Requests served by cluster, per fault phase (TO: the cluster of the endpoint connected to, none when no endpoint was; SHARE: of the phase's requests)",
+      formatTable(["STREAM", "FAULT", "PHASE", "TO", "REGION", "REQUESTS", "SHARE", "SUCCESS", "P50", "P99", "STATUS", "ERRORS"], served),
+    );
+  }
   const pairs = lookups.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...figureCells(p)]));
   if (pairs.length > 0) {
     section("By cluster pair (TO: the cluster that owns the answer's first address; none when there was no address)", formatTable(["STREAM", "FROM", "TO", ...figureHeader("LOOKUPS")], pairs));
@@ -161,7 +183,7 @@ export function formatReport(r: ScenarioReport, time: WallTime): string {
   const requestPairs = requests.flatMap((s) => s.byPair.map((p) => [s.name, p.from, p.to === "-" ? "none" : p.to, ...requestCells(p)]));
   if (requestPairs.length > 0) {
     section(
-      "Requests by cluster pair (TO: the cluster that owns the address connected to; none when the host did not resolve)",
+      "Requests by cluster pair (TO: the cluster of the endpoint that served the call (through kube-proxy, the backend reached); none when the host did not resolve)",
       formatTable(["STREAM", "FROM", "TO", ...figureHeader("REQUESTS"), "STATUS", "ERRORS"], requestPairs),
     );
   }

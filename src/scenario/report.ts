@@ -47,6 +47,23 @@ export interface StreamReport extends Figures {
   readonly inFlight: number;
   readonly byPhase: readonly (Figures & { readonly fault: string; readonly phase: Phase })[];
   readonly byPair: readonly (Figures & { readonly from: string; readonly to: string })[];
+  /**
+   * Request streams only: per fault phase, the requests each cluster served (the cluster of the
+   * endpoint connected to; `-` when none was), so that a failover shows as traffic moving.
+   */
+  readonly servedBy?: readonly ServedBy[];
+}
+
+/** The requests of one fault phase that one cluster served. */
+export interface ServedBy extends Figures {
+  readonly fault: string;
+  readonly phase: Phase;
+  /** The serving cluster, `-` for requests no endpoint took (503 UH, a DNS failure). */
+  readonly to: string;
+  /** Its region (the locality of its endpoints); empty for `-`. */
+  readonly region: string;
+  /** Its part of the phase's requests, 0 to 1. */
+  readonly share: number;
 }
 
 /** Start-time windows [from, to) of each fault's phases. */
@@ -101,15 +118,30 @@ function describeAction(a: StreamSpec["action"]): string {
 }
 
 /** One stream's report. */
-export function streamReport(spec: StreamSpec, index: number, m: Measurements, counters: StreamCounters, warmup: Micros, windows: PhaseWindows): StreamReport {
+export function streamReport(
+  spec: StreamSpec,
+  index: number,
+  m: Measurements,
+  counters: StreamCounters,
+  warmup: Micros,
+  windows: PhaseWindows,
+  regionOf: (cluster: string) => string = () => "",
+): StreamReport {
   const kind = spec.action.kind;
   const byPhase: StreamReport["byPhase"][number][] = [];
+  const servedBy: ServedBy[] = [];
   for (const [fault, phases] of windows) {
     for (const phase of ["before", "during", "after"] as const) {
       const [from, to] = phases[phase];
       // A phase the run never reached, or one that ended before the warmup did, has no row.
       if (from >= to) continue;
-      byPhase.push({ fault, phase, ...figures(m.summarise(index, from, to), kind) });
+      const all = figures(m.summarise(index, from, to), kind);
+      byPhase.push({ fault, phase, ...all });
+      if (kind !== "request") continue;
+      for (const cluster of m.destinationsOf(index, from, to)) {
+        const f = figures(m.summarise(index, from, to, cluster), kind);
+        servedBy.push({ fault, phase, to: cluster, region: cluster === "-" ? "" : regionOf(cluster), share: f.count / all.count, ...f });
+      }
     }
   }
   const byPair = m
@@ -125,6 +157,7 @@ export function streamReport(spec: StreamSpec, index: number, m: Measurements, c
     inFlight: counters.inFlight,
     byPhase,
     byPair,
+    ...(kind === "request" ? { servedBy } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { VERSION } from "../version.js";
 import { evaluate, type ExpectationResult } from "./expect.js";
 import { FaultTimeline, type FaultRecord } from "./faults.js";
 import { Measurements } from "./measure.js";
+import { patternsReport, type PatternsReport } from "./patterns-report.js";
 import { phaseWindows, streamReport, type StreamReport } from "./report.js";
 import type { ManifestEntry, McsSpec, MeshClusterEntry, MeshSpec, Scenario, ScenarioSpec } from "./spec.js";
 import { Stream, clientPods, type StreamCounters } from "./traffic.js";
@@ -75,6 +76,8 @@ export interface ScenarioReport {
   readonly trace: { readonly level: TraceLevel; readonly events: number };
   /** The Multi-Cluster Services pattern's convergence, when the scenario has one. */
   readonly mcs?: McsReport;
+  /** The patterns side by side, when streams are tagged with them. */
+  readonly patterns?: PatternsReport;
 }
 
 /** A scenario's world, built and with its traffic and faults scheduled, but not yet run. */
@@ -224,6 +227,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
 
   const windows = phaseWindows(spec, faults.records);
   const counters: StreamCounters[] = streams.map((s) => s.counters);
+  const patterns = patternsReport(spec, measurements, windows);
   return {
     scenario: scenario.metadata.name,
     ...(scenario.metadata.description ? { description: scenario.metadata.description } : {}),
@@ -236,12 +240,13 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
     ...(stopReason && now < spec.duration ? { stopReason } : {}),
     warmup: spec.warmup,
     duration: spec.duration,
-    streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows)),
+    streams: spec.traffic.map((s, i) => streamReport(s, i, measurements, counters[i]!, spec.warmup, windows, (c) => world.topology.clusters.get(c)?.region ?? "")),
     faults: faults.records,
     expectations: spec.expect.map((e) => evaluate(e, spec, measurements, windows)),
     network: world.network.stats,
     trace: { level: world.sim.trace.level, events: world.sim.trace.count },
     ...(mcs ? { mcs: mcs.report() } : {}),
+    ...(patterns ? { patterns } : {}),
   };
 }
 

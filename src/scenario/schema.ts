@@ -25,6 +25,7 @@ import type { HostSelector } from "../net/selector.js";
 import type { LinkProfile, LinkScope } from "../net/link.js";
 import type { HttpFault } from "../http/server.js";
 import {
+  PATTERN_NAMES,
   SCENARIO_API_VERSION,
   type Arrival,
   type ExpectCheck,
@@ -438,6 +439,7 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
   type: "object",
   fields: {
     name: str("the stream's name, used by expectations and the report", { required: true }),
+    pattern: str("the cross-cluster pattern it goes through, for the report's side-by-side table of patterns", { enum: [...PATTERN_NAMES] }),
     from: {
       type: "object",
       required: true,
@@ -517,6 +519,7 @@ const streamSchema = (ctx: SchemaContext): ObjectSchema => ({
     const resolver = s.resolver ? { resolver: s.resolver } : {};
     return {
       name: s.name,
+      ...(s.pattern !== undefined ? { pattern: s.pattern } : {}),
       from: s.from,
       action:
         s.request !== undefined
@@ -810,6 +813,11 @@ export const EXPECTATION: ObjectSchema = {
       description: "only actions started in this window (default: the whole run after warmup)",
       fields: { from: duration("from"), to: duration("to") },
     },
+    to: {
+      type: "object",
+      description: "only actions bound for one cluster: requests served by its endpoints, lookups answered with its addresses",
+      fields: { cluster: str("the cluster", { required: true }) },
+    },
     fault: str("with phase: the fault whose phase it looks at"),
     phase: str("only actions started before, during or after the fault", { enum: ["before", "during", "after"] }),
     latency: {
@@ -868,18 +876,20 @@ export const EXPECTATION: ObjectSchema = {
       : e.window
         ? { kind: "window", from: e.window.from ?? 0, to: e.window.to ?? -1 }
         : { kind: "run" };
-    return { stream: e.stream, window, check, description: e.description ?? describeExpectation(e.stream, window, check) };
+    const to: { cluster: string } | undefined = e.to;
+    return { stream: e.stream, window, check, ...(to ? { to } : {}), description: e.description ?? describeExpectation(e.stream, window, check, to?.cluster) };
   },
 };
 
-/** `p99 latency of local < 5ms during partition@20s`. */
-export function describeExpectation(stream: string, window: ExpectWindow, check: ExpectCheck): string {
+/** `p99 latency of local < 5ms during partition@20s`; with `to`, `count of web to west >= 100 during cut`. */
+export function describeExpectation(stream: string, window: ExpectWindow, check: ExpectCheck, to?: string): string {
   const range = (what: string, c: { atLeast?: number; atMost?: number }) =>
     c.atLeast !== undefined && c.atMost !== undefined
       ? `${c.atLeast} <= ${what} <= ${c.atMost}`
       : c.atLeast !== undefined
         ? `${what} >= ${c.atLeast}`
         : `${what} <= ${c.atMost}`;
+  if (to !== undefined) stream = `${stream} to ${to}`;
   let text: string;
   switch (check.kind) {
     case "latency":

@@ -210,9 +210,16 @@ export type Arrival =
   | { readonly kind: "constant"; readonly rate: number }
   | { readonly kind: "closed"; readonly concurrency: number; readonly think: Distribution };
 
+/** The cross-cluster patterns a stream can be tagged with (DESIGN.md: mesh, DNS federation, MCS). */
+export const PATTERN_NAMES = ["istio", "dns-federation", "mcs"] as const;
+/** One of {@link PATTERN_NAMES}. */
+export type PatternName = (typeof PATTERN_NAMES)[number];
+
 /** A named stream of traffic. */
 export interface StreamSpec {
   readonly name: string;
+  /** The pattern its actions go through, for the report's table of patterns side by side. */
+  readonly pattern?: PatternName;
   readonly from: PodSelection;
   readonly action: ResolveAction | RequestAction;
   readonly arrival: Arrival;
@@ -331,6 +338,8 @@ export interface ExpectationSpec {
   readonly stream: string;
   readonly window: ExpectWindow;
   readonly check: ExpectCheck;
+  /** Only the actions bound for this cluster (a request's serving endpoint, a lookup's first address). */
+  readonly to?: { readonly cluster: string };
   /** As written, or made from the rest: `p99 latency of local-fqdn during partition < 5ms`. */
   readonly description: string;
 }

@@ -169,9 +169,10 @@ export class Stream {
       ...(action.resolver ? { resolver: action.resolver } : {}),
       onDone: (result: RequestResult) => {
         this.counters.inFlight--;
-        // The pair is the cluster of the address connected to: a Service's cluster IP is its
-        // cluster's; through a sidecar, the endpoint it picked (which may be another cluster's).
-        const reached = result.upstream?.slice(0, result.upstream.lastIndexOf(":")) ?? result.address;
+        // The pair is the cluster of the endpoint that served the call: through a sidecar, the one
+        // it picked; through kube-proxy, the backend the connection reached (a clusterset IP's may
+        // be another cluster's); with no connection, the address the host resolved to.
+        const reached = result.upstream?.slice(0, result.upstream.lastIndexOf(":")) ?? result.server ?? result.address;
         const to = reached === undefined ? "-" : this.destinationOf(reached);
         this.measurements.record(this.index, result.startedAt, result.finishedAt - result.startedAt, succeeded(result), resultCode(result), 0, to);
         then?.();

@@ -11,6 +11,7 @@ import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
 import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
 import { autoAllocate, entryServices, exportedTo, type EntryContext, type EntryService } from "./service-entries.js";
 import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
+import { UNLIMITED, type CircuitBreakers } from "./sidecar-pool.js";
 
 /** The config kinds istiod watches in its own cluster. */
 export const CONFIG_KINDS = ["DestinationRule", "VirtualService"] as const;
@@ -45,6 +46,8 @@ export class ConfigStore {
   private readonly entries = new Map<string, Readonly<ServiceEntry>>();
   /** The entries' services and auto-allocated addresses, made again after an entry changes. */
   private entryCache: { readonly services: readonly EntryService[]; readonly allocated: ReadonlyMap<string, string> } | undefined;
+  /** Raised by every event, so that what is built from the config can be kept while it stays the same. */
+  version = 0;
 
   constructor(
     /** The cluster domain short names are resolved in. */
@@ -53,6 +56,7 @@ export class ConfigStore {
 
   /** A watch event of one of {@link CONFIG_KINDS} or of {@link ENTRY_KIND}. */
   event(kind: ConfigKind | typeof ENTRY_KIND, e: WatchEvent): void {
+    this.version++;
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
     const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : kind === "VirtualService" ? this.virtualServices : this.entries;
@@ -128,6 +132,8 @@ export interface ClusterPolicy {
   readonly outlierDetection?: OutlierPolicy;
   /** The rule's locality settings; absent, the mesh's (enabled, no rules, mesh.md §3.1). */
   readonly localityLb?: LocalityLoadBalancerSetting;
+  /** The `connectionPool` limits, when the rule sets any (unset ones Istio's 2^32−1). */
+  readonly circuitBreakers?: CircuitBreakers;
 }
 
 /**
@@ -152,7 +158,8 @@ export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros)
   const od = policy.outlierDetection;
   const simple = policy.loadBalancer?.simple;
   const lbPolicy: LbPolicy = simple === "ROUND_ROBIN" || simple === "RANDOM" ? simple : "LEAST_REQUEST";
-  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}) };
+  const breakers = circuitBreakers(policy);
+  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}), ...(breakers ? { circuitBreakers: breakers } : {}) };
   if (!od) return { ...base, panicThreshold: DEFAULT_PANIC_THRESHOLD };
   const baseEjectionTime = micros(od.baseEjectionTime, 30 * SECOND);
   return {
@@ -166,5 +173,25 @@ export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros)
       maxEjectionTime: Math.max(MAX_EJECTION_TIME, baseEjectionTime),
       maxEjectionPercent: od.maxEjectionPercent ?? 10,
     },
+  };
+}
+
+/**
+ * The circuit breakers of a traffic policy's `connectionPool`: undefined when it sets none of
+ * `tcp.maxConnections`, `http.http1MaxPendingRequests`, `http.http2MaxRequests` and
+ * `http.maxRequestsPerConnection`; each one unset is Istio's 2^32−1.
+ */
+function circuitBreakers(policy: TrafficPolicy): CircuitBreakers | undefined {
+  const tcp = policy.connectionPool?.tcp;
+  const http = policy.connectionPool?.http;
+  const set = [tcp?.maxConnections, http?.http1MaxPendingRequests, http?.http2MaxRequests, http?.maxRequestsPerConnection];
+  if (set.every((v) => v === undefined)) return undefined;
+  // Istio turns 0 into its default for these limits (a breaker of 0 would refuse everything).
+  const limit = (v: number | undefined) => (v === undefined || v <= 0 ? UNLIMITED : v);
+  return {
+    maxConnections: limit(tcp?.maxConnections),
+    maxPendingRequests: limit(http?.http1MaxPendingRequests),
+    maxRequests: limit(http?.http2MaxRequests),
+    maxRequestsPerConnection: http?.maxRequestsPerConnection ?? 0,
   };
 }

@@ -31,6 +31,7 @@ import {
   type ClusterResource,
   type ListenerResource,
   type LoadAssignment,
+  type NameTableEntry,
   type ProxyMetadata,
   type RouteResource,
   type VirtualHostResource,
@@ -176,6 +177,9 @@ export class Istiod extends Actor {
   private nonces = 0;
   private pushVersion = 0;
   private nextWatchPort = REMOTE_WATCH_PORT;
+  /** What {@link resourcesFor} built, by view, for the registry and config versions `viewsAt`. */
+  private readonly views = new Map<string, ViewResources>();
+  private viewsAt = "";
   /** Responses sent, by type, for tests and benchmarks. */
   readonly sent: Record<XdsType, number> = { CDS: 0, EDS: 0, LDS: 0, RDS: 0, ECDS: 0, NDS: 0 };
 
@@ -283,6 +287,39 @@ export class Istiod extends Actor {
   generate(meta: ProxyMetadata, services?: ReadonlySet<string>): UnsentResponse[] {
     const nonce = () => `${++this.nonces}`;
     const version = `${formatTimestamp(this.sim.now)}/${this.pushVersion}`;
+    const r = this.resourcesFor(meta, services);
+    const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: r.assignments };
+    if (services) return [eds];
+    const full: UnsentResponse[] = [
+      { type: "CDS", nonce: nonce(), version, resources: r.clusters },
+      eds,
+      { type: "LDS", nonce: nonce(), version, resources: r.listeners },
+      { type: "RDS", nonce: nonce(), version, resources: r.routes },
+    ];
+    if (r.names) full.push({ type: NDS, nonce: nonce(), version, resources: r.names });
+    return full;
+  }
+
+  /**
+   * The resources of a proxy's view, built once per view while the registry and the config stay
+   * as they are: a push sends the same to every proxy with the same cluster, namespace, network,
+   * locality, labels and DNS options (all of a proxy that generating reads), so the 1,000 sidecars
+   * of a Deployment share one build instead of making 1,000 equal ones.
+   */
+  private resourcesFor(meta: ProxyMetadata, services: ReadonlySet<string> | undefined): ViewResources {
+    const at = `${this.registry.version}/${this.config.version}`;
+    if (at !== this.viewsAt) {
+      this.views.clear();
+      this.viewsAt = at;
+    }
+    const key = `${viewKey(meta)}\n${services ? [...services].join(" ") : "*"}`;
+    let r = this.views.get(key);
+    if (!r) this.views.set(key, (r = this.build(meta, services)));
+    return r;
+  }
+
+  /** A proxy's full config, or with `services` only the load assignments of those (an EDS-only push needs nothing else). */
+  private build(meta: ProxyMetadata, services: ReadonlySet<string> | undefined): ViewResources {
     const clusters: ClusterResource[] = [];
     const assignments: LoadAssignment[] = [];
     const listeners: ListenerResource[] = [];
@@ -299,16 +336,30 @@ export class Istiod extends Actor {
     const wildcardPorts = new Set<number>();
     for (const view of views) {
       const { host, vips } = view;
+      if (services && !services.has(host)) continue;
       const rule = this.config.destinationRule(host, meta.namespace);
       const subsets: (Subset | undefined)[] = [undefined, ...(rule?.spec.subsets ?? [])];
       for (const port of view.ports) {
         for (const subset of subsets) {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
-          const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", type: view.type, lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
-          if (view.type !== "ORIGINAL_DST" && (!services || services.has(host))) assignments.push(this.assignment(meta, name, view.endpoints, port.name, subset?.labels, policy));
+          if (view.type !== "ORIGINAL_DST") assignments.push(this.assignment(meta, name, view.endpoints, port.name, subset?.labels, policy));
+          if (services) continue;
+          const { outlierDetection, panicThreshold, circuitBreakers } = policy;
+          clusters.push({
+            name,
+            host,
+            port: port.port,
+            subset: subset?.name ?? "",
+            type: view.type,
+            lbPolicy: policy.lbPolicy,
+            connectTimeout: policy.connectTimeout,
+            panicThreshold,
+            ...(outlierDetection ? { outlierDetection } : {}),
+            ...(circuitBreakers ? { circuitBreakers } : {}),
+          });
         }
+        if (services) continue;
         for (const address of vips) listeners.push({ address, port: port.port, cluster: clusterName(host, port.port) });
         // A ServiceEntry host without an address is matched by its Host header on the port's
         // 0.0.0.0 listener, as Istio's HTTP listeners match every address.
@@ -321,16 +372,13 @@ export class Istiod extends Actor {
         hosts.push(virtualHost(meta, { host, port: port.port, vips, vs: this.config.virtualService(host), portsOf, domain: this.options.domain, version: this.options.version }));
       }
     }
-    const eds: UnsentResponse = { type: "EDS", nonce: nonce(), version, resources: assignments };
-    if (services) return [eds];
-    const full: UnsentResponse[] = [
-      { type: "CDS", nonce: nonce(), version, resources: clusters },
-      eds,
-      { type: "LDS", nonce: nonce(), version, resources: listeners },
-      { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })) },
-    ];
-    if (meta.types.includes(NDS)) full.push({ type: NDS, nonce: nonce(), version, resources: nameTable(meta, views) });
-    return full;
+    return {
+      clusters,
+      assignments,
+      listeners,
+      routes: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })),
+      ...(!services && meta.types.includes(NDS) ? { names: nameTable(meta, views) } : {}),
+    };
   }
 
   /**
@@ -522,6 +570,28 @@ export class Istiod extends Actor {
       this.send(conn.address, XDS_RESPONSE, { ...response, seq: conn.seq++ });
     }
   }
+}
+
+/** The resources of one view of the mesh: shared by every proxy with that view, so never changed once built. */
+interface ViewResources {
+  readonly clusters: readonly ClusterResource[];
+  readonly assignments: readonly LoadAssignment[];
+  readonly listeners: readonly ListenerResource[];
+  readonly routes: readonly RouteResource[];
+  /** The name table (NDS), for a proxy with a DNS proxy. */
+  readonly names?: readonly NameTableEntry[];
+}
+
+const viewKeys = new WeakMap<ProxyMetadata, string>();
+
+/** What of a proxy generating its config reads, as a key (made once per proxy). */
+function viewKey(meta: ProxyMetadata): string {
+  let key = viewKeys.get(meta);
+  if (key === undefined) {
+    key = JSON.stringify([meta.cluster, meta.namespace, meta.network, meta.locality, meta.labels, meta.dnsAutoAllocate === true, meta.types.includes(NDS)]);
+    viewKeys.set(meta, key);
+  }
+  return key;
 }
 
 /** Istio's precedence: closed, then timeout, then synced, then syncing (mesh.md §1.2 `SyncStatus`). */

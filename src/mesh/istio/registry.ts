@@ -56,6 +56,12 @@ export class ServiceRegistry {
   private readonly caches = new Map<string, ClusterCache>();
   /** Endpoints by hostname, then by cluster (the shards). A hostname once seen keeps its key (mesh.md §1.5). */
   private readonly shards = new Map<string, Map<string, readonly MeshEndpoint[]>>();
+  /**
+   * Raised by every call that may change what the registry holds, so that what is built from it
+   * (istiod's per-push resources, {@link services}) can be kept while it stays the same.
+   */
+  version = 0;
+  private servicesMemo: { readonly version: number; readonly value: Map<string, Map<string, Readonly<Service>>> } | undefined;
 
   constructor(
     /** The domain hostnames are made in (`<name>.<namespace>.svc.<domain>`). */
@@ -69,6 +75,7 @@ export class ServiceRegistry {
 
   /** Starts keeping a cluster, listing it. */
   addCluster(id: string, network: string): void {
+    this.version++;
     this.caches.set(id, new ClusterCache(id, network));
   }
 
@@ -82,6 +89,7 @@ export class ServiceRegistry {
    * the forced full push Istio triggers for it (reason `cluster`).
    */
   removeCluster(id: string): PushRequest {
+    this.version++;
     this.caches.delete(id);
     for (const byCluster of this.shards.values()) byCluster.delete(id);
     return { full: true, services: new Set(), reasons: ["cluster"] };
@@ -89,6 +97,7 @@ export class ServiceRegistry {
 
   /** A new list of the cluster begins: its caches are emptied and filled again before anything is pushed. */
   relist(id: string): void {
+    this.version++;
     const old = this.caches.get(id);
     if (!old) return;
     const fresh = new ClusterCache(id, old.network);
@@ -97,6 +106,7 @@ export class ServiceRegistry {
 
   /** The cluster's nodes (its Node informer's list). */
   setNodes(id: string, nodes: readonly NodeInfo[]): void {
+    this.version++;
     const c = this.caches.get(id);
     if (!c) return;
     c.nodes.clear();
@@ -108,6 +118,7 @@ export class ServiceRegistry {
    * changed is returned as one request (undefined when nothing did).
    */
   synced(id: string): PushRequest | undefined {
+    this.version++;
     const c = this.caches.get(id);
     if (!c) return NO_PUSH;
     c.listing = false;
@@ -122,6 +133,7 @@ export class ServiceRegistry {
 
   /** A watch event from a cluster; returns the push it needs, if any. */
   event(id: string, kind: Kind, e: WatchEvent): PushRequest | undefined {
+    this.version++;
     const c = this.caches.get(id);
     if (!c) return NO_PUSH;
     const o = e.object;
@@ -162,8 +174,12 @@ export class ServiceRegistry {
     }
   }
 
-  /** Every hostname with a Service in some cluster, in the order first seen, with the clusters' Services. */
-  services(): Map<string, Map<string, Readonly<Service>>> {
+  /**
+   * Every hostname with a Service in some cluster, in the order first seen, with the clusters'
+   * Services; the same map until the registry changes (callers only read it).
+   */
+  services(): ReadonlyMap<string, ReadonlyMap<string, Readonly<Service>>> {
+    if (this.servicesMemo?.version === this.version) return this.servicesMemo.value;
     const out = new Map<string, Map<string, Readonly<Service>>>();
     for (const c of this.caches.values()) {
       for (const svc of c.services.values()) {
@@ -173,6 +189,7 @@ export class ServiceRegistry {
         byCluster.set(c.id, svc);
       }
     }
+    this.servicesMemo = { version: this.version, value: out };
     return out;
   }
 

@@ -9,8 +9,9 @@
  * detection (mesh.md §3.1–§3.3, `sidecar-outlier.ts`), and retries as the route's policy says
  * (§3.4, `sidecar-retry.ts`). It answers with Envoy's response flags when it cannot get an
  * answer: 503 UH with no healthy endpoint, 503 UF when the connection fails, 503 UC when it is
- * reset, 504 UT on a timeout, 404 NR with no route, 503 NC with no such cluster, URX when
- * retries ran out, DI and FI for injected faults.
+ * reset, 503 UO when the cluster's connection pool overflows (`sidecar-pool.ts`), 504 UT on a
+ * timeout, 404 NR with no route, 503 NC with no such cluster, URX when retries ran out, DI and FI
+ * for injected faults.
  *
  * ServiceEntry hosts arrive as clusters like any other: a STATIC one's endpoints are IPs, a DNS
  * one's host names resolved by Envoy's own resolver (`envoy-dns.ts`), and a NONE one
@@ -33,6 +34,7 @@ import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
 import { formatLocality, hostSelection, pickLevel } from "./locality.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
+import { ConnectionPool, sameBreakers } from "./sidecar-pool.js";
 import { routeMatches, type RouteRequest } from "./sidecar-route.js";
 import { HOST_SELECTION_ATTEMPTS, retriable, retryBackoff, type AttemptFailure } from "./sidecar-retry.js";
 import {
@@ -91,6 +93,8 @@ export class Sidecar extends Actor {
   private readonly roundRobin = new Map<string, number>();
   /** Outlier detection per cluster that has it (mesh.md §3.3). */
   private readonly detectors = new Map<string, OutlierDetector>();
+  /** The connection pool per cluster with circuit breakers (a DestinationRule's `connectionPool`). */
+  private readonly pools = new Map<string, ConnectionPool>();
   private connected = false;
   /** The xDS stream's responses, in order. */
   private readonly stream = new InOrder();
@@ -155,6 +159,18 @@ export class Sidecar extends Actor {
     }
   }
 
+  /**
+   * Keeps a connection pool per cluster with circuit breakers: unchanged limits keep the pool (its
+   * requests in flight), changed ones start a new pool, as Envoy drains a changed cluster's.
+   */
+  private updatePools(): void {
+    for (const [name, pool] of [...this.pools]) {
+      const limits = this.clusters.get(name)?.circuitBreakers;
+      if (!limits || !sameBreakers(limits, pool.limits)) this.pools.delete(name);
+    }
+    for (const c of this.clusters.values()) if (c.circuitBreakers && !this.pools.has(c.name)) this.pools.set(c.name, new ConnectionPool(c.circuitBreakers));
+  }
+
   /** Whether outlier detection has an endpoint of a cluster ejected now. */
   ejected(cluster: string, endpoint: LbEndpoint): boolean {
     return this.detectors.get(cluster)?.ejected(target(endpoint), this.sim.now) === true;
@@ -183,6 +199,7 @@ export class Sidecar extends Actor {
         for (const c of r.resources) this.clusters.set(c.name, c);
         for (const name of [...this.endpoints.keys()]) if (!this.clusters.has(name)) this.endpoints.delete(name);
         this.updateDetectors();
+        this.updatePools();
         break;
       case "EDS":
         for (const a of r.resources) {
@@ -329,10 +346,21 @@ export class Sidecar extends Actor {
       routeTimer?.cancel();
       finish(status, error, more, upstream);
     };
+    const pool = this.pools.get(cluster.name);
+    // Each attempt holds a connection of the pool (if the cluster has one) until it is over.
     const attempt = () => {
       if (ended()) return;
+      if (pool && !pool.acquire(() => send(pool.release.bind(pool)))) end(503, "overflow", ["UO"], last);
+      else if (!pool) send(undefined);
+    };
+    const send = (release: (() => void) | undefined) => {
+      if (ended()) {
+        release?.();
+        return;
+      }
       const endpoint = this.pick(cluster.name, tried, policy.retryRemoteLocalities ? priorities : undefined);
       if (!endpoint) {
+        release?.();
         end(503, "no-healthy-upstream", ["UH"], last);
         return;
       }
@@ -346,10 +374,11 @@ export class Sidecar extends Actor {
         timeout: policy.perTryTimeout ?? options.timeout,
         connectTimeout: cluster.connectTimeout,
       };
-      const send = (upstream: string) => {
+      const call = (upstream: string) => {
         this.active.set(key, (this.active.get(key) ?? 0) + 1);
         this.upstream.request(`http://${upstream}${path}`, upstreamOptions, (r) => {
           this.active.set(key, this.active.get(key)! - 1);
+          release?.();
           this.detectors.get(cluster.name)?.record(key, outcomeOf(r), this.sim.now, this.endpoints.get(cluster.name)?.length ?? 0);
           if (ended()) return;
           const failure: AttemptFailure = r.status !== null ? { status: r.status } : { reset: r.error === "timeout" ? "timeout" : r.error === "reset" ? "reset" : "connect-failure" };
@@ -362,13 +391,14 @@ export class Sidecar extends Actor {
           endUpstream(r, retry ? ["URX"] : [], upstream, end);
         });
       };
-      if (IPV4.test(endpoint.address)) send(key);
+      if (IPV4.test(endpoint.address)) call(key);
       else {
         // A DNS cluster's host: resolved by Envoy first; unresolved, the cluster has no host.
         this.dns.resolve(endpoint.address, (ip) => {
+          if (ended() || ip === undefined) release?.();
           if (ended()) return;
           if (ip === undefined) end(503, "no-healthy-upstream", ["UH"], last);
-          else send(`${ip}:${endpoint.port}`);
+          else call(`${ip}:${endpoint.port}`);
         });
       }
     };

@@ -9,6 +9,7 @@ import type { Locality } from "./locality.js";
 import type { HTTPMatchRequest } from "../../k8s/istio.js";
 import type { LbPolicy } from "./config.js";
 import type { OutlierPolicy } from "./sidecar-outlier.js";
+import type { CircuitBreakers } from "./sidecar-pool.js";
 import type { RetryPolicy } from "./sidecar-retry.js";
 
 /** The xDS port of istiod (gRPC xDS with mTLS). */
@@ -77,6 +78,8 @@ export interface ClusterResource {
   readonly panicThreshold: number;
   /** Outlier detection, when the DestinationRule sets it (mesh.md §3.3). */
   readonly outlierDetection?: OutlierPolicy;
+  /** The connection pool's limits, when the DestinationRule's `connectionPool` sets any. */
+  readonly circuitBreakers?: CircuitBreakers;
 }
 
 /** One endpoint of a cluster's load assignment (EDS). */
