@@ -101,7 +101,7 @@ export interface RequestResult {
   readonly flag?: string;
   /** The address the URL's host resolved to, when it did. */
   readonly address?: string;
-  /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */
+  /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), or the backend a socket LB connected to, when one did. */
   readonly upstream?: string;
   readonly startedAt: Micros;
   readonly finishedAt: Micros;
