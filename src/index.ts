@@ -358,6 +358,7 @@ export { ServiceCache } from "./mesh/cilium/service-cache.js";
 export { backendsByPort } from "./k8s/kube-proxy.js";
 export type { ApiServerEndpointOptions } from "./k8s/remote-watch.js";
 export type { ConnectTranslator } from "./http/client.js";
+export { cilium, clustermeshStatus, CILIUM_COMMANDS, type ClusterMeshStatusView } from "./shell/cilium.js";
 
 // Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
 export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";

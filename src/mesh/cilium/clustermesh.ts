@@ -57,7 +57,7 @@ export class ClusterMesh {
   constructor(
     sim: Sim,
     network: Network,
-    clusters: ReadonlyMap<string, KubeCluster>,
+    private readonly clusters: ReadonlyMap<string, KubeCluster>,
     readonly options: ClusterMeshOptions,
   ) {
     const members = options.clusters.map((m) => ({ ...m, cluster: memberCluster(clusters, m) }));
@@ -72,7 +72,7 @@ export class ClusterMesh {
       this.apiservers.set(name, server);
     }
     for (const { name, cluster } of members) {
-      const pod = `cilium-${stableHash(`${name}/cilium`, 5)}`;
+      const pod = agentPod(cluster.topology.nodes[0]!);
       const host = network.addHost({ name: `${name}/${CILIUM_NAMESPACE}/${pod}`, node: cluster.topology.nodes[0]! });
       const agent = new CiliumAgent(sim, { cluster: name, namespace: CILIUM_NAMESPACE, name: pod }, network, name, cluster.api, tuning);
       network.bind(agent, host, AGENT_PORT);
@@ -88,10 +88,20 @@ export class ClusterMesh {
     return this.options.clusters.find((m) => m.name === cluster)?.id;
   }
 
+  /** The agent pods of a member, one per node (the cluster's agent stands for them all). */
+  agentPods(cluster: string): string[] {
+    return this.agents.has(cluster) ? this.clusters.get(cluster)!.topology.nodes.map(agentPod) : [];
+  }
+
   /** The socket LB of a node of a member cluster; undefined outside the mesh. */
   socketLb(cluster: string, node: Node): SocketLb | undefined {
     return this.agents.get(cluster)?.socketLb(node);
   }
+}
+
+/** The name of the agent pod on a node (the cilium DaemonSet's). */
+function agentPod(node: Node): string {
+  return `cilium-${stableHash(node.name, 5)}`;
 }
 
 function memberCluster(clusters: ReadonlyMap<string, KubeCluster>, m: ClusterMeshMember): KubeCluster {
