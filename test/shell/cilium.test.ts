@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cilium, clustermeshStatus } from "../../src/shell/cilium.js";
+import { LabShell } from "../../src/shell/session.js";
 import { SECOND } from "../../src/sim/time.js";
 import { ciliumWorld } from "../mesh/cilium-world.js";
 
@@ -51,5 +52,20 @@ describe("cilium clustermesh status (mesh.md §6), shaped as cilium-cli prints i
     expect(cilium({ world: w, context: "nowhere" }, ["clustermesh", "status"]).stderr).toBe('Error: context "nowhere" does not exist\n');
     w.cilium = null;
     expect(cilium({ world: w, context: "east" }, ["clustermesh", "status"]).stderr).toMatch(/^Error: Unable to determine status/);
+  });
+});
+
+describe("cilium in the lab shell", () => {
+  it("runs in the current context, moves the clock by a step, and completes its subcommands", () => {
+    const w = ciliumWorld();
+    let out = "";
+    const shell = new LabShell({ world: w, context: "west", write: (_stream, text) => (out += text) });
+    const before = w.sim.now;
+    expect(shell.run("cilium clustermesh status | grep configured")).toBe(0);
+    expect(out).toBe("  - east: 1/1 configured, 1/1 connected\n");
+    expect(w.sim.now).toBe(before + SECOND);
+    expect(shell.complete("cilium c")).toEqual([["clustermesh"], "c"]);
+    expect(shell.complete("cilium clustermesh s")).toEqual([["status"], "s"]);
+    expect(shell.complete("cili")).toEqual([["cilium"], "cili"]);
   });
 });
