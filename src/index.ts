@@ -354,6 +354,17 @@ export { runCheck, type CheckResult, type CheckTarget } from "./shell/lab/checks
 export { LabEngine, quote, type LabEngineOptions, type LabOutput } from "./shell/lab/engine.js";
 export { EXPORT_PLATFORMS, exportLab, type ExportPlatform, type LabSources } from "./shell/lab/export.js";
 
+// Cilium ClusterMesh: global services, clustermesh-apiserver, agents with the socket LB (mesh.md §6).
+export { globalServiceOf, selectBackends, usesRemote, GLOBAL_ANNOTATION, SHARED_ANNOTATION, AFFINITY_ANNOTATION, type Affinity, type GlobalService } from "./mesh/cilium/annotations.js";
+export { CiliumAgent, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, type AgentTuning, type RemoteClusterStatus, type RemoteState, type SocketLb } from "./mesh/cilium/agent.js";
+export { ClusterMesh, ClusterMeshError, CILIUM_NAMESPACE, MAX_CLUSTER_ID, type ClusterMeshMember, type ClusterMeshOptions } from "./mesh/cilium/clustermesh.js";
+export { ClusterMeshApiserver, CLUSTERMESH_PORT, KEEPALIVE_PING, KEEPALIVE_PONG, type KeepaliveBody } from "./mesh/cilium/clustermesh-apiserver.js";
+export { ServiceCache } from "./mesh/cilium/service-cache.js";
+export { backendsByPort } from "./k8s/kube-proxy.js";
+export type { ApiServerEndpointOptions } from "./k8s/remote-watch.js";
+export type { ConnectTranslator } from "./http/client.js";
+export { cilium, clustermeshStatus, CILIUM_COMMANDS, type ClusterMeshStatusView } from "./shell/cilium.js";
+
 // Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
 export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";
 export {

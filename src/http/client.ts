@@ -31,6 +31,13 @@ declare module "../sim/trace.js" {
  */
 export type HostResolver = (host: string, done: (address: string | undefined) => void) => void;
 
+/**
+ * A load balancer in the client's own node (Cilium's eBPF socket LB, mesh.md §6): at connect it
+ * turns a Service's address into a backend's, null when the Service has no backend (the connect
+ * fails at once, EHOSTUNREACH), or undefined for an address that is no Service's.
+ */
+export type ConnectTranslator = (ip: string, port: number) => Address | null | undefined;
+
 /** Options of one call. */
 export interface RequestOptions {
   /** Default GET. */
@@ -68,10 +75,12 @@ interface Call {
   readonly callback: ((result: RequestResult) => void) | undefined;
   state: "resolving" | "connecting" | "open";
   address: string | undefined;
-  /** Where the SYN goes: the resolved address and the URL's port. */
+  /** Where the SYN goes: the resolved address and the URL's port, or the backend a translator picked. */
   target: Address | undefined;
   /** The IP the connection reached (kube-proxy's backend for a cluster IP), once open. */
   server: string | undefined;
+  /** The backend a translator picked, as `ip:port`. */
+  upstream: string | undefined;
   deadline: Timer<undefined> | undefined;
   connectTimer: Timer<undefined> | undefined;
   retransmit: Timer<undefined> | undefined;
@@ -88,7 +97,8 @@ export interface PendingRequest {
 /**
  * A pod's HTTP client without a sidecar: it resolves the URL's host through the pod's resolver,
  * opens a TCP connection to the address (a Service's cluster IP goes through kube-proxy, which
- * picks a ready backend for the connection), sends one request on it and waits for the response.
+ * picks a ready backend for the connection, or, with a {@link ConnectTranslator}, straight to the
+ * backend it picks), sends one request on it and waits for the response.
  * A call ends once, with a status or an {@link ErrorKind}: `connect-refused` for a RST to the SYN
  * (nothing listening, a Service without endpoints), `connect-timeout` when no answer to the SYN
  * came in time (retransmitted after 1s, 2s, 4s, …), `reset` for a RST after connecting, `timeout`
@@ -103,6 +113,7 @@ export class HttpClient extends Actor {
     sim: Sim,
     id: ActorId,
     private readonly resolveHost: HostResolver,
+    private readonly translate?: ConnectTranslator,
   ) {
     super(sim, id);
     this.handle<SynAckBody>(TCP_SYNACK, (m) => this.onSynAck(m));
@@ -135,6 +146,7 @@ export class HttpClient extends Actor {
       address: undefined,
       target: undefined,
       server: undefined,
+      upstream: undefined,
       deadline: undefined,
       connectTimer: undefined,
       retransmit: undefined,
@@ -161,7 +173,14 @@ export class HttpClient extends Actor {
   private connect(call: Call, ip: string): void {
     call.state = "connecting";
     call.address = ip;
-    call.target = address(ip, call.port);
+    const translated = this.translate?.(ip, call.port);
+    if (translated === null) {
+      // connect() itself fails, before any packet; curl reports it as it does a refusal.
+      this.sim.after(0, () => this.finish(call, null, "connect-refused"));
+      return;
+    }
+    call.target = translated ?? address(ip, call.port);
+    if (translated) call.upstream = `${translated.ip}:${translated.port}`;
     call.connectTimer = this.sim.timer(call.connectTimeout, () => {
       call.connectTimer = undefined;
       this.finish(call, null, "connect-timeout");
@@ -214,6 +233,7 @@ export class HttpClient extends Actor {
       ...(error ? { error } : {}),
       ...(call.address !== undefined ? { address: call.address } : {}),
       ...(call.server !== undefined ? { server: call.server } : {}),
+      ...(call.upstream !== undefined ? { upstream: call.upstream } : {}),
       startedAt: call.startedAt,
       finishedAt: this.sim.now,
     };

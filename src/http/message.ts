@@ -106,7 +106,7 @@ export interface RequestResult {
   readonly address?: string;
   /** The IP the connection reached, when it opened: for a cluster IP, the backend kube-proxy picked. */
   readonly server?: string;
-  /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), when one did. */
+  /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), or the backend a socket LB connected to, when one did. */
   readonly upstream?: string;
   readonly startedAt: Micros;
   readonly finishedAt: Micros;

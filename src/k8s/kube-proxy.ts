@@ -198,8 +198,12 @@ export class KubeProxy {
   }
 }
 
-/** For each service port, the ready IPv4 endpoint addresses at the matching slice port (by port name). */
-function backendsByPort(svc: Readonly<Service>, slices: readonly Readonly<EndpointSlice>[]): Map<number, Address[]> {
+/**
+ * For each service port, the ready IPv4 endpoint addresses at the matching slice port (by port
+ * name). The slices may be another cluster's, matched by port name as Cilium matches a global
+ * Service's remote backends (mesh.md §6).
+ */
+export function backendsByPort(svc: Readonly<Service>, slices: readonly Readonly<EndpointSlice>[]): Map<number, Address[]> {
   const out = new Map<number, Address[]>();
   for (const port of svc.spec.ports ?? []) {
     const name = port.name ?? "";

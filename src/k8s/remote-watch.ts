@@ -12,6 +12,7 @@
  */
 import { Actor, type ActorId, type Address, type Message } from "../sim/actor.js";
 import type { Timer } from "../sim/scheduler.js";
+import type { Distribution } from "../sim/distribution.js";
 import type { Sim } from "../sim/sim.js";
 import { SECOND, type Micros } from "../sim/time.js";
 import { InOrder } from "../net/in-order.js";
@@ -59,6 +60,16 @@ const UNWATCH = "kube.unwatch";
 const EVENT = "kube.event";
 const NODES = "kube.nodes";
 
+/** Options of an {@link ApiServerEndpoint}. */
+export interface ApiServerEndpointOptions {
+  /**
+   * How long a change takes to reach the endpoint's streams, in place of the API server's watch
+   * delay: a server that copies the API into a store of its own first (Cilium's
+   * clustermesh-apiserver into its etcd, mesh.md §6) takes longer than a plain watch.
+   */
+  readonly delay?: Distribution;
+}
+
 /**
  * An API server's endpoint on the network: it serves watch streams to remote watchers, each
  * kind through the API server's own watch (with its delays), each message sent over the network.
@@ -71,6 +82,7 @@ export class ApiServerEndpoint extends Actor {
     id: ActorId,
     private readonly api: ApiServer,
     private readonly nodes: () => readonly NodeInfo[],
+    private readonly options: ApiServerEndpointOptions = {},
   ) {
     super(sim, id);
     this.handle<WatchRequest>(WATCH, (m) => this.open(m));
@@ -87,6 +99,7 @@ export class ApiServerEndpoint extends Actor {
     const stops = m.body.kinds.map((kind) =>
       this.api.watch(kind, `${m.body.watcher}#${stream}`, (event) => this.transport && this.send(to, EVENT, { stream, seq: seq++, kind, event } satisfies StreamMessage), {
         onSynced: () => this.transport && this.send(to, EVENT, { stream, seq: seq++, kind, synced: true } satisfies StreamMessage),
+        ...(this.options.delay ? { delay: this.options.delay } : {}),
       }),
     );
     this.streams.set(key, stops);
@@ -142,6 +155,17 @@ export class RemoteWatch extends Actor {
 
   /** Opens the first stream (call once bound). */
   start(): void {
+    this.open();
+  }
+
+  /**
+   * Starts a new stream now, which lists everything again: for an owner that learnt by other
+   * means that its connection broke (a keepalive that went unanswered), as a client reconnects.
+   */
+  restart(): void {
+    this.retry?.cancel();
+    this.retry = undefined;
+    this.backoff = WATCH_RETRY;
     this.open();
   }
 

@@ -1,4 +1,5 @@
 import { CorefileError, parseCorefile } from "../dns/corefile.js";
+import { ciliumMembers } from "./cilium.js";
 import { applyDnsFederation, MAX_FEDERATION_MEMBERS } from "./federation.js";
 import { applyMcs, mcsMembers } from "./mcs.js";
 import { INSTANT_ACTIONS } from "./faults.js";
@@ -239,6 +240,19 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     const members = federation.clusters.length > 0 ? federation.clusters.length : spec.clusters.length;
     if (members < 2) fail(["patterns", "dnsFederation"], "a federation needs two clusters or more; the scenario has one");
     if (members > MAX_FEDERATION_MEMBERS) fail(["patterns", "dnsFederation", "clusters"], `at most ${MAX_FEDERATION_MEMBERS} clusters can federate (one external address each); list the members`);
+  }
+  const cilium = spec.patterns.cilium;
+  if (cilium) {
+    const members = ciliumMembers(spec, cilium);
+    if (members.length < 2) fail(["patterns", "cilium"], "a cluster mesh needs two clusters or more; the scenario has one");
+    members.forEach((m, i) => {
+      const first = members.findIndex((o) => o.id === m.id);
+      if (first < i) fail(["patterns", "cilium", "clusters", i, "id"], `cluster ID ${m.id} is ${members[first]!.name}'s already; each member needs its own`);
+    });
+    // ClusterMesh routes pod IPs between clusters (mesh.md §6): one flat network.
+    const networkOf = (name: string) => spec.clusters.find((c) => c.name === name)?.network ?? "default";
+    const apart = members.find((m) => networkOf(m.name) !== networkOf(members[0]!.name));
+    if (apart) fail(["patterns", "cilium", "clusters"], `cluster ${apart.name} is on network ${networkOf(apart.name)} and ${members[0]!.name} on ${networkOf(members[0]!.name)}: ClusterMesh members must share one network`);
   }
   if (spec.warmup >= spec.duration) fail(["warmup"], `must be shorter than the run (duration ${formatDuration(spec.duration)})`);
   spec.traffic.forEach((s, i) => {

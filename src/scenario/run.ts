@@ -2,6 +2,7 @@ import { DnsChaos } from "../dns/chaos.js";
 import { DEFAULT_COREDNS_SERVICE } from "../dns/coredns.js";
 import { ApiError } from "../k8s/apiserver.js";
 import { ClusterSet } from "../mcs/clusterset.js";
+import { ciliumOptions } from "./cilium.js";
 import { mcsMembers } from "./mcs.js";
 import { DNS_AUTO_ALLOCATE, DNS_CAPTURE, type IstioMeshOptions } from "../mesh/istio/mesh.js";
 import { McsObserver, type McsReport } from "./mcs-report.js";
@@ -150,6 +151,7 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
   for (const c of spec.clusters) world.serveHttp(c.name, spec.apps.filter((a) => a.cluster === c.name));
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
   if (spec.patterns.mesh) world.installIstio(meshOptions(spec, spec.patterns.mesh));
+  if (spec.patterns.cilium) world.installCilium(ciliumOptions(spec, spec.patterns.cilium));
   const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
   const mcs = clusterSet ? new McsObserver(world, clusterSet) : undefined;
 

@@ -16,6 +16,7 @@ import { FORMATS, ValueError, didYouMean, type ArraySchema, type Format, type Ob
 import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
 import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
 import { PROFILE_NAMES } from "../mcs/profiles.js";
+import { MAX_CLUSTER_ID } from "../mesh/cilium/clustermesh.js";
 import { DEFAULT_ISTIO_VERSION } from "../mesh/istio/mesh.js";
 import { AddressError, Cidr } from "../net/ip.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
@@ -284,6 +285,29 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
     description: "cross-cluster patterns that wire the clusters together",
     default: {},
     fields: {
+      cilium: {
+        type: "object",
+        description: "Cilium ClusterMesh (mesh.md §6): global Services' backends synced across the members, connections balanced in the client's node",
+        fields: {
+          clusters: {
+            type: "array",
+            default: [],
+            unique: [{ by: (c: { name: string }) => c.name, what: "cluster" }],
+            description: "the members (default: every cluster, with IDs 1, 2, … in order); they must share one network",
+            items: {
+              type: "object",
+              fields: {
+                name: ref(ctx, "cluster", "a cluster", { required: true }),
+                id: { type: "integer", min: 1, max: MAX_CLUSTER_ID, description: `its cluster ID, unique in the mesh (default: its place in the list, from 1; at most ${MAX_CLUSTER_ID})` },
+              },
+            },
+          },
+          cacheTTL: duration("clustermesh-cache-ttl: how long an unreachable cluster's backends are kept (default: for ever, Cilium's 0s)", { min: 1 }),
+          syncDelay: { ...DISTRIBUTION, description: "from a change in a member's API to its clustermesh-apiserver's watchers (default: the API's watch delay)" },
+          keepaliveInterval: duration("etcd keepalive time: how often an agent pings each remote clustermesh-apiserver (Cilium: 15s)", { min: 1 }),
+          keepaliveTimeout: duration("etcd keepalive timeout: an unanswered ping this long marks the cluster unreachable (Cilium: 25s)", { min: 1 }),
+        },
+      },
       mcs: {
         type: "object",
         description: "the Multi-Cluster Services API (mcs.md §1): a ClusterSet over the members, an MCS controller in each, clusterset.local in their DNS",

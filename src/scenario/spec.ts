@@ -47,9 +47,27 @@ export interface ScenarioSpec {
 
 /** The cross-cluster patterns a scenario wires its clusters with. */
 export interface PatternsSpec {
+  readonly cilium?: CiliumSpec;
   readonly dnsFederation?: DnsFederationSpec;
   readonly mcs?: McsSpec;
   readonly mesh?: MeshSpec;
+}
+
+/**
+ * Cilium ClusterMesh (mesh.md §6): a clustermesh-apiserver and a Cilium agent in each member, the
+ * agents syncing global Services' backends across the members and balancing their pods'
+ * connections in the node.
+ */
+export interface CiliumSpec {
+  /** The members in order, with their cluster IDs; every cluster (IDs 1, 2, …) when not given. */
+  readonly clusters: readonly { readonly name: string; readonly id?: number }[];
+  /** `clustermesh-cache-ttl`: how long an unreachable cluster's backends are kept (default: for ever). */
+  readonly cacheTTL?: Micros;
+  /** From a change in a member's API to its clustermesh-apiserver's watchers (default: the API's watch delay). */
+  readonly syncDelay?: Distribution;
+  /** etcd's keepalive time and timeout (Cilium: 15s and 25s). */
+  readonly keepaliveInterval?: Micros;
+  readonly keepaliveTimeout?: Micros;
 }
 
 /**

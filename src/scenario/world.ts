@@ -9,6 +9,7 @@ import { HttpApps, type AppSpec } from "../http/apps.js";
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../http/client.js";
 import type { RequestResult } from "../http/message.js";
 import { KubeCluster } from "../k8s/cluster.js";
+import { ClusterMesh, type ClusterMeshOptions } from "../mesh/cilium/clustermesh.js";
 import { IstioMesh, type IstioMeshOptions } from "../mesh/istio/mesh.js";
 import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
@@ -114,6 +115,8 @@ export class World {
   private upstream: UpstreamDns | null = null;
   /** The Istio mesh over the clusters, once {@link installIstio} made it. */
   mesh: IstioMesh | null = null;
+  /** The Cilium ClusterMesh over the clusters, once {@link installCilium} made it. */
+  cilium: ClusterMesh | null = null;
 
   constructor(private readonly options: WorldOptions) {
     this.sim = new Sim({
@@ -219,10 +222,21 @@ export class World {
   }
 
   /**
+   * Makes a Cilium ClusterMesh over member clusters (mesh.md §6): their pods' connections to
+   * Services are balanced in their node, over a global Service's backends in every member.
+   */
+  installCilium(options: ClusterMeshOptions): ClusterMesh {
+    if (this.cilium) throw new WorldError("this world has a cluster mesh already");
+    this.cilium = new ClusterMesh(this.sim, this.network, this.clusters, options);
+    return this.cilium;
+  }
+
+  /**
    * Starts an HTTP call of `url` from a running pod (`namespace/name`). The URL's host is looked
    * up through the pod's resolver as {@link resolve} does (its first IPv4 address is used). A pod
    * with a sidecar hands the call to it, which picks an endpoint itself; one without connects to
-   * the address, a cluster IP reaching a backend through kube-proxy. Run the clock to let it end;
+   * the address, a cluster IP reaching a backend through kube-proxy, or in a ClusterMesh member
+   * through Cilium's socket LB in the pod's node. Run the clock to let it end;
    * its result is on the returned call.
    *
    * @throws UrlError for a URL other than `http://host[:port][/path]`.
@@ -245,7 +259,7 @@ export class World {
     let client = byPod.get(ref);
     // A pod replaced under the same name (a StatefulSet's) has a new host: a new client with it.
     if (!client || client.address?.ip !== found.host.ip || !found.host.attached) {
-      client = new HttpClient(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolveHost);
+      client = new HttpClient(this.sim, { cluster, namespace: found.namespace, name: found.name }, resolveHost, this.cilium?.socketLb(cluster, found.host.node));
       this.network.bind(client, found.host, HTTP_CLIENT_PORT);
       byPod.set(ref, client);
     }
