@@ -111,6 +111,8 @@ export class IstioMesh {
   private readonly sidecars = new Map<string, Map<string, Sidecar>>();
   private readonly apiEndpoints = new Map<string, Address>();
   private readonly captures = new Map<Sidecar, DnsCapture>();
+  /** Whether sidecars keep access logs (see {@link enableAccessLogs}). */
+  private accessLogging = false;
 
   constructor(
     private readonly sim: Sim,
@@ -129,6 +131,16 @@ export class IstioMesh {
   /** The sidecar of a running pod, if it has one. */
   sidecarOf(cluster: string, namespace: string, pod: string): Sidecar | undefined {
     return this.sidecars.get(cluster)?.get(`${namespace}/${pod}`);
+  }
+
+  /**
+   * Turns on the sidecars' access logs from now on, as meshConfig `accessLogFile: /dev/stdout`
+   * does: the lab shell asks for it, so that `kubectl logs POD -c istio-proxy` has lines to show.
+   * Off by default, so that runs nobody reads logs of record nothing.
+   */
+  enableAccessLogs(): void {
+    this.accessLogging = true;
+    for (const sidecar of this.allSidecars()) sidecar.accessLog ??= [];
   }
 
   /** Every sidecar, by cluster in mesh order, then in the order they started. */
@@ -243,6 +255,7 @@ export class IstioMesh {
       const resolv = this.resolvConf?.(m.name, pod);
       sidecar.dns.nameservers = resolv?.nameservers ?? [];
       if (capture && resolv) this.startCapture(sidecar, resolv);
+      if (this.accessLogging) sidecar.accessLog = [];
       sidecar.start();
       byPod.set(ref, sidecar);
     });

@@ -74,6 +74,24 @@ export interface SidecarView {
   readonly ejected: (cluster: string, endpoint: LbEndpoint) => boolean;
 }
 
+/**
+ * One call in a sidecar's access log: what Envoy's access log line is made of (Istio's TEXT
+ * format), recorded only while access logging is on (meshConfig `accessLogFile: /dev/stdout`).
+ */
+export interface AccessLogEntry {
+  readonly startedAt: Micros;
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly userAgent: string | undefined;
+  readonly result: RequestResult;
+  /** The Envoy cluster the route picked (`outbound|80||web.shop.svc.cluster.local`), or PassthroughCluster. */
+  readonly cluster: string | undefined;
+}
+
+/** How many access log lines a sidecar keeps: the last ones, as a container log rotated. */
+export const MAX_ACCESS_LOG = 1_000;
+
 /** How a call through the sidecar ends: its status, error kind and the flags of this step. */
 type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string) => void;
 
@@ -108,6 +126,8 @@ export class Sidecar extends Actor {
   readonly dns: EnvoyDns;
   /** Where a name table (NDS) goes: the pod's DNS proxy, when DNS capture is on. */
   onNameTable: ((entries: readonly NameTableEntry[]) => void) | undefined = undefined;
+  /** Its access log, oldest first; undefined while access logging is off (no cost then). */
+  accessLog: AccessLogEntry[] | undefined = undefined;
 
   constructor(
     sim: Sim,
@@ -235,7 +255,7 @@ export class Sidecar extends Actor {
   request(url: string, options: RequestOptions, resolve: HostResolver, onDone?: (result: RequestResult) => void): PendingRequest {
     const parsed = parseUrl(url);
     const startedAt = this.sim.now;
-    const call: { result: RequestResult | undefined; address: string | undefined } = { result: undefined, address: undefined };
+    const call: { result: RequestResult | undefined; address: string | undefined; cluster: string | undefined } = { result: undefined, address: undefined, cluster: undefined };
     const flags: ResponseFlag[] = [];
     const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string) => {
       if (call.result) return;
@@ -251,6 +271,10 @@ export class Sidecar extends Actor {
         startedAt,
         finishedAt: this.sim.now,
       };
+      if (this.accessLog) {
+        this.accessLog.push({ startedAt, method: options.method ?? "GET", path: parsed.path, authority: parsed.authority, userAgent: options.headers?.["user-agent"], result: call.result, cluster: call.cluster });
+        if (this.accessLog.length > MAX_ACCESS_LOG) this.accessLog.shift();
+      }
       onDone?.(call.result);
     };
     const deadline = this.sim.timer(options.timeout, () => finish(null, "timeout", []));
@@ -260,6 +284,7 @@ export class Sidecar extends Actor {
       const vhost = listener && this.virtualHost(parsed.port, parsed.authority);
       const original = `http://${ip}:${parsed.port}${parsed.path}`;
       if (!vhost) {
+        call.cluster = "PassthroughCluster";
         // PassthroughCluster: to the address the app connected to.
         this.upstream.request(original, options, (r) => finish(r.status, r.error, []));
         return;
@@ -272,6 +297,7 @@ export class Sidecar extends Actor {
       }
       this.injectFaults(entry.fault, flags, finish, () => {
         const cluster = this.clusters.get(this.drawDestination(entry.destinations));
+        call.cluster = cluster?.name;
         if (!cluster) finish(503, undefined, ["NC"]);
         else if (cluster.type === "ORIGINAL_DST") this.upstream.request(original, { ...options, connectTimeout: cluster.connectTimeout }, (r) => endUpstream(r, [], `${ip}:${parsed.port}`, finish));
         else this.attempts(cluster, entry, parsed.path, options, () => call.result !== undefined, finish);

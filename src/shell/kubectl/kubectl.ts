@@ -5,12 +5,16 @@ import { NAMESPACED, type K8sObject } from "../../k8s/objects.js";
 import { parseTimestamp } from "../../k8s/timestamp.js";
 import type { World } from "../../scenario/world.js";
 import { humanDuration } from "./age.js";
+import { executeJsonPath, JsonPathError, parseJsonPath, type JsonPath } from "./jsonpath.js";
 import { matchesSelector } from "../../k8s/labels.js";
 import { podReady, qualifiedName, resourceType, type PrintContext, type ResourceType } from "./resources.js";
 import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
 import { config } from "./config.js";
 import { contextCluster, KubectlError } from "./flags.js";
+import { create, rollout } from "./create.js";
+import { describe } from "./describe.js";
+import { logs } from "./logs.js";
 import { exec, run } from "./pods.js";
 import { apply, del, relabel, scale } from "./write.js";
 
@@ -36,17 +40,21 @@ export interface KubectlTarget {
 /** The verbs this kubectl knows, besides `get`. */
 const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly string[]) => ToolOutput>> = {
   config,
+  create,
+  describe,
   apply,
   delete: del,
   scale,
   label: (target, args) => relabel("labels", target, args),
   annotate: (target, args) => relabel("annotations", target, args),
   exec,
+  logs,
   run,
+  rollout,
 };
 
 /** kubectl's `-o` formats known here. */
-type Output = "table" | "wide" | "yaml" | "json" | "name";
+type Output = "table" | "wide" | "yaml" | "json" | "name" | JsonPath;
 
 interface GetArgs {
   context?: string;
@@ -67,7 +75,7 @@ function parseGetArgs(args: readonly string[]): GetArgs {
     const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     const value = (): string => {
       if (arg.startsWith("--") && eq > 0) return arg.slice(eq + 1);
-      if (/^-[nlo]./.test(arg)) return arg.slice(2);
+      if (/^-[nlo]./.test(arg)) return arg.slice(2).replace(/^=/, "");
       const v = args[++i];
       if (v === undefined) throw new KubectlError(`flag needs an argument: ${JSON.stringify(flag)}`);
       return v;
@@ -92,8 +100,9 @@ function parseGetArgs(args: readonly string[]): GetArgs {
       case "-o":
       case "--output": {
         const o = value();
-        if (o !== "wide" && o !== "yaml" && o !== "json" && o !== "name") throw new KubectlError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,name,wide,yaml`);
-        a.output = o;
+        if (o === "jsonpath" || o.startsWith("jsonpath=")) a.output = jsonPathOutput(o.slice("jsonpath=".length));
+        else if (o !== "wide" && o !== "yaml" && o !== "json" && o !== "name") throw new KubectlError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`);
+        else a.output = o;
         break;
       }
       case "--no-headers":
@@ -110,6 +119,17 @@ function parseGetArgs(args: readonly string[]): GetArgs {
   return a;
 }
 
+/** The printer of `-o jsonpath=TEMPLATE`, or kubectl's refusal of a template it cannot parse. */
+function jsonPathOutput(template: string): JsonPath {
+  if (template === "") throw new KubectlError("template format specified but no template given");
+  try {
+    return parseJsonPath(template);
+  } catch (e) {
+    if (e instanceof JsonPathError) throw new KubectlError(`error parsing jsonpath ${template}, ${e.message}`);
+    throw e;
+  }
+}
+
 /** Runs `kubectl ARGS`: what it prints and its exit status. */
 export function kubectl(target: KubectlTarget, args: readonly string[]): ToolOutput {
   // Global flags may come before the verb, as in `kubectl --context east get pods`.
@@ -123,7 +143,7 @@ export function kubectl(target: KubectlTarget, args: readonly string[]): ToolOut
     if (!run) throw new KubectlError(`unknown command "${verb}" for "kubectl"`);
     return run(target, rest);
   } catch (e) {
-    if (e instanceof KubectlError || e instanceof SelectorError) return { stdout: "", stderr: `error: ${e.message}\n`, exitCode: 1 };
+    if (e instanceof KubectlError || e instanceof SelectorError || e instanceof JsonPathError) return { stdout: "", stderr: `error: ${e.message}${e.message.endsWith("\n") ? "" : "\n"}`, exitCode: 1 };
     if (e instanceof ApiError) return { stdout: "", stderr: `${e.message}\n`, exitCode: 1 };
     throw e;
   }
@@ -189,6 +209,7 @@ function get(target: KubectlTarget, a: GetArgs): ToolOutput {
     return { stdout: "", stderr: `No resources found${where}.\n`, exitCode: 0 };
   }
   const single = a.words.length > 0 && requests.every((r) => r.names.length > 0) && all.length === 1;
+  if (typeof a.output === "object") return { stdout: executeJsonPath(a.output, single ? all[0] : list(all)), stderr, exitCode };
   switch (a.output) {
     case "name":
       return { stdout: found.flatMap((f) => f.objects.map((o) => `${f.type.nameType}/${o.metadata.name}\n`)).join(""), stderr, exitCode };
