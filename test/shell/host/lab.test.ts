@@ -38,7 +38,8 @@ function digest(dir: string): string {
   return /digest: ([0-9a-f]{64})/.exec(mcsim(["lab", "status", dir]).stdout)![1]!;
 }
 
-describe("mcsim lab (issue 9: labs on lab platforms, landscape.md §1.7)", () => {
+// Each test starts a lab server and runs the built command many times: slow on a loaded machine.
+describe("mcsim lab (issue 9: labs on lab platforms, landscape.md §1.7)", { timeout: 240_000 }, () => {
   it("the lesson's nine commands, typed through the shims in bash, print what mcsim shell prints (golden: NotFound for the exec into the gone --rm pod)", () => {
     const shell = mcsim(["shell", `${LAB}/scenario.yaml`, "--script", `${LAB}/lesson.sh`]);
     expect(shell.stdout).toBe(readFileSync("test/cli/golden/cross-cluster-patterns-lesson.txt", "utf8"));
