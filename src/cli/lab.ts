@@ -18,7 +18,7 @@ import { EXIT, UsageError, durationOption, readInput, seedOption } from "./optio
 import { checkCluster, readScenarioFile } from "./scenario-file.js";
 
 /** The programs `mcsim lab env` puts first on PATH, each a shim that runs it in the lab. */
-export const SHIMS = ["kubectl", "istioctl", "linkerd", "dig", "nslookup"] as const;
+const SHIMS = ["kubectl", "istioctl", "linkerd", "dig", "nslookup"] as const;
 
 /** The flags of `mcsim lab init`. */
 interface InitFlags {

@@ -9,7 +9,7 @@ import type { ErrorResponse, RunResponse } from "./protocol.js";
  */
 
 /** True when the arguments read a manifest from stdin (`-f -`, `--filename=-`), as kubectl apply does. */
-export function readsStdin(args: readonly string[]): boolean {
+function readsStdin(args: readonly string[]): boolean {
   return args.some((a, i) => ((a === "-f" || a === "--filename") && args[i + 1] === "-") || a === "-f-" || a === "-f=-" || a === "--filename=-");
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -38,7 +38,8 @@ function digest(dir: string): string {
   return /digest: ([0-9a-f]{64})/.exec(mcsim(["lab", "status", dir]).stdout)![1]!;
 }
 
-describe("mcsim lab (issue 9: labs on lab platforms, landscape.md §1.7)", () => {
+// Each test starts a lab server and runs the built command many times: slow on a loaded machine.
+describe("mcsim lab (issue 9: labs on lab platforms, landscape.md §1.7)", { timeout: 240_000 }, () => {
   it("the lesson's nine commands, typed through the shims in bash, print what mcsim shell prints (golden: NotFound for the exec into the gone --rm pod)", () => {
     const shell = mcsim(["shell", `${LAB}/scenario.yaml`, "--script", `${LAB}/lesson.sh`]);
     expect(shell.stdout).toBe(readFileSync("test/cli/golden/cross-cluster-patterns-lesson.txt", "utf8"));
@@ -123,4 +124,28 @@ describe("mcsim lab (issue 9: labs on lab platforms, landscape.md §1.7)", () =>
     expect(digest(dir)).toBe(before);
     expect(bash(dir, "kubectl get ns default -o yaml | grep -E '^    (one|two):'").stdout).toBe('    one: "999"\n    two: "999"\n');
   }, 300_000); // 2,000 synced commands: seconds on an idle machine, far more on a loaded one
+
+  it("with --clock wall the simulated clock keeps up with the wall clock between commands, and the log records when each ran", () => {
+    const dir = initLab(`${LAB}/scenario.yaml`);
+    spawnSync("sleep", ["1.5"]);
+    const time = mcsim(["lab", "run", dir, "--", "mcsim time"]);
+    expect(time.status).toBe(0);
+    const seconds = Number(/^([\d.]+)s\n$/.exec(time.stdout)![1]);
+    expect(seconds).toBeGreaterThanOrEqual(16.5);
+    const [record] = logRecords(dir);
+    expect(record).toMatchObject({ seq: 1, command: "mcsim time", exit: 0 });
+    expect(record!.at).toBeGreaterThanOrEqual(16_500_000);
+  });
+
+  it("mcsim lab export writes the platform's files for the shipped lab, its scripts executable", () => {
+    const out = mkdtempSync(join(tmpdir(), "mcsim-lab-export-"));
+    expect(mcsim(["lab", "export", "killercoda", LAB, "--out", join(out, "kc")])).toEqual({ status: 0, stdout: `${join(out, "kc")}: 17 files for killercoda\n`, stderr: "" });
+    expect(JSON.parse(readFileSync(join(out, "kc", "index.json"), "utf8")).details.steps).toHaveLength(4);
+    expect(statSync(join(out, "kc", "step1", "verify.sh")).mode & 0o111).toBe(0o111);
+    expect(readFileSync(join(out, "kc", "assets", "lab", "lab.yaml"), "utf8")).toBe(readFileSync(`${LAB}/lab.yaml`, "utf8"));
+    expect(mcsim(["lab", "export", "instruqt", `${LAB}/lab.yaml`, "--out", join(out, "iq")]).status).toBe(0);
+    expect(statSync(join(out, "iq", "03-a-pod-that-has-dig", "check-workstation")).mode & 0o111).toBe(0o111);
+    expect(mcsim(["lab", "export", "katacoda", LAB, "--out", out])).toMatchObject({ status: 2, stderr: expect.stringMatching(/katacoda.*killercoda, instruqt/) });
+    expect(mcsim(["lab", "export", "instruqt", `${LAB}/scenario.yaml`, "--out", out])).toMatchObject({ status: 2, stderr: expect.stringMatching(/a scenario, not a lab file/) });
+  });
 });
