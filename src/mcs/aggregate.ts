@@ -127,13 +127,46 @@ function intersectPorts(exports: readonly ExportRecord[]): ServiceImportPort[] {
   return (first?.ports ?? []).filter((p) => rest.every((e) => e.ports.some((q) => samePort(p, q))));
 }
 
-const samePorts = (a: readonly ServiceImportPort[], b: readonly ServiceImportPort[]) =>
-  a.length === b.length && a.every((p) => b.some((q) => samePort(p, q) && q.appProtocol === p.appProtocol));
+/*
+ * The comparisons below run for every export of a name each time one of its exporters syncs (a
+ * clusterset of 50 exporting one name compares 1,275 records on the way in): plain loops, so that
+ * they allocate no closure and no key array.
+ */
 
-const sameMap = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-};
+function samePorts(a: readonly ServiceImportPort[], b: readonly ServiceImportPort[]): boolean {
+  if (a.length !== b.length) return false;
+  for (const p of a) {
+    let found = false;
+    for (const q of b) {
+      if (samePort(p, q) && q.appProtocol === p.appProtocol) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Equal own keys with equal values, as `Object.keys` would compare them. */
+function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  let keys = 0;
+  for (const k in a) {
+    if (!hasOwn.call(a, k)) continue;
+    if (a[k] !== b[k]) return false;
+    keys++;
+  }
+  for (const k in b) if (hasOwn.call(b, k)) keys--;
+  return keys === 0;
+}
+
+/** True when the two share an IP family. */
+function shareFamily(a: readonly IPFamily[], b: readonly IPFamily[]): boolean {
+  for (const f of a) if (b.includes(f)) return true;
+  return false;
+}
 
 /** How each property is compared with the winner's, and how its conflict message names the winning value. */
 const PROPERTIES: readonly { reason: ConflictReason; field: string; differs: (e: ExportRecord, w: ExportRecord) => boolean; value: (w: ExportRecord) => string }[] = [
@@ -155,7 +188,7 @@ const PROPERTIES: readonly { reason: ConflictReason; field: string; differs: (e:
   {
     reason: "IPFamilyConflict",
     field: "ipFamilies",
-    differs: (e, w) => !e.ipFamilies.some((f) => w.ipFamilies.includes(f)),
+    differs: (e, w) => !shareFamily(e.ipFamilies, w.ipFamilies),
     value: (w) => w.ipFamilies.join(","),
   },
   { reason: "LabelsConflict", field: "exportedLabels", differs: (e, w) => !sameMap(e.exportedLabels, w.exportedLabels), value: (w) => JSON.stringify(w.exportedLabels) },
@@ -178,13 +211,14 @@ export function aggregate(records: readonly ExportRecord[], options: AggregateOp
   const ordered = [...records].sort(byPrecedence);
   const winner = ordered[0]!;
   const rejected = options.rejectTypeConflicts ? ordered.filter((e) => e.type !== winner.type).map((e) => e.cluster) : [];
-  const kept = ordered.filter((e) => !rejected.includes(e.cluster));
+  const kept = rejected.length === 0 ? ordered : ordered.filter((e) => !rejected.includes(e.cluster));
   const total = ordered.length;
   const reasons = new Map<string, ConflictReason[]>();
   const messages: string[] = [];
   for (const property of PROPERTIES) {
-    const disagreeing = ordered.filter((e) => property.differs(e, winner));
-    if (disagreeing.length === 0) continue;
+    let disagreeing: ExportRecord[] | undefined;
+    for (const e of ordered) if (property.differs(e, winner)) (disagreeing ??= []).push(e);
+    if (disagreeing === undefined) continue;
     messages.push(
       `Conflicting ${property.field}. Using ${JSON.stringify(property.value(winner))} from oldest service export in ${JSON.stringify(winner.cluster)}. ${disagreeing.length}/${total} clusters disagree.`,
     );
