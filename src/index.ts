@@ -277,12 +277,15 @@ export { runScenario, buildScenarioWorld, type RunScenarioOptions, type Scenario
 export { applyDnsFederation, federationMembers, PATTERN_SOURCE, FEDERATION_SERVICE, MAX_FEDERATION_MEMBERS } from "./scenario/federation.js";
 export { scenarioJsonSchema, describeExpectation } from "./scenario/schema.js";
 export { formatReport, reportJson, type WallTime } from "./scenario/report-format.js";
-export type { StreamReport, Figures, LatencyMs } from "./scenario/report.js";
+export type { StreamReport, Figures, LatencyMs, ServedBy } from "./scenario/report.js";
+export { patternsReport, type PatternsReport, type PatternReport } from "./scenario/patterns-report.js";
 export type { ExpectationResult } from "./scenario/expect.js";
 export type { FaultRecord } from "./scenario/faults.js";
 export { McsObserver, type McsReport, type McsFailure } from "./scenario/mcs-report.js";
 export {
+  PATTERN_NAMES,
   SCENARIO_API_VERSION,
+  type PatternName,
   type Scenario,
   type ScenarioSpec,
   type NetworkSpec,
@@ -410,6 +413,7 @@ export {
 export { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./mesh/istio/registry.js";
 export { Sidecar, SIDECAR_XDS_PORT, SIDECAR_OUTBOUND_PORT, type SidecarView } from "./mesh/istio/sidecar.js";
 export { OutlierDetector, MAX_EJECTION_TIME, type OutlierPolicy, type AttemptOutcome } from "./mesh/istio/sidecar-outlier.js";
+export { ConnectionPool, sameBreakers, UNLIMITED, type CircuitBreakers } from "./mesh/istio/sidecar-pool.js";
 export { defaultRetryPolicy, routeRetryPolicy, retriable, retryBackoff, retriesNo503, DEFAULT_RETRY_ON, HOST_SELECTION_ATTEMPTS, type RetryPolicy, type AttemptFailure } from "./mesh/istio/sidecar-retry.js";
 export { routeMatches, stringMatches, type RouteRequest } from "./mesh/istio/sidecar-route.js";
 export { ConfigStore, CONFIG_KINDS, resolveHost, effectivePolicy, clusterPolicy, type ConfigKind, type ClusterPolicy } from "./mesh/istio/config.js";

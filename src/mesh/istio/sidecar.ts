@@ -32,7 +32,7 @@ import type { Rng } from "../../sim/rng.js";
 import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
-import { formatLocality, hostSelection, pickLevel } from "./locality.js";
+import { formatLocality, hostSelection, pickLevel, type HostSelection, type LevelHealth } from "./locality.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
 import { ConnectionPool, sameBreakers } from "./sidecar-pool.js";
 import { routeMatches, type RouteRequest } from "./sidecar-route.js";
@@ -111,6 +111,8 @@ export class Sidecar extends Actor {
   private readonly roundRobin = new Map<string, number>();
   /** Outlier detection per cluster that has it (mesh.md §3.3). */
   private readonly detectors = new Map<string, OutlierDetector>();
+  /** Per cluster without outlier detection, its levels as {@link levelsOf} last made them. */
+  private readonly keptLevels = new Map<string, KeptLevels>();
   /** The connection pool per cluster with circuit breakers (a DestinationRule's `connectionPool`). */
   private readonly pools = new Map<string, ConnectionPool>();
   private connected = false;
@@ -447,19 +449,15 @@ export class Sidecar extends Actor {
   }
 
   private pickOnce(cluster: string, triedPriorities: ReadonlySet<number> | undefined): LbEndpoint | undefined {
-    const all = this.endpoints.get(cluster) ?? [];
+    const all = this.endpoints.get(cluster) ?? NO_ENDPOINTS;
     const threshold = this.clusters.get(cluster)?.panicThreshold ?? 0;
-    const levels: { hosts: LbEndpoint[]; healthy: LbEndpoint[] }[] = [];
-    for (const e of all) {
-      while (levels.length <= e.priority) levels.push({ hosts: [], healthy: [] });
-      const level = levels[e.priority]!;
-      level.hosts.push(e);
-      if (e.healthy && !this.ejected(cluster, e)) level.healthy.push(e);
-    }
-    const health = levels.map((l) => ({ healthy: l.healthy.length, total: l.hosts.length }));
+    // Without outlier detection health changes only with EDS: the levels and their load are kept
+    // per endpoint list, rather than worked out again for every request.
+    const kept = this.detectors.has(cluster) ? undefined : this.levelsOf(cluster, all, threshold);
+    const { levels, health } = kept ?? this.levels(cluster, all);
     // Envoy's previous_priorities counts the priorities tried as unhealthy, unless that leaves none.
     const avoiding = triedPriorities ? health.map((h, i) => (triedPriorities.has(i) ? { healthy: 0, total: h.total } : h)) : health;
-    const selection = hostSelection(avoiding.some((h) => h.healthy > 0) ? avoiding : health, threshold);
+    const selection = kept && !triedPriorities ? kept.selection : hostSelection(avoiding.some((h) => h.healthy > 0) ? avoiding : health, threshold);
     const chosen = pickLevel(selection.load, this.rng);
     if (chosen < 0) return undefined;
     const level = levels[chosen]!;
@@ -477,6 +475,28 @@ export class Sidecar extends Actor {
     const b = hosts[this.rng.int(hosts.length)]!;
     const load = (e: LbEndpoint) => this.active.get(target(e)) ?? 0;
     return load(b) < load(a) ? b : a;
+  }
+
+  /** A cluster's endpoints by priority level, each level's healthy (not ejected) ones apart, and their health. */
+  private levels(cluster: string, all: readonly LbEndpoint[]): Levels {
+    const levels: Levels["levels"] = [];
+    for (const e of all) {
+      while (levels.length <= e.priority) levels.push({ hosts: [], healthy: [] });
+      const level = levels[e.priority]!;
+      level.hosts.push(e);
+      if (e.healthy && !this.ejected(cluster, e)) level.healthy.push(e);
+    }
+    return { levels, health: levels.map((l) => ({ healthy: l.healthy.length, total: l.hosts.length })) };
+  }
+
+  /** {@link levels} with the host selection they give, kept while the cluster's endpoints and threshold stay the same. */
+  private levelsOf(cluster: string, all: readonly LbEndpoint[], threshold: number): KeptLevels {
+    const known = this.keptLevels.get(cluster);
+    if (known && known.endpoints === all && known.threshold === threshold) return known;
+    const l = this.levels(cluster, all);
+    const kept = { ...l, endpoints: all, threshold, selection: hostSelection(l.health, threshold) };
+    this.keptLevels.set(cluster, kept);
+    return kept;
   }
 
   /**
@@ -505,9 +525,29 @@ export class Sidecar extends Actor {
   }
 }
 
+const NO_ENDPOINTS: readonly LbEndpoint[] = [];
+
+/** A cluster's endpoints by priority level, and each level's health. */
+interface Levels {
+  readonly levels: { readonly hosts: LbEndpoint[]; readonly healthy: LbEndpoint[] }[];
+  readonly health: readonly LevelHealth[];
+}
+
+/** {@link Levels} kept for an endpoint list and panic threshold, with the host selection they give. */
+interface KeptLevels extends Levels {
+  readonly endpoints: readonly LbEndpoint[];
+  readonly threshold: number;
+  readonly selection: HostSelection;
+}
+
+/** Each endpoint's `ip:port`, made once: endpoints are shared by every proxy of a view and picked per request. */
+const targets = new WeakMap<LbEndpoint, string>();
+
 /** An endpoint as Envoy's `%UPSTREAM_HOST%` writes it: `ip:port`. */
 function target(e: LbEndpoint): string {
-  return `${e.address}:${e.port}`;
+  let t = targets.get(e);
+  if (t === undefined) targets.set(e, (t = `${e.address}:${e.port}`));
+  return t;
 }
 
 /** How a call ends on its upstream's answer, with Envoy's flags: UT on a timeout, UC on a reset, UF on a failed connect. */
