@@ -446,3 +446,14 @@ export {
 export { ApiServerEndpoint, RemoteWatch, APISERVER_PORT, WATCH_RETRY, WATCH_RETRY_MAX, GAP_TIMEOUT, nodeInfo, type NodeInfo, type RemoteWatchHandler } from "./k8s/remote-watch.js";
 export { InOrder } from "./net/in-order.js";
 export { remoteClusters, proxyStatus, tabwrite, type ProxyStatusOptions } from "./shell/istioctl.js";
+// ServiceEntries, DNS proxying and istioctl analyze (mesh.md §4)
+export { entryServices, exportedTo, autoAllocate, type EntryService, type EntryContext } from "./mesh/istio/service-entries.js";
+export { nameTable, type ServiceView } from "./mesh/istio/name-table.js";
+export { DnsProxy, dnsCaptureRule, lookupTable, DNS_PROXY_PORT, DNS_PROXY_TTL, UPSTREAM_TIMEOUT } from "./mesh/istio/dns-proxy.js";
+export { EnvoyDns } from "./mesh/istio/envoy-dns.js";
+export { NDS, type ClusterType, type NameTableEntry } from "./mesh/istio/xds.js";
+export { ENTRY_KIND } from "./mesh/istio/config.js";
+export { ANY_ADDRESS } from "./mesh/istio/istiod.js";
+export { proxyMetadata, PROXY_CONFIG_ANNOTATION, DNS_CAPTURE, DNS_AUTO_ALLOCATE } from "./mesh/istio/mesh.js";
+export { type OutboundRedirect } from "./net/host.js";
+export { analyzeCluster, formatAnalysis, parseLevel, ANALYZER_FOUND_ISSUES, type AnalysisLevel, type AnalysisMessage, type AnalyzeOptions } from "./shell/istioctl-analyze.js";

@@ -104,11 +104,6 @@ export class DnsProxy extends Actor {
     this.table = lookupTable(entries, this.namespace, this.search);
   }
 
-  /** Whether a table has arrived. */
-  get loaded(): boolean {
-    return this.table !== undefined;
-  }
-
   private onQuery(m: Message<DnsQueryBody>): void {
     const query = m.body.packet;
     const q = query.questions?.[0];

@@ -281,11 +281,6 @@ export class IstioMesh {
     sidecar.host.redirects = sidecar.host.redirects.filter((r) => r !== capture.rule);
   }
 
-  /** The DNS proxy of a running sidecar, when its pod has DNS capture on. */
-  dnsProxyOf(sidecar: Sidecar): DnsProxy | undefined {
-    return this.captures.get(sidecar)?.proxy;
-  }
-
   private cluster(name: string): KubeCluster {
     return this.clusters.get(name)!;
   }
