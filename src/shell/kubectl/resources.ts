@@ -282,6 +282,16 @@ const peerAuthentications: ResourceType<"PeerAuthentication"> = {
   row: (p, ctx) => [p.metadata.name, p.spec?.mtls?.mode ?? "", ctx.age(p)],
 };
 
+/** Linkerd's Link CRD (mesh.md §5.1) declares no printer columns: kubectl prints Name and Age. */
+const links: ResourceType<"Link"> = {
+  kind: "Link",
+  names: ["links", "link"],
+  nameType: "link.multicluster.linkerd.io",
+  columns: ["NAME", "AGE"],
+  wideColumns: [],
+  row: (l, ctx) => [l.metadata.name, ctx.age(l)],
+};
+
 /** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   configMaps,
@@ -301,6 +311,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   serviceEntries,
   virtualServices,
   peerAuthentications,
+  links,
 ] as readonly ResourceType[];
 
 /**
