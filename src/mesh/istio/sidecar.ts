@@ -25,6 +25,7 @@ import type { Rng } from "../../sim/rng.js";
 import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
+import { powerOfTwo } from "../balance.js";
 import { formatLocality, hostSelection, pickLevel } from "./locality.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
 import { routeMatches, type RouteRequest } from "./sidecar-route.js";
@@ -387,10 +388,7 @@ export class Sidecar extends Actor {
       this.roundRobin.set(key, next + 1);
       return hosts[next % hosts.length];
     }
-    const a = hosts[this.rng.int(hosts.length)]!;
-    const b = hosts[this.rng.int(hosts.length)]!;
-    const load = (e: LbEndpoint) => this.active.get(target(e)) ?? 0;
-    return load(b) < load(a) ? b : a;
+    return powerOfTwo(hosts, this.rng, (e) => this.active.get(target(e)) ?? 0);
   }
 
   /**
