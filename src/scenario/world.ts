@@ -10,6 +10,7 @@ import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions
 import type { RequestResult } from "../http/message.js";
 import { KubeCluster } from "../k8s/cluster.js";
 import { IstioMesh, type IstioMeshOptions } from "../mesh/istio/mesh.js";
+import { LinkerdMesh, type LinkerdMeshOptions } from "../mesh/linkerd/mesh.js";
 import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
@@ -114,6 +115,8 @@ export class World {
   private upstream: UpstreamDns | null = null;
   /** The Istio mesh over the clusters, once {@link installIstio} made it. */
   mesh: IstioMesh | null = null;
+  /** Linkerd multicluster over the clusters, once {@link installLinkerd} made it. */
+  linkerd: LinkerdMesh | null = null;
 
   constructor(private readonly options: WorldOptions) {
     this.sim = new Sim({
@@ -219,9 +222,19 @@ export class World {
   }
 
   /**
+   * Installs Linkerd and its multicluster extension over the clusters, with the links given
+   * (call it once the manifests are applied, as {@link installIstio}).
+   */
+  installLinkerd(options: LinkerdMeshOptions): LinkerdMesh {
+    if (this.linkerd) throw new WorldError("this world has Linkerd already");
+    this.linkerd = new LinkerdMesh(this.sim, this.network, this.clusters, options);
+    return this.linkerd;
+  }
+
+  /**
    * Starts an HTTP call of `url` from a running pod (`namespace/name`). The URL's host is looked
    * up through the pod's resolver as {@link resolve} does (its first IPv4 address is used). A pod
-   * with a sidecar hands the call to it, which picks an endpoint itself; one without connects to
+   * with a sidecar (Istio's, or Linkerd's proxy) hands the call to it, which picks an endpoint itself; one without connects to
    * the address, a cluster IP reaching a backend through kube-proxy. Run the clock to let it end;
    * its result is on the returned call.
    *
@@ -238,7 +251,7 @@ export class World {
         onDone: (r) => done(r.addresses.find((a) => a.family === 4)?.address),
       });
     };
-    const sidecar = this.mesh?.sidecarOf(cluster, found.namespace, found.name);
+    const sidecar = this.mesh?.sidecarOf(cluster, found.namespace, found.name) ?? this.linkerd?.proxyOf(cluster, found.namespace, found.name);
     if (sidecar && sidecar.host === found.host) return sidecar.request(url, options, resolveHost, options.onDone);
     let byPod = this.httpClients.get(cluster);
     if (!byPod) this.httpClients.set(cluster, (byPod = new Map()));
