@@ -61,6 +61,7 @@ export const RESOURCES: Readonly<Record<Kind, string>> = {
   Gateway: "gateways",
   PeerAuthentication: "peerauthentications",
   Link: "links",
+  TrafficSplit: "trafficsplits",
 };
 
 /**

@@ -6,8 +6,8 @@
  * `federatedServiceSelector` before v1alpha3) refused, rather than pruned silently as the API
  * server would.
  */
-import { defaulted, labelSelector, metadata, nonEmpty, oneOf, q, required, servedVersion, string, toStorageVersion } from "./fields.js";
-import type { Link, LinkProbeSpec } from "./linkerd.js";
+import { defaulted, integer, labelSelector, list, metadata, nonEmpty, oneOf, q, required, servedVersion, string, toStorageVersion } from "./fields.js";
+import type { Link, LinkProbeSpec, TrafficSplit, TrafficSplitBackend } from "./linkerd.js";
 import { FORMATS, object, type DurationSchema, type Format, type ObjectSchema, type Rule } from "./schema.js";
 
 /** A port written as a string (`"4143"`), as the CRD keeps it. */
@@ -82,5 +82,25 @@ const link = object<Link>({
   rules: [servedFields],
 });
 
+const backend = object<TrafficSplitBackend>({
+  fields: { service: required(string(FORMATS.dnsLabel)), weight: required(integer(0)) },
+});
+
+/** SMI's TrafficSplit at v1alpha2: integer weights (v1alpha1's quantities are not served). */
+const trafficSplit = object<TrafficSplit>({
+  fields: {
+    apiVersion: servedVersion("TrafficSplit"),
+    kind: required(oneOf(["TrafficSplit"])),
+    metadata: required(metadata("TrafficSplit", FORMATS.dnsSubdomain)),
+    spec: required(
+      object<TrafficSplit["spec"]>({
+        fields: { service: required(string(FORMATS.dnsLabel)), backends: required(list(backend, { min: 1 })) },
+        unsupported: ["matches"],
+      }),
+    ),
+  },
+  unsupported: ["status"],
+});
+
 /** The schemas of Linkerd's kinds, for `KIND_SCHEMAS`. */
-export const LINKERD_SCHEMAS = { Link: link } as const satisfies Record<string, ObjectSchema>;
+export const LINKERD_SCHEMAS = { Link: link, TrafficSplit: trafficSplit } as const satisfies Record<string, ObjectSchema>;

@@ -7,6 +7,9 @@
  */
 import type { LabelSelector, ObjectMeta } from "./objects.js";
 
+/** The group and version TrafficSplits are stored at (SMI's, as linkerd-smi serves it). */
+export const TRAFFIC_SPLIT_VERSION = "split.smi-spec.io/v1alpha2";
+
 /** The group and version Links are read back at (the CRD's newest served version). */
 export const LINK_VERSION = "multicluster.linkerd.io/v1alpha3";
 
@@ -52,5 +55,28 @@ export interface Link {
     targetClusterLinkerdNamespace?: string;
     /** The target cluster's name, which mirrors are named after; the Link's own name when absent. */
     targetClusterName?: string;
+  };
+}
+
+/** One backend of a {@link TrafficSplit}. */
+export interface TrafficSplitBackend {
+  /** A Service in the split's namespace (a mirror, `web-east`, included). */
+  service: string;
+  /** Its share, relative to the others'; 0 sends it nothing. */
+  weight: number;
+}
+
+/**
+ * SMI's `TrafficSplit` (split.smi-spec.io/v1alpha2, as linkerd-smi serves it): requests to
+ * `service` (the apex) are shared among the backends by weight. linkerd-failover manages the
+ * weights of the splits labelled for it (mesh.md §5.4).
+ */
+export interface TrafficSplit {
+  apiVersion: typeof TRAFFIC_SPLIT_VERSION;
+  kind: "TrafficSplit";
+  metadata: ObjectMeta;
+  spec: {
+    service: string;
+    backends: TrafficSplitBackend[];
   };
 }

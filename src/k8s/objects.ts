@@ -12,7 +12,7 @@ import {
   type ServiceEntry,
   type VirtualService,
 } from "./istio.js";
-import { LINK_VERSION, type Link } from "./linkerd.js";
+import { LINK_VERSION, TRAFFIC_SPLIT_VERSION, type Link, type TrafficSplit } from "./linkerd.js";
 
 /** Labels or annotations. */
 export type StringMap = Record<string, string>;
@@ -400,7 +400,8 @@ export type K8sObject =
   | ServiceEntry
   | Gateway
   | PeerAuthentication
-  | Link;
+  | Link
+  | TrafficSplit;
 
 /** The kinds mcsim knows, by name. */
 export type Kind = K8sObject["kind"];
@@ -425,6 +426,7 @@ export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>([
   "Gateway",
   "PeerAuthentication",
   "Link",
+  "TrafficSplit",
 ]);
 
 /** The apiVersion each kind is stored and read back at. */
@@ -446,6 +448,7 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Gateway: ISTIO_NETWORKING_VERSION,
   PeerAuthentication: ISTIO_SECURITY_VERSION,
   Link: LINK_VERSION,
+  TrafficSplit: TRAFFIC_SPLIT_VERSION,
 };
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { ApiServer, WatchEvent } from "../../k8s/apiserver.js";
 import { SERVICE_NAME_LABEL } from "../../k8s/endpointslices.js";
+import type { TrafficSplit } from "../../k8s/linkerd.js";
 import type { EndpointSlice, Service } from "../../k8s/objects.js";
 
 /** An address and port to connect to. */
@@ -37,12 +38,15 @@ interface Known {
 export class Destinations {
   private readonly byRef = new Map<string, Known>();
   private readonly byIp = new Map<string, Known>();
+  /** TrafficSplits by apex Service (`namespace/service`). */
+  private readonly splits = new Map<string, Readonly<TrafficSplit>>();
 
   /** The view of a cluster's API server, fed by its watches (the destination controller's informers). */
   static watching(api: ApiServer, watcher: string): Destinations {
     const d = new Destinations();
     api.watch("Service", `${watcher}/services`, (e) => d.service(e.type, e.object));
     api.watch("EndpointSlice", `${watcher}/endpointslices`, (e) => d.slice(e.type, e.object));
+    api.watch("TrafficSplit", `${watcher}/trafficsplits`, (e) => d.split(e.type, e.object));
     return d;
   }
 
@@ -76,10 +80,16 @@ export class Destinations {
     known.answers.clear();
   }
 
-  /** Forgets everything (a watch that lists again). */
-  clear(): void {
-    this.byRef.clear();
-    this.byIp.clear();
+  /** A TrafficSplit was added, changed or deleted. */
+  split(type: WatchEvent["type"], split: Readonly<TrafficSplit>): void {
+    const ref = `${split.metadata.namespace ?? "default"}/${split.spec.service}`;
+    if (type === "DELETED") this.splits.delete(ref);
+    else this.splits.set(ref, split);
+  }
+
+  /** The TrafficSplit whose apex is the Service `namespace/service`, if any. */
+  splitOf(namespace: string, service: string): Readonly<TrafficSplit> | undefined {
+    return this.splits.get(`${namespace}/${service}`);
   }
 
   /** The Service `namespace/name` as last seen, if any. */

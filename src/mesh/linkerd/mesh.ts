@@ -4,7 +4,7 @@
  * `linkerd multicluster install` deploys (a `linkerd-gateway` pod behind a LoadBalancer Service,
  * 4143 and 4191); for each link, what `linkerd multicluster link` writes into the source cluster
  * (the `cluster-credentials-<target>` Secret and the `Link`), and a service mirror for every Link
- * there is, started and stopped as Links come and go; and a proxy in every pod annotated
+ * there is, started and stopped as Links come and go; linkerd-failover; and a proxy in every pod annotated
  * `linkerd.io/inject: enabled`, or in a namespace so annotated.
  */
 import type { KubeCluster } from "../../k8s/cluster.js";
@@ -17,6 +17,7 @@ import type { Sim } from "../../sim/sim.js";
 import { ApiServerEndpoints, apiServerUrl } from "../api-endpoints.js";
 import { kubeconfigFor, kubeconfigServer } from "../kubeconfig.js";
 import { Destinations, type Destination } from "./destinations.js";
+import { FailoverController } from "./failover.js";
 import { GATEWAY_PORT, LinkerdGateway, PROBE_PATH, PROBE_PORT } from "./gateway.js";
 import { DEFAULT_REMOTE_DISCOVERY_SELECTOR, DEFAULT_SELECTOR, REMOTE_DISCOVERY_LABEL, REMOTE_SERVICE_LABEL, ServiceMirror } from "./mirror.js";
 import { LinkerdProxy } from "./proxy.js";
@@ -74,6 +75,7 @@ interface Member {
   readonly mirrors: Map<string, { readonly mirror: ServiceMirror; readonly host: Host }>;
   /** Proxies by `namespace/pod`. */
   readonly proxies: Map<string, LinkerdProxy>;
+  readonly failover: FailoverController;
 }
 
 /** The mesh. */
@@ -113,6 +115,11 @@ export class LinkerdMesh {
     return this.members.get(cluster)?.gatewayAddress;
   }
 
+  /** A member's linkerd-failover controller. */
+  failoverOf(cluster: string): FailoverController | undefined {
+    return this.members.get(cluster)?.failover;
+  }
+
   /** A member's trust anchor; undefined for a cluster outside the mesh. */
   trustAnchorOf(cluster: string): string | undefined {
     return this.members.get(cluster)?.trustAnchor;
@@ -136,7 +143,7 @@ export class LinkerdMesh {
     const lbHost = this.network.addHost({ name: `${c.name}/${MULTICLUSTER_NAMESPACE}/${GATEWAY_NAME}`, node: lbNode, ip: gatewayAddress });
     const trustAnchor = c.trustAnchor ?? DEFAULT_TRUST_ANCHOR;
     this.trust.set(gatewayAddress, trustAnchor);
-    const member: Member = { cluster, trustAnchor, destinations: Destinations.watching(api, "linkerd-destination"), gatewayAddress, mirrors: new Map(), proxies: new Map() };
+    const member: Member = { cluster, trustAnchor, destinations: Destinations.watching(api, "linkerd-destination"), gatewayAddress, mirrors: new Map(), proxies: new Map(), failover: new FailoverController(this.sim, api) };
     this.members.set(c.name, member);
     const labels = { app: GATEWAY_NAME, "linkerd.io/control-plane-ns": LINKERD_NAMESPACE };
     cluster.registerImage({

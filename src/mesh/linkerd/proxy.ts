@@ -16,10 +16,12 @@
  */
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
 import { parseUrl, type ErrorKind, type RequestResult } from "../../http/message.js";
+import type { TrafficSplitBackend } from "../../k8s/linkerd.js";
 import type { Service } from "../../k8s/objects.js";
 import type { Host } from "../../net/host.js";
 import type { Network } from "../../net/network.js";
 import type { ActorId } from "../../sim/actor.js";
+import type { Rng } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import { EwmaBalancer } from "./balancer.js";
 import type { Destination, Destinations } from "./destinations.js";
@@ -46,6 +48,8 @@ export interface ProxyContext {
 export class LinkerdProxy {
   private readonly upstream: HttpClient;
   private readonly balancer: EwmaBalancer;
+  /** TrafficSplit draws, apart from endpoint picks. */
+  private readonly routeRng: Rng;
 
   constructor(
     private readonly sim: Sim,
@@ -58,6 +62,7 @@ export class LinkerdProxy {
   ) {
     this.upstream = new HttpClient(sim, { ...id, name: `${id.name}/linkerd-proxy` }, (_h, done) => done(undefined));
     this.balancer = new EwmaBalancer(sim, sim.rng.stream(`linkerd/${id.cluster}/${id.namespace}/${id.name}/lb`), this.upstream);
+    this.routeRng = sim.rng.stream(`linkerd/${id.cluster}/${id.namespace}/${id.name}/route`);
   }
 
   /** Binds it to its pod's host. */
@@ -68,6 +73,23 @@ export class LinkerdProxy {
   /** The pod stopped. */
   stop(): void {
     this.network.unbind(this.upstream);
+  }
+
+  /**
+   * Where a call to a Service goes: a TrafficSplit's backend drawn by weight when the Service is
+   * a split's apex (none when every weight is 0), the remote pods of a flat-mode mirror, else the
+   * Service's own endpoints.
+   */
+  private backendOf(local: Destination, port: number): Destination | undefined {
+    const namespace = local.service.metadata.namespace ?? "default";
+    const split = this.context.destinations.splitOf(namespace, local.service.metadata.name);
+    let chosen: Destination | undefined = local;
+    if (split) {
+      const backend = drawBackend(split.spec.backends, this.routeRng);
+      chosen = backend === undefined ? undefined : this.context.destinations.byName(namespace, backend, port);
+    }
+    if (chosen?.service.metadata.labels?.[REMOTE_DISCOVERY_LABEL] !== undefined) return this.context.remoteTargets(chosen.service, port);
+    return chosen;
   }
 
   /** The pod's outbound call of `url`, through the proxy (see the module's comment). */
@@ -97,7 +119,7 @@ export class LinkerdProxy {
         this.upstream.request(url, options, (r) => finish(r.status, r.error));
         return;
       }
-      const destination = local.service.metadata.labels?.[REMOTE_DISCOVERY_LABEL] !== undefined ? this.context.remoteTargets(local.service, parsed.port) : local;
+      const destination = this.backendOf(local, parsed.port);
       const target = destination && this.balancer.pick(destination.targets);
       if (!target) {
         finish(503, "no-healthy-upstream");
@@ -123,4 +145,16 @@ export class LinkerdProxy {
     }
     return call;
   }
+}
+
+/** A backend drawn by weight; undefined when every weight is 0. */
+function drawBackend(backends: readonly TrafficSplitBackend[], rng: Rng): string | undefined {
+  const live = backends.filter((b) => b.weight > 0);
+  if (live.length <= 1) return live[0]?.service;
+  let r = rng.int(live.reduce((a, b) => a + b.weight, 0));
+  for (const b of live) {
+    r -= b.weight;
+    if (r < 0) return b.service;
+  }
+  return live[live.length - 1]!.service;
 }

@@ -292,6 +292,16 @@ const links: ResourceType<"Link"> = {
   row: (l, ctx) => [l.metadata.name, ctx.age(l)],
 };
 
+/** SMI's TrafficSplit CRD (linkerd-smi) prints Service and Age. */
+const trafficSplits: ResourceType<"TrafficSplit"> = {
+  kind: "TrafficSplit",
+  names: ["trafficsplits", "trafficsplit", "ts"],
+  nameType: "trafficsplit.split.smi-spec.io",
+  columns: ["NAME", "SERVICE", "AGE"],
+  wideColumns: [],
+  row: (t, ctx) => [t.metadata.name, t.spec.service, ctx.age(t)],
+};
+
 /** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   configMaps,
@@ -312,6 +322,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   virtualServices,
   peerAuthentications,
   links,
+  trafficSplits,
 ] as readonly ResourceType[];
 
 /**
