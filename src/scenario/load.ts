@@ -240,6 +240,15 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     if (members < 2) fail(["patterns", "dnsFederation"], "a federation needs two clusters or more; the scenario has one");
     if (members > MAX_FEDERATION_MEMBERS) fail(["patterns", "dnsFederation", "clusters"], `at most ${MAX_FEDERATION_MEMBERS} clusters can federate (one external address each); list the members`);
   }
+  const linkerd = spec.patterns.linkerd;
+  if (linkerd && linkerd.clusters.length > 0) {
+    const members = linkerd.clusters.map((c) => c.name);
+    linkerd.links.forEach((l, i) => {
+      for (const end of ["from", "to"] as const) {
+        if (!members.includes(l[end])) fail(["patterns", "linkerd", "links", i, end], `cluster ${l[end]} is not a Linkerd member; the members (spec.patterns.linkerd.clusters) are ${members.join(", ")}`);
+      }
+    });
+  }
   if (spec.warmup >= spec.duration) fail(["warmup"], `must be shorter than the run (duration ${formatDuration(spec.duration)})`);
   spec.traffic.forEach((s, i) => {
     if (s.start >= spec.duration) fail(["traffic", i, "start"], `the stream starts at or after the end of the run (duration ${formatDuration(spec.duration)})`);

@@ -17,6 +17,7 @@ import { toJsonSchema, type JsonSchema } from "../k8s/json-schema.js";
 import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
 import { PROFILE_NAMES } from "../mcs/profiles.js";
 import { DEFAULT_ISTIO_VERSION } from "../mesh/istio/mesh.js";
+import { DEFAULT_LINKERD_VERSION } from "../mesh/linkerd/mesh.js";
 import { AddressError, Cidr } from "../net/ip.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
 import { checkDistribution, DistributionError, type Distribution } from "../sim/distribution.js";
@@ -322,6 +323,45 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
             fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces labelled istio-injection=enabled in every member" } },
           },
           connectTimeout: duration("the upstream connect timeout (mesh default 10s)", { min: 1 }),
+        },
+      },
+      linkerd: {
+        type: "object",
+        description: "Linkerd multicluster (mesh.md §5): the control plane and a linkerd-gateway in each member, a Link and a service mirror per link, proxies in injected namespaces, linkerd-failover",
+        fields: {
+          version: str("the Linkerd version (the proxy image's tag)", { default: DEFAULT_LINKERD_VERSION }),
+          clusters: {
+            type: "array",
+            default: [],
+            unique: [{ by: (c: { name: string }) => c.name, what: "cluster" }],
+            description: "the members (default: every cluster)",
+            items: {
+              type: "object",
+              fields: {
+                name: ref(ctx, "cluster", "a cluster", { required: true }),
+                trustAnchor: str("the root its identities chain to; linked clusters must share it (default root.linkerd.cluster.local)"),
+              },
+            },
+          },
+          links: {
+            type: "array",
+            default: [],
+            unique: [{ by: (l: { from: string; to: string }) => `${l.from}>${l.to}`, what: "link" }],
+            description: "linkerd multicluster link: the cluster `from` mirrors the Services `to` exports",
+            items: {
+              type: "object",
+              fields: {
+                from: ref(ctx, "cluster", "the source cluster, where the Link and the service mirror are", { required: true }),
+                to: ref(ctx, "cluster", "the target cluster, whose exported Services are mirrored", { required: true }),
+              },
+            },
+          },
+          injection: {
+            type: "object",
+            default: { namespaces: [] },
+            description: "proxy injection",
+            fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces annotated linkerd.io/inject: enabled in every member" } },
+          },
         },
       },
       dnsFederation: {
