@@ -15,6 +15,7 @@ import { WorldError } from "../scenario/world.js";
 import { DistributionError } from "../sim/distribution.js";
 import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
 import { istioctl } from "../shell/istioctl.js";
+import { linkerd } from "../shell/linkerd.js";
 import { kubectl } from "../shell/kubectl/kubectl.js";
 import { VERSION } from "../version.js";
 import { EXIT, UsageError, countOption, durationOption, openTrace, seedOption } from "./options.js";
@@ -163,6 +164,7 @@ function program(): Command {
       });
   clusterTool("kubectl", kubectl, "one context per cluster; get, apply, delete, scale, label, annotate, exec, run, config, with -n, -A, -l, -o wide|yaml|json|name");
   clusterTool("istioctl", istioctl, "remote-clusters, proxy-status (ps), proxy-config endpoint|cluster POD[.NAMESPACE], version, of the context's istiod or pod");
+  clusterTool("linkerd", linkerd, "multicluster (mc) gateways|check, of the context's service mirrors");
   cli
     .command("shell")
     .description(

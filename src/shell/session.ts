@@ -4,6 +4,7 @@ import type { World } from "../scenario/world.js";
 import { DurationError, formatDuration, parseDuration, SECOND, type Micros } from "../sim/time.js";
 import { FILTERS } from "./filters.js";
 import { ISTIOCTL_COMMANDS, istioctl } from "./istioctl.js";
+import { LINKERD_COMMANDS, linkerd } from "./linkerd.js";
 import { kubectl, type KubectlTarget } from "./kubectl/kubectl.js";
 import { RESOURCE_TYPES, resourceType } from "./kubectl/resources.js";
 import { expandWord, IncompleteInput, parseScript, ShellSyntaxError, type AndOrList, type SimpleCommand } from "./parse.js";
@@ -38,7 +39,7 @@ export interface LabShellOptions {
 export const DEFAULT_STEP: Micros = SECOND;
 
 /** The shell's own commands, for `help` and completion. */
-const BUILTINS = ["kubectl", "istioctl", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
+const BUILTINS = ["kubectl", "istioctl", "linkerd", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
 /** kubectl's verbs here, for completion. */
 const KUBECTL_VERBS = ["get", "apply", "delete", "scale", "label", "annotate", "exec", "run", "config"];
 const CONFIG_VERBS = ["get-contexts", "current-context", "use-context"];
@@ -50,6 +51,7 @@ const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "for", "while", "u
 const HELP = `The lab shell runs:
   kubectl get|apply|delete|scale|label|annotate|exec|run|config ...   against the simulated clusters
   istioctl remote-clusters|proxy-status|proxy-config endpoint|cluster POD|version   against the mesh
+  linkerd multicluster gateways|check   against Linkerd's service mirrors
   mcsim time                 the simulated clock
   mcsim advance DURATION     run the clock on (30s, 1m, 500ms)
   sleep SECONDS              run the clock on
@@ -152,6 +154,8 @@ export class LabShell {
         return this.kubectl(args, stdin);
       case "istioctl":
         return this.step(istioctl({ world: this.options.world, context: this.context }, args));
+      case "linkerd":
+        return this.step(linkerd({ world: this.options.world, context: this.context }, args));
       case "mcsim":
         return this.mcsim(args);
       case "sleep":
@@ -257,6 +261,7 @@ export class LabShell {
     if (words.length === 0) return pick(BUILTINS);
     if (words[0] === "mcsim") return pick(words.length === 1 ? ["time", "advance"] : []);
     if (words[0] === "istioctl") return pick(words.length === 1 ? ISTIOCTL_COMMANDS : []);
+    if (words[0] === "linkerd") return pick(words.length === 1 ? LINKERD_COMMANDS : words.length === 2 ? ["gateways", "check"] : []);
     if (words[0] !== "kubectl") return pick([]);
     const flagValue = (...flags: string[]) => {
       let value: string | undefined;
