@@ -48,8 +48,9 @@ export const REMOTE_SERVICE_LABEL = "mirror.linkerd.io/remote-service";
 export const REMOTE_FQ_NAME = "mirror.linkerd.io/remote-svc-fq-name";
 /** The export label (mesh.md §5.1). */
 export const EXPORTED_LABEL = "mirror.linkerd.io/exported";
-/** `linkerd multicluster link`'s default selectors. */
+/** `linkerd multicluster link`'s default selector of Services mirrored in gateway mode. */
 export const DEFAULT_SELECTOR: LabelSelector = { matchLabels: { [EXPORTED_LABEL]: "true" } };
+/** `linkerd multicluster link`'s default selector of Services mirrored in flat mode. */
 export const DEFAULT_REMOTE_DISCOVERY_SELECTOR: LabelSelector = { matchLabels: { [EXPORTED_LABEL]: "remote-discovery" } };
 
 const KINDS: readonly Kind[] = ["Service", "EndpointSlice"];
