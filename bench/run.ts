@@ -1,6 +1,7 @@
 import { dns } from "./dns.js";
 import { federation } from "./federation.js";
 import { kernel } from "./kernel.js";
+import { linkerd } from "./linkerd.js";
 import { mcs, mcsChild } from "./mcs.js";
 import { mesh } from "./mesh.js";
 import { runChild, scenario } from "./scenario.js";
@@ -14,7 +15,7 @@ import type { Benchmark, Figure } from "./figure.js";
  * object per figure instead of a table. Exits 1 when a figure misses its target.
  */
 
-const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation, serveDns, mcs, mesh, shell];
+const BENCHMARKS: readonly Benchmark[] = [kernel, dns, stub, scenario, federation, serveDns, mcs, mesh, linkerd, shell];
 
 function format(n: number): string {
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");

@@ -457,3 +457,30 @@ export { ANY_ADDRESS } from "./mesh/istio/istiod.js";
 export { proxyMetadata, PROXY_CONFIG_ANNOTATION, DNS_CAPTURE, DNS_AUTO_ALLOCATE } from "./mesh/istio/mesh.js";
 export { type OutboundRedirect } from "./net/host.js";
 export { analyzeCluster, formatAnalysis, parseLevel, ANALYZER_FOUND_ISSUES, type AnalysisLevel, type AnalysisMessage, type AnalyzeOptions } from "./shell/istioctl-analyze.js";
+
+// Linkerd multicluster: Links and TrafficSplits, service mirrors, gateway probes, proxies, failover; linkerd's formatters.
+export type * from "./k8s/linkerd.js";
+export { LINK_VERSION, TRAFFIC_SPLIT_VERSION } from "./k8s/linkerd.js";
+export { ApiServerEndpoints, apiServerUrl } from "./mesh/api-endpoints.js";
+export { PeakEwma, powerOfTwo, EWMA_DECAY, EWMA_DEFAULT_RTT } from "./mesh/balance.js";
+export { kubeconfigFor } from "./mesh/kubeconfig.js";
+export { EwmaBalancer, LINKERD_CONNECT_TIMEOUT, proxyStatus as linkerdProxyStatus, type ForwardRequest, type Forwarded } from "./mesh/linkerd/balancer.js";
+export { Destinations, type Destination, type Target } from "./mesh/linkerd/destinations.js";
+export { FailoverController, failoverWeights, CONTROLLED_BY_LABEL, PRIMARY_ANNOTATION } from "./mesh/linkerd/failover.js";
+export { LinkerdGateway, GATEWAY_PORT, PROBE_PORT, PROBE_PATH, DST_HEADER } from "./mesh/linkerd/gateway.js";
+export {
+  LinkerdMesh,
+  linkerdInjected,
+  LINKERD_INJECT,
+  LINKERD_NAMESPACE,
+  MULTICLUSTER_NAMESPACE,
+  DEFAULT_LINKERD_VERSION,
+  DEFAULT_TRUST_ANCHOR,
+  type LinkerdMeshOptions,
+  type LinkerdClusterOptions,
+  type LinkerdLinkOptions,
+} from "./mesh/linkerd/mesh.js";
+export { ServiceMirror, MIRRORED_LABEL, CLUSTER_NAME_LABEL, EXPORTED_LABEL, REMOTE_FQ_NAME } from "./mesh/linkerd/mirror.js";
+export { ProbeWorker, type ProbeSettings } from "./mesh/linkerd/probe.js";
+export { LinkerdProxy, PROXY_OUTBOUND_PORT, type ProxyContext } from "./mesh/linkerd/proxy.js";
+export { linkerd, gatewaysTable, gatewayRows, multiclusterCheck, LINKERD_COMMANDS, type GatewayRow, type LinkerdTarget } from "./shell/linkerd.js";

@@ -17,6 +17,7 @@ import { TRACE_LEVELS, type TraceLevel } from "../sim/trace.js";
 import { LabUnavailable } from "../shell/host/client.js";
 import { cilium } from "../shell/cilium.js";
 import { istioctl } from "../shell/istioctl.js";
+import { linkerd } from "../shell/linkerd.js";
 import { kubectl } from "../shell/kubectl/kubectl.js";
 import { LabFileError } from "../shell/lab/labfile.js";
 import { VERSION } from "../version.js";
@@ -168,6 +169,7 @@ function program(): Command {
   clusterTool("kubectl", kubectl, "one context per cluster; get, apply, delete, scale, label, annotate, exec, run, config, with -n, -A, -l, -o wide|yaml|json|name");
   clusterTool("istioctl", istioctl, "remote-clusters, proxy-status (ps), proxy-config endpoint|cluster POD[.NAMESPACE], analyze [-n NS|-A], version, of the context's istiod or pod");
   clusterTool("cilium", cilium, "clustermesh status, of the context's Cilium ClusterMesh");
+  clusterTool("linkerd", linkerd, "multicluster (mc) gateways|check, of the context's service mirrors");
   cli
     .command("shell")
     .description(

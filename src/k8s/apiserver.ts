@@ -60,6 +60,8 @@ export const RESOURCES: Readonly<Record<Kind, string>> = {
   ServiceEntry: "serviceentries",
   Gateway: "gateways",
   PeerAuthentication: "peerauthentications",
+  Link: "links",
+  TrafficSplit: "trafficsplits",
 };
 
 /**

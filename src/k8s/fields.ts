@@ -3,7 +3,7 @@
  * `schema.ts`, the label and annotation maps, and the `metadata` every kind shares. The core kinds'
  * schemas (`manifest.ts`) and the Istio kinds' (`istio-manifest.ts`) are both written with them.
  */
-import { API_VERSIONS, NAMESPACED, SERVED_VERSIONS, type Kind, type ObjectMeta, type OwnerReference } from "./objects.js";
+import { API_VERSIONS, NAMESPACED, SERVED_VERSIONS, type Kind, type LabelSelector, type LabelSelectorRequirement, type ObjectMeta, type OwnerReference } from "./objects.js";
 import {
   FORMATS,
   object,
@@ -130,3 +130,27 @@ export function toStorageVersion(object: { apiVersion: string; kind: Kind }): vo
   object.apiVersion = API_VERSIONS[object.kind];
 }
 
+// ---------------------------------------------------------------------------------------------
+// selectors
+
+const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
+
+const selectorRequirement = object<LabelSelectorRequirement>({
+  fields: {
+    key: required(string(FORMATS.qualifiedName)),
+    operator: required(oneOf(OPERATORS)),
+    values: list(string(FORMATS.labelValue)),
+  },
+  rules: [
+    (r, fail) => {
+      const n = r.values?.length ?? 0;
+      if ((r.operator === "In" || r.operator === "NotIn") && n === 0) fail(["values"], `must have at least one value when operator is ${r.operator}`);
+      if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) fail(["values"], `must be empty when operator is ${r.operator}`);
+    },
+  ],
+});
+
+/** A label selector (`matchLabels`, `matchExpressions`), as every kind that selects has it. */
+export const labelSelector = object<LabelSelector>({
+  fields: { matchLabels: LABELS, matchExpressions: list(selectorRequirement) },
+});

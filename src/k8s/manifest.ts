@@ -15,6 +15,7 @@ import {
   boolean,
   defaulted,
   integer,
+  labelSelector,
   list,
   metadata,
   nonEmpty,
@@ -28,6 +29,7 @@ import {
   toStorageVersion,
 } from "./fields.js";
 import { ISTIO_SCHEMAS } from "./istio-manifest.js";
+import { LINKERD_SCHEMAS } from "./linkerd-manifest.js";
 import { matchesSelector } from "./labels.js";
 import {
   API_VERSIONS,
@@ -49,7 +51,6 @@ import {
   type K8sObject,
   type Kind,
   type LabelSelector,
-  type LabelSelectorRequirement,
   type Namespace,
   type ObjectReference,
   type Pod,
@@ -220,27 +221,6 @@ const templateMetadata = object<TemplateMeta>({
 
 // ---------------------------------------------------------------------------------------------
 // selectors and conditions
-
-const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
-
-const selectorRequirement = object<LabelSelectorRequirement>({
-  fields: {
-    key: required(string(FORMATS.qualifiedName)),
-    operator: required(oneOf(OPERATORS)),
-    values: list(string(FORMATS.labelValue)),
-  },
-  rules: [
-    (r, fail) => {
-      const n = r.values?.length ?? 0;
-      if ((r.operator === "In" || r.operator === "NotIn") && n === 0) fail(["values"], `must have at least one value when operator is ${r.operator}`);
-      if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) fail(["values"], `must be empty when operator is ${r.operator}`);
-    },
-  ],
-});
-
-const labelSelector = object<LabelSelector>({
-  fields: { matchLabels: LABELS, matchExpressions: list(selectorRequirement) },
-});
 
 const condition = object<Condition>({
   fields: {
@@ -831,6 +811,7 @@ export const KIND_SCHEMAS: Readonly<Record<Kind, ObjectSchema>> = {
   ServiceImport: serviceImport,
   ClusterProperty: clusterProperty,
   ...ISTIO_SCHEMAS,
+  ...LINKERD_SCHEMAS,
 };
 
 /** `kind: List`, as `kubectl get -o yaml` writes several objects; its items are loaded one by one. */

@@ -12,6 +12,7 @@ import {
   type ServiceEntry,
   type VirtualService,
 } from "./istio.js";
+import { LINK_VERSION, TRAFFIC_SPLIT_VERSION, type Link, type TrafficSplit } from "./linkerd.js";
 
 /** Labels or annotations. */
 export type StringMap = Record<string, string>;
@@ -398,7 +399,9 @@ export type K8sObject =
   | DestinationRule
   | ServiceEntry
   | Gateway
-  | PeerAuthentication;
+  | PeerAuthentication
+  | Link
+  | TrafficSplit;
 
 /** The kinds mcsim knows, by name. */
 export type Kind = K8sObject["kind"];
@@ -422,6 +425,8 @@ export const NAMESPACED: ReadonlySet<Kind> = new Set<Kind>([
   "ServiceEntry",
   "Gateway",
   "PeerAuthentication",
+  "Link",
+  "TrafficSplit",
 ]);
 
 /** The apiVersion each kind is stored and read back at. */
@@ -442,6 +447,8 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   ServiceEntry: ISTIO_NETWORKING_VERSION,
   Gateway: ISTIO_NETWORKING_VERSION,
   PeerAuthentication: ISTIO_SECURITY_VERSION,
+  Link: LINK_VERSION,
+  TrafficSplit: TRAFFIC_SPLIT_VERSION,
 };
 
 /**
@@ -465,4 +472,5 @@ export const SERVED_VERSIONS: Readonly<Record<Kind, readonly string[]>> = {
   ServiceEntry: ISTIO_NETWORKING_SERVED,
   Gateway: ISTIO_NETWORKING_SERVED,
   PeerAuthentication: ["security.istio.io/v1beta1", ISTIO_SECURITY_VERSION],
+  Link: ["multicluster.linkerd.io/v1alpha1", "multicluster.linkerd.io/v1alpha2", LINK_VERSION],
 };

@@ -254,6 +254,15 @@ function crossReferences(spec: ScenarioSpec, fail: Fail): void {
     const apart = members.find((m) => networkOf(m.name) !== networkOf(members[0]!.name));
     if (apart) fail(["patterns", "cilium", "clusters"], `cluster ${apart.name} is on network ${networkOf(apart.name)} and ${members[0]!.name} on ${networkOf(members[0]!.name)}: ClusterMesh members must share one network`);
   }
+  const linkerd = spec.patterns.linkerd;
+  if (linkerd && linkerd.clusters.length > 0) {
+    const members = linkerd.clusters.map((c) => c.name);
+    linkerd.links.forEach((l, i) => {
+      for (const end of ["from", "to"] as const) {
+        if (!members.includes(l[end])) fail(["patterns", "linkerd", "links", i, end], `cluster ${l[end]} is not a Linkerd member; the members (spec.patterns.linkerd.clusters) are ${members.join(", ")}`);
+      }
+    });
+  }
   if (spec.warmup >= spec.duration) fail(["warmup"], `must be shorter than the run (duration ${formatDuration(spec.duration)})`);
   spec.traffic.forEach((s, i) => {
     if (s.start >= spec.duration) fail(["traffic", i, "start"], `the stream starts at or after the end of the run (duration ${formatDuration(spec.duration)})`);

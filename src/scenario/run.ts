@@ -152,6 +152,11 @@ export function buildScenarioWorld(scenario: Scenario, options: RunScenarioOptio
   for (const m of spec.manifests) for (const c of m.clusters) applyManifests(world, c, m);
   if (spec.patterns.mesh) world.installIstio(meshOptions(spec, spec.patterns.mesh));
   if (spec.patterns.cilium) world.installCilium(ciliumOptions(spec, spec.patterns.cilium));
+  const linkerd = spec.patterns.linkerd;
+  if (linkerd) {
+    const members = linkerd.clusters.length > 0 ? linkerd.clusters : spec.clusters.map((c) => ({ name: c.name }));
+    world.installLinkerd({ version: linkerd.version, clusters: members, links: linkerd.links, injectNamespaces: linkerd.injection.namespaces });
+  }
   const clusterSet = spec.patterns.mcs ? startClusterSet(world, spec, spec.patterns.mcs) : undefined;
   const mcs = clusterSet ? new McsObserver(world, clusterSet) : undefined;
 

@@ -18,6 +18,7 @@ import { API_VERSIONS, type K8sObject } from "../k8s/objects.js";
 import { PROFILE_NAMES } from "../mcs/profiles.js";
 import { MAX_CLUSTER_ID } from "../mesh/cilium/clustermesh.js";
 import { DEFAULT_ISTIO_VERSION } from "../mesh/istio/mesh.js";
+import { DEFAULT_LINKERD_VERSION } from "../mesh/linkerd/mesh.js";
 import { AddressError, Cidr } from "../net/ip.js";
 import { EXTERNAL_NETWORK } from "../net/topology.js";
 import { checkDistribution, DistributionError, type Distribution } from "../sim/distribution.js";
@@ -349,6 +350,45 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
           connectTimeout: duration("the upstream connect timeout (mesh default 10s)", { min: 1 }),
           dnsCapture: { type: "boolean", description: "ISTIO_META_DNS_CAPTURE in every proxy's metadata: the sidecars' DNS proxy answers the mesh's names (mesh.md §4)" },
           dnsAutoAllocate: { type: "boolean", description: "ISTIO_META_DNS_AUTO_ALLOCATE in every proxy's metadata: ServiceEntries without addresses get one from 240.240.0.0/16 (mesh.md §4)" },
+        },
+      },
+      linkerd: {
+        type: "object",
+        description: "Linkerd multicluster (mesh.md §5): the control plane and a linkerd-gateway in each member, a Link and a service mirror per link, proxies in injected namespaces, linkerd-failover",
+        fields: {
+          version: str("the Linkerd version (the proxy image's tag)", { default: DEFAULT_LINKERD_VERSION }),
+          clusters: {
+            type: "array",
+            default: [],
+            unique: [{ by: (c: { name: string }) => c.name, what: "cluster" }],
+            description: "the members (default: every cluster)",
+            items: {
+              type: "object",
+              fields: {
+                name: ref(ctx, "cluster", "a cluster", { required: true }),
+                trustAnchor: str("the root its identities chain to; linked clusters must share it (default root.linkerd.cluster.local)"),
+              },
+            },
+          },
+          links: {
+            type: "array",
+            default: [],
+            unique: [{ by: (l: { from: string; to: string }) => `${l.from}>${l.to}`, what: "link" }],
+            description: "linkerd multicluster link: the cluster `from` mirrors the Services `to` exports",
+            items: {
+              type: "object",
+              fields: {
+                from: ref(ctx, "cluster", "the source cluster, where the Link and the service mirror are", { required: true }),
+                to: ref(ctx, "cluster", "the target cluster, whose exported Services are mirrored", { required: true }),
+              },
+            },
+          },
+          injection: {
+            type: "object",
+            default: { namespaces: [] },
+            description: "proxy injection",
+            fields: { namespaces: { type: "array", items: { type: "string", format: FORMATS.dnsLabel }, default: [], description: "namespaces annotated linkerd.io/inject: enabled in every member" } },
+          },
         },
       },
       dnsFederation: {

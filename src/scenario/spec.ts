@@ -51,6 +51,16 @@ export interface PatternsSpec {
   readonly dnsFederation?: DnsFederationSpec;
   readonly mcs?: McsSpec;
   readonly mesh?: MeshSpec;
+  readonly linkerd?: LinkerdSpec;
+}
+
+/** Linkerd multicluster (mesh.md §5): members, links (`from` mirrors `to`), injected namespaces. */
+export interface LinkerdSpec {
+  readonly version: string;
+  /** Every cluster when empty. */
+  readonly clusters: readonly { readonly name: string; readonly trustAnchor?: string }[];
+  readonly links: readonly { readonly from: string; readonly to: string }[];
+  readonly injection: { readonly namespaces: readonly string[] };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RequestResult } from "../http/message.js";
 import { KubeCluster } from "../k8s/cluster.js";
 import { ClusterMesh, type ClusterMeshOptions } from "../mesh/cilium/clustermesh.js";
 import { IstioMesh, type IstioMeshOptions } from "../mesh/istio/mesh.js";
+import { LinkerdMesh, type LinkerdMeshOptions } from "../mesh/linkerd/mesh.js";
 import { loadManifests } from "../k8s/manifest.js";
 import type { Distribution } from "../sim/distribution.js";
 import type { K8sObject, Kind, Pod } from "../k8s/objects.js";
@@ -117,6 +118,8 @@ export class World {
   mesh: IstioMesh | null = null;
   /** The Cilium ClusterMesh over the clusters, once {@link installCilium} made it. */
   cilium: ClusterMesh | null = null;
+  /** Linkerd multicluster over the clusters, once {@link installLinkerd} made it. */
+  linkerd: LinkerdMesh | null = null;
 
   constructor(private readonly options: WorldOptions) {
     this.sim = new Sim({
@@ -232,11 +235,21 @@ export class World {
   }
 
   /**
+   * Installs Linkerd and its multicluster extension over the clusters, with the links given
+   * (call it once the manifests are applied, as {@link installIstio}).
+   */
+  installLinkerd(options: LinkerdMeshOptions): LinkerdMesh {
+    if (this.linkerd) throw new WorldError("this world has Linkerd already");
+    this.linkerd = new LinkerdMesh(this.sim, this.network, this.clusters, options);
+    return this.linkerd;
+  }
+
+  /**
    * Starts an HTTP call of `url` from a running pod (`namespace/name`). The URL's host is looked
    * up through the pod's resolver as {@link resolve} does (its first IPv4 address is used). A pod
-   * with a sidecar hands the call to it, which picks an endpoint itself; one without connects to
-   * the address, a cluster IP reaching a backend through kube-proxy, or in a ClusterMesh member
-   * through Cilium's socket LB in the pod's node. Run the clock to let it end;
+   * with a sidecar (Istio's, or Linkerd's proxy) hands the call to it, which picks an endpoint
+   * itself; one without connects to the address, a cluster IP reaching a backend through
+   * kube-proxy, or in a ClusterMesh member through Cilium's socket LB in the pod's node. Run the clock to let it end;
    * its result is on the returned call.
    *
    * @throws UrlError for a URL other than `http://host[:port][/path]`.
@@ -252,7 +265,7 @@ export class World {
         onDone: (r) => done(r.addresses.find((a) => a.family === 4)?.address),
       });
     };
-    const sidecar = this.mesh?.sidecarOf(cluster, found.namespace, found.name);
+    const sidecar = this.mesh?.sidecarOf(cluster, found.namespace, found.name) ?? this.linkerd?.proxyOf(cluster, found.namespace, found.name);
     if (sidecar && sidecar.host === found.host) return sidecar.request(url, options, resolveHost, options.onDone);
     let byPod = this.httpClients.get(cluster);
     if (!byPod) this.httpClients.set(cluster, (byPod = new Map()));

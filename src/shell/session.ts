@@ -5,6 +5,7 @@ import { DurationError, formatDuration, parseDuration, SECOND, type Micros } fro
 import { FILTERS } from "./filters.js";
 import { CILIUM_COMMANDS, cilium } from "./cilium.js";
 import { ISTIOCTL_COMMANDS, istioctl } from "./istioctl.js";
+import { LINKERD_COMMANDS, linkerd } from "./linkerd.js";
 import { kubectl, type KubectlTarget } from "./kubectl/kubectl.js";
 import { RESOURCE_TYPES, resourceType } from "./kubectl/resources.js";
 import { expandWord, IncompleteInput, parseScript, ShellSyntaxError, type AndOrList, type SimpleCommand } from "./parse.js";
@@ -39,7 +40,7 @@ export interface LabShellOptions {
 export const DEFAULT_STEP: Micros = SECOND;
 
 /** The shell's own commands, for `help` and completion. */
-const BUILTINS = ["kubectl", "istioctl", "cilium", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
+const BUILTINS = ["kubectl", "istioctl", "linkerd", "cilium", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
 /** kubectl's verbs here, for completion. */
 const KUBECTL_VERBS = ["get", "apply", "delete", "scale", "label", "annotate", "exec", "run", "config"];
 const CONFIG_VERBS = ["get-contexts", "current-context", "use-context"];
@@ -51,6 +52,7 @@ const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "for", "while", "u
 const HELP = `The lab shell runs:
   kubectl get|apply|delete|scale|label|annotate|exec|run|config ...   against the simulated clusters
   istioctl remote-clusters|proxy-status|proxy-config endpoint|cluster POD|version   against the mesh
+  linkerd multicluster gateways|check   against Linkerd's service mirrors
   cilium clustermesh status  against the Cilium ClusterMesh
   mcsim time                 the simulated clock
   mcsim advance DURATION     run the clock on (30s, 1m, 500ms)
@@ -163,6 +165,8 @@ export class LabShell {
         return this.step(istioctl({ world: this.options.world, context: this.context }, args));
       case "cilium":
         return this.step(cilium({ world: this.options.world, context: this.context }, args));
+      case "linkerd":
+        return this.step(linkerd({ world: this.options.world, context: this.context }, args));
       case "mcsim":
         return this.mcsim(args);
       case "sleep":
@@ -269,6 +273,7 @@ export class LabShell {
     if (words[0] === "mcsim") return pick(words.length === 1 ? ["time", "advance"] : []);
     if (words[0] === "istioctl") return pick(words.length === 1 ? ISTIOCTL_COMMANDS : []);
     if (words[0] === "cilium") return pick(words.length === 1 ? CILIUM_COMMANDS : words.length === 2 && words[1] === "clustermesh" ? ["status"] : []);
+    if (words[0] === "linkerd") return pick(words.length === 1 ? LINKERD_COMMANDS : words.length === 2 ? ["gateways", "check"] : []);
     if (words[0] !== "kubectl") return pick([]);
     const flagValue = (...flags: string[]) => {
       let value: string | undefined;

@@ -544,13 +544,13 @@ describe("errors name the file, document, line, column and field", () => {
       line: 2,
       column: 7,
       path: "kind",
-      message: 'unknown kind "Ingress"; mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, VirtualService',
+      message: 'unknown kind "Ingress"; mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, Link, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, TrafficSplit, VirtualService',
     });
     expectFailure(lines("apiVersion: v1", "kind: Sevice"), {
       line: 2,
       column: 7,
       path: "kind",
-      message: 'unknown kind "Sevice" (did you mean "Service"?); mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, VirtualService',
+      message: 'unknown kind "Sevice" (did you mean "Service"?); mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, Link, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, TrafficSplit, VirtualService',
     });
     expectFailure(lines("apiVersion: v1", "metadata: {name: web}"), { line: 1, column: 1, path: "kind", message: "required field missing" });
   });
@@ -716,7 +716,7 @@ describe("errors name the file, document, line, column and field", () => {
       line: 2,
       column: 7,
       path: "kind",
-      message: 'unknown kind "toString"; mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, VirtualService',
+      message: 'unknown kind "toString"; mcsim knows ClusterProperty, ConfigMap, Deployment, DestinationRule, EndpointSlice, Gateway, Link, List, Namespace, PeerAuthentication, Pod, Secret, Service, ServiceEntry, ServiceExport, ServiceImport, StatefulSet, TrafficSplit, VirtualService',
     });
     const [cm] = loadManifests(lines("apiVersion: v1", "kind: ConfigMap", "metadata: {name: c}", "data: {__proto__: x, constructor: v}"), "x.yaml") as [ConfigMap];
     expect(Object.keys(cm.data!)).toEqual(["__proto__", "constructor"]);

@@ -11,11 +11,10 @@ import { parse as parseYaml } from "yaml";
 import type { ResolvConf } from "../../dns/resolver/resolvconf.js";
 import type { KubeCluster } from "../../k8s/cluster.js";
 import type { Pod } from "../../k8s/objects.js";
-import { ApiServerEndpoint, APISERVER_PORT, nodeInfo } from "../../k8s/remote-watch.js";
+import { ApiServerEndpoints, apiServerUrl } from "../api-endpoints.js";
 import { stableHash } from "../../k8s/names.js";
 import type { OutboundRedirect } from "../../net/host.js";
 import type { Network } from "../../net/network.js";
-import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
 import { dnsCaptureRule, DnsProxy, DNS_PROXY_PORT } from "./dns-proxy.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
@@ -92,9 +91,7 @@ interface DnsCapture {
 }
 
 /** The server URL of a cluster's API server, as a remote secret's kubeconfig names it. */
-export function apiServerUrl(cluster: string): string {
-  return `https://${cluster}-control-plane:${APISERVER_PORT}`;
-}
+export { apiServerUrl } from "../api-endpoints.js";
 
 /** Whether a pod gets a sidecar: its annotation or label if it has one, else its namespace's label. */
 export function injected(pod: Readonly<Pod>, namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
@@ -109,7 +106,7 @@ export class IstioMesh {
   readonly istiods = new Map<string, Istiod>();
   /** Sidecars by cluster, then `namespace/pod`. */
   private readonly sidecars = new Map<string, Map<string, Sidecar>>();
-  private readonly apiEndpoints = new Map<string, Address>();
+  private readonly apiEndpoints: ApiServerEndpoints;
   private readonly captures = new Map<Sidecar, DnsCapture>();
   /** Whether sidecars keep access logs (see {@link enableAccessLogs}). */
   private accessLogging = false;
@@ -122,6 +119,7 @@ export class IstioMesh {
     /** A pod's resolv.conf, as the kubelet wrote it: the agent's upstreams and search domains. */
     private readonly resolvConf?: (cluster: string, pod: Readonly<Pod>) => ResolvConf,
   ) {
+    this.apiEndpoints = new ApiServerEndpoints(sim, network, clusters);
     const members = options.clusters;
     for (const m of members) this.prepareNamespaces(m);
     for (const m of members.filter((c) => c.primary === undefined)) this.startIstiod(m);
@@ -187,7 +185,7 @@ export class IstioMesh {
     this.istiods.set(m.name, istiod);
     istiod.addLocalCluster(cluster.api, cluster.topology.nodes);
     const directory: RemoteDirectory = {
-      server: (url) => this.apiServerAt(url),
+      server: (url) => this.apiEndpoints.at(url),
       network: (name) => this.clusters.get(name)?.api.get("Namespace", "", ISTIO_NAMESPACE)?.metadata.labels?.[NETWORK_LABEL] ?? "",
     };
     watchRemoteSecrets(istiod, cluster.api, ISTIO_NAMESPACE, directory);
@@ -199,31 +197,6 @@ export class IstioMesh {
       .filter((other) => other.name !== m.name && !(this.options.model === "primary-remote" && other.primary !== undefined && other.primary !== m.name))
       .map((other) => remoteSecret(other.name, apiServerUrl(other.name), ISTIO_NAMESPACE));
     for (const secret of secrets) cluster.api.apply(secret);
-  }
-
-  /**
-   * The API server a kubeconfig's server URL names: `https://<cluster>-control-plane:6443` is
-   * the cluster's (named as kind names its control plane's node); anything else names none.
-   */
-  private apiServerAt(url: URL): Address | undefined {
-    const name = /^(.+)-control-plane$/.exec(url.hostname)?.[1];
-    if (name === undefined || !this.clusters.has(name) || url.protocol !== "https:" || (url.port || "443") !== String(APISERVER_PORT)) return undefined;
-    return this.apiEndpoint(name);
-  }
-
-  /** The address of a cluster's API server endpoint, made on first use. */
-  private apiEndpoint(name: string): Address {
-    const known = this.apiEndpoints.get(name);
-    if (known) return known;
-    const cluster = this.cluster(name);
-    const topo = cluster.topology;
-    const node = this.network.topology.addExternalNode({ name: `${name}-control-plane`, region: topo.region, zone: topo.zones[0]! });
-    const host = this.network.addHost({ name: `${name}/kube-apiserver`, node, ip: this.network.allocateExternalAddress() });
-    const endpoint = new ApiServerEndpoint(this.sim, { cluster: name, namespace: "kube-system", name: "kube-apiserver" }, cluster.api, () => topo.nodes.map(nodeInfo));
-    this.network.bind(endpoint, host, APISERVER_PORT);
-    const a = address(host.ip, APISERVER_PORT);
-    this.apiEndpoints.set(name, a);
-    return a;
   }
 
   /** Starts and stops sidecars with the cluster's pods, as the injector and the kubelet would. */

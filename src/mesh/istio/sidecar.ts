@@ -32,6 +32,7 @@ import type { Rng } from "../../sim/rng.js";
 import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
+import { powerOfTwo } from "../balance.js";
 import { formatLocality, hostSelection, pickLevel, type HostSelection, type LevelHealth } from "./locality.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
 import { ConnectionPool, sameBreakers } from "./sidecar-pool.js";
@@ -471,10 +472,7 @@ export class Sidecar extends Actor {
       this.roundRobin.set(key, next + 1);
       return hosts[next % hosts.length];
     }
-    const a = hosts[this.rng.int(hosts.length)]!;
-    const b = hosts[this.rng.int(hosts.length)]!;
-    const load = (e: LbEndpoint) => this.active.get(target(e)) ?? 0;
-    return load(b) < load(a) ? b : a;
+    return powerOfTwo(hosts, this.rng, (e) => this.active.get(target(e)) ?? 0);
   }
 
   /** A cluster's endpoints by priority level, each level's healthy (not ejected) ones apart, and their health. */

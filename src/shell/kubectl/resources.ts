@@ -288,6 +288,26 @@ const peerAuthentications: ResourceType<"PeerAuthentication"> = {
   row: (p, ctx) => [p.metadata.name, p.spec?.mtls?.mode ?? "", ctx.age(p)],
 };
 
+/** Linkerd's Link CRD (mesh.md §5.1) declares no printer columns: kubectl prints Name and Age. */
+const links: ResourceType<"Link"> = {
+  kind: "Link",
+  names: ["links", "link"],
+  nameType: "link.multicluster.linkerd.io",
+  columns: ["NAME", "AGE"],
+  wideColumns: [],
+  row: (l, ctx) => [l.metadata.name, ctx.age(l)],
+};
+
+/** SMI's TrafficSplit CRD (linkerd-smi) prints Service and Age. */
+const trafficSplits: ResourceType<"TrafficSplit"> = {
+  kind: "TrafficSplit",
+  names: ["trafficsplits", "trafficsplit", "ts"],
+  nameType: "trafficsplit.split.smi-spec.io",
+  columns: ["NAME", "SERVICE", "AGE"],
+  wideColumns: [],
+  row: (t, ctx) => [t.metadata.name, t.spec.service, ctx.age(t)],
+};
+
 /** Every resource type, in the order `kubectl api-resources` lists them: built-in groups, then the CRDs' groups. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   configMaps,
@@ -307,6 +327,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   serviceEntries,
   virtualServices,
   peerAuthentications,
+  links,
+  trafficSplits,
 ] as readonly ResourceType[];
 
 /**
