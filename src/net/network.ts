@@ -607,7 +607,8 @@ export class Network implements Transport {
       });
     }
     if (this.tap) this.tap.delivered(this.sim.now, envelope);
-    actor.receive(envelope);
+    const captured = dst.inbound === undefined ? envelope : dst.inbound(envelope);
+    if (captured) actor.receive(captured);
   };
 
   private path(src: Host, ip: string): Path {

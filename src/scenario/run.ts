@@ -174,6 +174,8 @@ function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
       name: m.name,
       network: m.network ?? spec.clusters.find((c) => c.name === m.name)!.network ?? "default",
       ...(mesh.model === "primary-remote" && m.primary !== undefined ? { primary: m.primary } : {}),
+      ...(m.trustDomain !== undefined ? { trustDomain: m.trustDomain } : {}),
+      ...(m.rootCA !== undefined ? { rootCA: m.rootCA } : {}),
     })),
     injectNamespaces: mesh.injection.namespaces,
     istiod: mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {},

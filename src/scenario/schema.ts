@@ -312,6 +312,8 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
                 name: ref(ctx, "cluster", "a cluster", { required: true }),
                 primary: ref(ctx, "cluster", "for a remote cluster (primary-remote), the primary whose istiod it uses"),
                 network: str("its Istio network (topology.istio.io/network); default the cluster's network"),
+                trustDomain: str("the trust domain of its workloads (default cluster.local)", { format: FORMATS.dnsSubdomain }),
+                rootCA: str("the root CA its certificates chain to (default: one root every member shares); members with different roots fail each other's mTLS (mesh.md §3.5)"),
               },
             },
           },

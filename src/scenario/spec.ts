@@ -76,6 +76,10 @@ export interface MeshClusterEntry {
   readonly primary?: string;
   /** Its Istio network; the cluster's topology network by default. */
   readonly network?: string;
+  /** The trust domain of its workloads (default `cluster.local`). */
+  readonly trustDomain?: string;
+  /** The root CA its certificates chain to (default one root shared by every member, mesh.md §3.5). */
+  readonly rootCA?: string;
 }
 
 /**

@@ -6,13 +6,14 @@
  * defaults (mesh.md §3.2–§3.4).
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
-import type { DestinationRule, IstioDuration, LocalityLoadBalancerSetting, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import type { ClientTlsMode, DestinationRule, IstioDuration, LocalityLoadBalancerSetting, PeerAuthentication, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
 import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
 import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
+import { inboundMtls, type InboundMtls, type MtlsWorkload } from "./mtls.js";
 import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
 
 /** The config kinds istiod watches in its own cluster. */
-export const CONFIG_KINDS = ["DestinationRule", "VirtualService"] as const;
+export const CONFIG_KINDS = ["DestinationRule", "VirtualService", "PeerAuthentication"] as const;
 /** One of {@link CONFIG_KINDS}. */
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
@@ -32,23 +33,31 @@ function hostMatch(pattern: string, host: string): number {
   return pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) ? 1 : 0;
 }
 
-/** The DestinationRules and VirtualServices of one istiod's config cluster. */
+/** The DestinationRules, VirtualServices and PeerAuthentications of one istiod's config cluster. */
 export class ConfigStore {
   private readonly rules = new Map<string, Readonly<DestinationRule>>();
   private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
+  private readonly peerAuthentications = new Map<string, Readonly<PeerAuthentication>>();
 
   constructor(
     /** The cluster domain short names are resolved in. */
     readonly domain: string,
+    /** Istio's root namespace, whose selector-less PeerAuthentication is mesh-wide. */
+    readonly rootNamespace = "istio-system",
   ) {}
 
   /** A watch event of one of {@link CONFIG_KINDS}. */
   event(kind: ConfigKind, e: WatchEvent): void {
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : this.virtualServices;
+    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : kind === "VirtualService" ? this.virtualServices : this.peerAuthentications;
     if (e.type === "DELETED") map.delete(key);
     else map.set(key, o);
+  }
+
+  /** A workload's inbound mTLS by the PeerAuthentications of this config cluster (mesh.md §3.5). */
+  inboundMtls(workload: MtlsWorkload): InboundMtls {
+    return inboundMtls(this.peerAuthentications.values(), this.rootNamespace, workload);
   }
 
   /**
@@ -103,6 +112,8 @@ export interface ClusterPolicy {
   readonly outlierDetection?: OutlierPolicy;
   /** The rule's locality settings; absent, the mesh's (enabled, no rules, mesh.md §3.1). */
   readonly localityLb?: LocalityLoadBalancerSetting;
+  /** The rule's `tls.mode`; absent, auto mTLS decides per endpoint (mesh.md §3.5). */
+  readonly tlsMode?: ClientTlsMode;
 }
 
 /**
@@ -127,7 +138,8 @@ export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros)
   const od = policy.outlierDetection;
   const simple = policy.loadBalancer?.simple;
   const lbPolicy: LbPolicy = simple === "ROUND_ROBIN" || simple === "RANDOM" ? simple : "LEAST_REQUEST";
-  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}) };
+  const tlsMode = policy.tls?.mode;
+  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}), ...(tlsMode ? { tlsMode } : {}) };
   if (!od) return { ...base, panicThreshold: DEFAULT_PANIC_THRESHOLD };
   const baseEjectionTime = micros(od.baseEjectionTime, 30 * SECOND);
   return {

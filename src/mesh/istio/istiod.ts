@@ -20,6 +20,7 @@ import { matchesLabels } from "../../k8s/labels.js";
 import type { Subset } from "../../k8s/istio.js";
 import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, type ClusterPolicy } from "./config.js";
 import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
+import { portMtls } from "./mtls.js";
 import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
 import { clusterName, virtualHost } from "./routes.js";
 import {
@@ -294,7 +295,8 @@ export class Istiod extends Actor {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
           const { outlierDetection, panicThreshold } = policy;
-          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}) });
+          const tls = policy.tlsMode ? { tlsMode: policy.tlsMode } : {};
+          clusters.push({ name, host, port: port.port, subset: subset?.name ?? "", lbPolicy: policy.lbPolicy, connectTimeout: policy.connectTimeout, panicThreshold, ...(outlierDetection ? { outlierDetection } : {}), ...tls });
           if (!services || services.has(host)) assignments.push(this.assignment(meta, name, host, port.name ?? "", subset?.labels, policy));
         }
         const vip = local?.spec.clusterIP;
@@ -310,7 +312,7 @@ export class Istiod extends Actor {
     return [
       { type: "CDS", nonce: nonce(), version, resources: clusters },
       eds,
-      { type: "LDS", nonce: nonce(), version, resources: listeners },
+      { type: "LDS", nonce: nonce(), version, resources: listeners, inbound: this.config.inboundMtls({ namespace: meta.namespace, labels: meta.labels }) },
       { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })) },
     ];
   }
@@ -323,12 +325,15 @@ export class Istiod extends Actor {
    * it), by `failoverPriority` and then by locality with the `failover` rules.
    */
   private assignment(meta: ProxyMetadata, name: string, host: string, portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
-    const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount"> & { port: number })[] = [];
+    const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount" | "sidecar"> & { port: number; mtls: boolean })[] = [];
+    const namespace = host.split(".")[1]!;
     for (const list of this.registry.endpoints(host).values()) {
       for (const e of list) {
         const port = e.ports.get(portName);
         if (port === undefined || (subsetLabels && !matchesLabels(e.labels, subsetLabels))) continue;
-        eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels });
+        // Auto mTLS: a sidecar whose port its PeerAuthentication does not DISABLE (mesh.md §3.5).
+        const mtls = e.sidecar && portMtls(this.config.inboundMtls({ namespace, labels: e.labels }), port) !== "DISABLE";
+        eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels, mtls });
       }
     }
     const lb = policy.localityLb;

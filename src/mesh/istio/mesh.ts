@@ -8,22 +8,20 @@
  * partition it from istiod.
  */
 import type { KubeCluster } from "../../k8s/cluster.js";
-import type { Pod } from "../../k8s/objects.js";
 import { ApiServerEndpoint, APISERVER_PORT, nodeInfo } from "../../k8s/remote-watch.js";
 import { stableHash } from "../../k8s/names.js";
 import type { Network } from "../../net/network.js";
 import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
+import { injected, INJECTION_LABEL } from "./inject.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
 import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
+import { DEFAULT_ROOT_CA, DEFAULT_TRUST_DOMAIN } from "./mtls.js";
 import { remoteSecret, watchRemoteSecrets, type RemoteDirectory } from "./secrets.js";
 import { Sidecar } from "./sidecar.js";
 import { XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
 
-/** The namespace label that turns injection on (mesh.md §1.1; Istio's sidecar injector). */
-export const INJECTION_LABEL = "istio-injection";
-/** The pod annotation (or label) that turns injection on or off for one pod. */
-export const INJECT_ANNOTATION = "sidecar.istio.io/inject";
+export { injected, INJECTION_LABEL, INJECT_ANNOTATION } from "./inject.js";
 /** The namespace label naming a cluster's network (mesh.md §1.1). */
 export const NETWORK_LABEL = "topology.istio.io/network";
 /** The annotation a remote cluster's istio-system gets, naming its primaries (mesh.md §1.1). */
@@ -40,6 +38,13 @@ export interface MeshClusterOptions {
   readonly network: string;
   /** The primary whose istiod it uses; undefined for a primary. */
   readonly primary?: string;
+  /** The trust domain of its workloads (default `cluster.local`, mesh.md §3.5). */
+  readonly trustDomain?: string;
+  /**
+   * The root CA its istiod's certificates chain to (default {@link DEFAULT_ROOT_CA}, shared by
+   * every cluster): clusters with different roots fail each other's mTLS handshakes (mesh.md §3.5).
+   */
+  readonly rootCA?: string;
 }
 
 /** Options of an {@link IstioMesh}. */
@@ -58,13 +63,6 @@ export interface IstioMeshOptions {
 /** The server URL of a cluster's API server, as a remote secret's kubeconfig names it. */
 export function apiServerUrl(cluster: string): string {
   return `https://${cluster}-control-plane:${APISERVER_PORT}`;
-}
-
-/** Whether a pod gets a sidecar: its annotation or label if it has one, else its namespace's label. */
-export function injected(pod: Readonly<Pod>, namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
-  const own = pod.metadata.annotations?.[INJECT_ANNOTATION] ?? pod.metadata.labels?.[INJECT_ANNOTATION];
-  if (own !== undefined) return own === "true";
-  return namespaceLabels?.[INJECTION_LABEL] === "enabled";
 }
 
 /** The mesh. */
@@ -195,7 +193,19 @@ export class IstioMesh {
       if (!injected(pod, cluster.api.get("Namespace", "", namespace)?.metadata.labels)) return;
       const node = host.node;
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
-      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types };
+      const meta = {
+        id: `${pod.metadata.name}.${namespace}`,
+        pod: pod.metadata.name,
+        namespace,
+        cluster: m.name,
+        network: m.network,
+        locality,
+        labels: pod.metadata.labels ?? {},
+        istioVersion: this.options.version,
+        types,
+        trustDomain: m.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+        rootCA: m.rootCA ?? DEFAULT_ROOT_CA,
+      };
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
       sidecar.start();
       byPod.set(ref, sidecar);

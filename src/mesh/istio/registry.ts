@@ -8,8 +8,10 @@
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
 import type { NodeInfo } from "../../k8s/remote-watch.js";
-import type { EndpointSlice, Kind, Pod, Service } from "../../k8s/objects.js";
+import type { EndpointSlice, Kind, Namespace, Pod, Service } from "../../k8s/objects.js";
+import { injected, INJECTION_LABEL } from "./inject.js";
 import { podLocality, type Locality } from "./locality.js";
+import { TLS_MODE_LABEL } from "./mtls.js";
 import { mergePush, type PushRequest } from "./debounce.js";
 
 /** One endpoint of a service in one cluster, as istiod keeps it. */
@@ -23,6 +25,11 @@ export interface MeshEndpoint {
   readonly serviceAccount: string;
   /** The pod's labels: subsets select on them, failoverPriority compares them (mesh.md §3.1). */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Whether the pod has a sidecar (`security.istio.io/tlsMode=istio`, which the injector adds):
+   * auto mTLS and the cross-network filter look at it (mesh.md §1.4, §3.5).
+   */
+  readonly sidecar: boolean;
 }
 
 /** What istiod caches of one cluster, from its informers. */
@@ -35,6 +42,8 @@ class ClusterCache {
   /** `namespace/service` keys whose endpoints name each pod, so that a pod's change reaches them. */
   readonly servicesOfPod = new Map<string, Set<string>>();
   readonly nodes = new Map<string, Readonly<Record<string, string>>>();
+  /** Namespace labels by name (injection is by namespace label). */
+  readonly namespaces = new Map<string, Readonly<Record<string, string>>>();
   /** True between a (re)list's start and its end: changes are only cached, and looked at once synced. */
   listing = true;
 
@@ -157,6 +166,17 @@ export class ServiceRegistry {
         for (const sk of c.servicesOfPod.get(k) ?? []) request = merge(request, this.recompute(c, sk));
         return request;
       }
+      case "Namespace": {
+        const before = c.namespaces.get(o.metadata.name);
+        if (e.type === "DELETED") c.namespaces.delete(o.metadata.name);
+        else c.namespaces.set(o.metadata.name, (o as Namespace).metadata.labels ?? {});
+        if (c.listing || before?.[INJECTION_LABEL] === c.namespaces.get(o.metadata.name)?.[INJECTION_LABEL]) return NO_PUSH;
+        // Injection turned on or off: which of the namespace's endpoints have sidecars may change.
+        let request: PushRequest | undefined;
+        const prefix = `${o.metadata.name}/`;
+        for (const sk of new Set([...c.services.keys(), ...c.slicesOf.keys()])) if (sk.startsWith(prefix)) request = merge(request, this.recompute(c, sk));
+        return request;
+      }
       default:
         return NO_PUSH;
     }
@@ -207,8 +227,9 @@ export class ServiceRegistry {
         }
         const nodeLabels = ep.nodeName ? c.nodes.get(ep.nodeName) : undefined;
         const locality = podLocality(pod?.metadata.labels, nodeLabels);
+        const sidecar = pod !== undefined && (pod.metadata.labels?.[TLS_MODE_LABEL] === "istio" || injected(pod, c.namespaces.get(pod.metadata.namespace ?? "default")));
         for (const address of ep.addresses) {
-          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default", labels: pod?.metadata.labels ?? {} });
+          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default", labels: pod?.metadata.labels ?? {}, sidecar });
         }
       }
     }
@@ -246,7 +267,7 @@ function sameEndpoints(a: readonly MeshEndpoint[], b: readonly MeshEndpoint[]): 
   if (a.length !== b.length) return false;
   return a.every((x, i) => {
     const y = b[i]!;
-    return x.address === y.address && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports) && sameLabels(x.labels, y.labels);
+    return x.address === y.address && x.sidecar === y.sidecar && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports) && sameLabels(x.labels, y.labels);
   });
 }
 

@@ -12,20 +12,25 @@
  * reset, 504 UT on a timeout, 404 NR with no route, 503 NC with no such cluster, URX when
  * retries ran out, DI and FI for injected faults.
  *
- * Not modelled yet, each with its place: ServiceEntry hosts (istiod's registry), mTLS, east-west
- * gateways and DNS proxying (the pod's resolver is still the one called).
+ * It also takes the pod's inbound requests first (iptables' inbound capture), enforcing its
+ * PeerAuthentication modes (`mtls.ts`), and uses Istio mTLS to endpoints that take it (auto
+ * mTLS, mesh.md §3.5): a TLS failure is 503 UF with Envoy's `TLS error:` detail.
+ *
+ * Not modelled yet, each with its place: ServiceEntry hosts (istiod's registry) and DNS proxying
+ * (the pod's resolver is still the one called).
  */
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
-import { joinFlags, parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
+import { HTTP_REQUEST, joinFlags, parseUrl, TCP_RST, type ErrorKind, type RequestBody, type RequestResult, type ResetBody, type ResponseFlag, type TlsHello } from "../../http/message.js";
 import type { Host } from "../../net/host.js";
 import { InOrder } from "../../net/in-order.js";
 import type { Network } from "../../net/network.js";
-import { Actor, type ActorId, type Address } from "../../sim/actor.js";
+import { Actor, type ActorId, type Address, type Message } from "../../sim/actor.js";
 import type { Rng } from "../../sim/rng.js";
 import type { Timer } from "../../sim/scheduler.js";
 import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
 import { formatLocality, hostSelection, pickLevel } from "./locality.js";
+import { inboundVerdict, istioSni, portMtls, tlsFailureDetail, usesIstioMtls, type InboundMtls } from "./mtls.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
 import { routeMatches, type RouteRequest } from "./sidecar-route.js";
 import { HOST_SELECTION_ATTEMPTS, retriable, retryBackoff, type AttemptFailure } from "./sidecar-retry.js";
@@ -65,8 +70,8 @@ export interface SidecarView {
   readonly ejected: (cluster: string, endpoint: LbEndpoint) => boolean;
 }
 
-/** How a call through the sidecar ends: its status, error kind and the flags of this step. */
-type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string) => void;
+/** How a call through the sidecar ends: its status, error kind and the flags of this step, and Envoy's detail of a TLS failure. */
+type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string, detail?: string) => void;
 
 /** The sidecar of one pod. */
 export class Sidecar extends Actor {
@@ -78,6 +83,8 @@ export class Sidecar extends Actor {
   private readonly endpoints = new Map<string, readonly LbEndpoint[]>();
   private readonly listeners = new Map<string, ListenerResource>();
   private routes: readonly RouteResource[] = [];
+  /** The inbound listener's mTLS modes; undefined before the first LDS (everything accepted). */
+  private inboundMtls: InboundMtls | undefined = undefined;
   /** Requests in flight per endpoint, for the least-request pick. */
   private readonly active = new Map<string, number>();
   /** ROUND_ROBIN's next index, per cluster and priority (`cluster|priority`). */
@@ -111,11 +118,13 @@ export class Sidecar extends Actor {
   start(): void {
     this.network.bind(this, this.host, SIDECAR_XDS_PORT);
     this.network.bind(this.upstream, this.host, SIDECAR_OUTBOUND_PORT);
+    this.host.inbound = (m) => this.inbound(m);
     this.connect();
   }
 
   /** The pod stopped. */
   stop(): void {
+    this.host.inbound = undefined;
     this.reconnect?.cancel();
     this.network.unbind(this);
     this.network.unbind(this.upstream);
@@ -179,12 +188,32 @@ export class Sidecar extends Actor {
       case "LDS":
         this.listeners.clear();
         for (const l of r.resources) this.listeners.set(`${l.address}:${l.port}`, l);
+        this.inboundMtls = r.inbound;
         break;
       case "RDS":
         this.routes = r.resources;
         break;
     }
     this.send(this.istiod, XDS_ACK, { proxy: this.meta.id, type: r.type, nonce: r.nonce } satisfies XdsAck);
+  }
+
+  /**
+   * A request to one of the pod's ports, as the inbound listener takes it (mesh.md §3.5): by the
+   * port's PeerAuthentication mode, reset (plaintext to STRICT, or a root it does not share,
+   * which fails the handshake), passed on with its mTLS terminated, or passed on as it is.
+   * Everything but requests goes straight through.
+   */
+  private inbound(m: Message): Message | null {
+    if (m.kind !== HTTP_REQUEST) return m;
+    const body = m.body as RequestBody;
+    const mode = this.inboundMtls ? portMtls(this.inboundMtls, m.to.port) : "PERMISSIVE";
+    const verdict = inboundVerdict(mode, body.tls, this.meta.rootCA);
+    if (!verdict.accept) {
+      this.reply(m, TCP_RST, { conn: body.conn, ...(verdict.tls !== undefined ? { tls: verdict.tls } : {}) } satisfies ResetBody);
+      return null;
+    }
+    if (!verdict.terminate) return m;
+    return { id: m.id, kind: m.kind, from: m.from, to: m.to, body: { conn: body.conn, request: body.request } satisfies RequestBody, sentAt: m.sentAt, via: m.via };
   }
 
   /**
@@ -202,7 +231,7 @@ export class Sidecar extends Actor {
     const startedAt = this.sim.now;
     const call: { result: RequestResult | undefined; address: string | undefined } = { result: undefined, address: undefined };
     const flags: ResponseFlag[] = [];
-    const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string) => {
+    const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string, detail?: string) => {
       if (call.result) return;
       deadline.cancel();
       const flag = joinFlags([...flags, ...more]);
@@ -213,6 +242,7 @@ export class Sidecar extends Actor {
         ...(flag ? { flag } : {}),
         ...(call.address !== undefined ? { address: call.address } : {}),
         ...(upstream !== undefined ? { upstream } : {}),
+        ...(detail !== undefined ? { detail } : {}),
         startedAt,
         finishedAt: this.sim.now,
       };
@@ -302,9 +332,9 @@ export class Sidecar extends Actor {
     let retries = 0;
     let last: string | undefined;
     const routeTimer = entry.timeout !== undefined ? this.sim.timer(entry.timeout, () => finish(504, "timeout", ["UT"], last)) : undefined;
-    const end: Finish = (status, error, more, upstream) => {
+    const end: Finish = (status, error, more, upstream, detail) => {
       routeTimer?.cancel();
-      finish(status, error, more, upstream);
+      finish(status, error, more, upstream, detail);
     };
     const attempt = () => {
       if (ended()) return;
@@ -323,6 +353,7 @@ export class Sidecar extends Actor {
         ...(options.headers !== undefined ? { headers: options.headers } : {}),
         timeout: policy.perTryTimeout ?? options.timeout,
         connectTimeout: cluster.connectTimeout,
+        ...(usesIstioMtls(cluster.tlsMode, endpoint.mtls) ? { tls: this.tlsHello(cluster) } : {}),
       };
       this.upstream.request(`http://${upstream}${path}`, upstreamOptions, (r) => {
         this.active.set(upstream, this.active.get(upstream)! - 1);
@@ -339,10 +370,15 @@ export class Sidecar extends Actor {
         if (r.status !== null) end(r.status, undefined, urx, upstream);
         else if (r.error === "timeout") end(504, "timeout", ["UT", ...urx], upstream);
         else if (r.error === "reset") end(503, "reset", ["UC", ...urx], upstream);
-        else end(503, r.error, ["UF", ...urx], upstream);
+        else end(503, r.error, ["UF", ...urx], upstream, r.error === "tls" && r.detail !== undefined ? tlsFailureDetail(r.detail) : undefined);
       });
     };
     attempt();
+  }
+
+  /** The ClientHello of Istio mTLS to a cluster: its SNI, and this proxy's root and trust domain. */
+  private tlsHello(cluster: ClusterResource): TlsHello {
+    return { sni: istioSni(cluster.host, cluster.port, cluster.subset), rootCA: this.meta.rootCA, trustDomain: this.meta.trustDomain };
   }
 
   /**

@@ -6,7 +6,8 @@
  */
 import type { Micros } from "../../sim/time.js";
 import type { Locality } from "./locality.js";
-import type { HTTPMatchRequest } from "../../k8s/istio.js";
+import type { ClientTlsMode, HTTPMatchRequest } from "../../k8s/istio.js";
+import type { InboundMtls } from "./mtls.js";
 import type { LbPolicy } from "./config.js";
 import type { OutlierPolicy } from "./sidecar-outlier.js";
 import type { RetryPolicy } from "./sidecar-retry.js";
@@ -41,6 +42,10 @@ export interface ProxyMetadata {
   readonly labels: Readonly<Record<string, string>>;
   readonly istioVersion: string;
   readonly types: readonly XdsType[];
+  /** The trust domain of its workload identity (mesh.md §3.5). */
+  readonly trustDomain: string;
+  /** The root CA its certificate chains to: its cluster's (mesh.md §3.5; istiod only passes it on). */
+  readonly rootCA: string;
 }
 
 /**
@@ -62,6 +67,8 @@ export interface ClusterResource {
   readonly panicThreshold: number;
   /** Outlier detection, when the DestinationRule sets it (mesh.md §3.3). */
   readonly outlierDetection?: OutlierPolicy;
+  /** The DestinationRule's `tls.mode`; absent, auto mTLS per endpoint (mesh.md §3.5). */
+  readonly tlsMode?: ClientTlsMode;
 }
 
 /** One endpoint of a cluster's load assignment (EDS). */
@@ -80,6 +87,11 @@ export interface LbEndpoint {
    * (mesh.md §3.1 `applyLocalityWeights`); absent, localities are not weighted.
    */
   readonly localityWeight?: number;
+  /**
+   * Whether the endpoint takes Istio mTLS: it has a sidecar and its PeerAuthentication does not
+   * DISABLE the port (Istio's `tlsMode: istio` endpoint metadata, which auto mTLS reads, mesh.md §3.5).
+   */
+  readonly mtls: boolean;
   /** EDS health: always true, as istiod sends only ready endpoints; outlier ejection is the sidecar's own. */
   readonly healthy: boolean;
 }
@@ -144,7 +156,8 @@ export type XdsResponse = {
   | { readonly type: "CDS"; readonly resources: readonly ClusterResource[] }
   /** An EDS-only push carries only the changed clusters; a full one all (State of the World per cluster). */
   | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
-  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[] }
+  /** With the inbound listener's mTLS: the proxy's own PeerAuthentication modes (mesh.md §3.5). */
+  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[]; readonly inbound: InboundMtls }
   | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
 );
 
