@@ -22,6 +22,7 @@ import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, type Cluster
 import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
 import { portMtls } from "./mtls.js";
 import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
+import { splitHorizon } from "./split-horizon.js";
 import { clusterName, virtualHost } from "./routes.js";
 import {
   XDS_ACK,
@@ -325,7 +326,7 @@ export class Istiod extends Actor {
    * it), by `failoverPriority` and then by locality with the `failover` rules.
    */
   private assignment(meta: ProxyMetadata, name: string, host: string, portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
-    const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount" | "sidecar"> & { port: number; mtls: boolean })[] = [];
+    let eps: (Omit<MeshEndpoint, "ports" | "serviceAccount" | "sidecar"> & { port: number; mtls: boolean; weight?: number })[] = [];
     const namespace = host.split(".")[1]!;
     for (const list of this.registry.endpoints(host).values()) {
       for (const e of list) {
@@ -333,9 +334,12 @@ export class Istiod extends Actor {
         if (port === undefined || (subsetLabels && !matchesLabels(e.labels, subsetLabels))) continue;
         // Auto mTLS: a sidecar whose port its PeerAuthentication does not DISABLE (mesh.md §3.5).
         const mtls = e.sidecar && portMtls(this.config.inboundMtls({ namespace, labels: e.labels }), port) !== "DISABLE";
+        // A gateway sees its own network's endpoints that take mTLS only (mesh.md §1.3).
+        if (meta.router && (e.network !== meta.network || !mtls)) continue;
         eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels, mtls });
       }
     }
+    if (!meta.router) eps = splitHorizon(meta.network, eps, this.registry.gateways()) ?? eps;
     const lb = policy.localityLb;
     if (lb?.enabled === false) return { cluster: name, endpoints: eps.map((e) => ({ ...e, priority: 0, healthy: true })) };
     if (lb?.distribute?.length) {

@@ -10,7 +10,8 @@ import type { WatchEvent } from "../../k8s/apiserver.js";
 import type { NodeInfo } from "../../k8s/remote-watch.js";
 import type { EndpointSlice, Kind, Namespace, Pod, Service } from "../../k8s/objects.js";
 import { injected, INJECTION_LABEL } from "./inject.js";
-import { podLocality, type Locality } from "./locality.js";
+import { NETWORK_KEY, podLocality, type Locality } from "./locality.js";
+import { GATEWAY_PORT_LABEL, NETWORK_GATEWAY_PORT, type NetworkGateway } from "./split-horizon.js";
 import { TLS_MODE_LABEL } from "./mtls.js";
 import { mergePush, type PushRequest } from "./debounce.js";
 
@@ -59,12 +60,15 @@ export const WATCHED_KINDS: readonly Kind[] = ["Namespace", "Pod", "Service", "E
 const key = (namespace: string | undefined, name: string) => `${namespace ?? "default"}/${name}`;
 const SERVICE_NAME = "kubernetes.io/service-name";
 const NO_PUSH: PushRequest | undefined = undefined;
+const NETWORKS_PUSH: PushRequest = { full: true, services: new Set(), reasons: ["networks"] };
 
 /** The registry of one istiod. */
 export class ServiceRegistry {
   private readonly caches = new Map<string, ClusterCache>();
   /** Endpoints by hostname, then by cluster (the shards). A hostname once seen keeps its key (mesh.md §1.5). */
   private readonly shards = new Map<string, Map<string, readonly MeshEndpoint[]>>();
+  /** The network gateways of the clusters kept (mesh.md §1.3), worked out when a labelled Service changes. */
+  private gatewayList: readonly NetworkGateway[] = [];
 
   constructor(
     /** The domain hostnames are made in (`<name>.<namespace>.svc.<domain>`). */
@@ -93,6 +97,7 @@ export class ServiceRegistry {
   removeCluster(id: string): PushRequest {
     this.caches.delete(id);
     for (const byCluster of this.shards.values()) byCluster.delete(id);
+    this.refreshGateways();
     return { full: true, services: new Set(), reasons: ["cluster"] };
   }
 
@@ -126,7 +131,36 @@ export class ServiceRegistry {
     let request: PushRequest | undefined;
     for (const k of serviceKeys) request = merge(request, this.recompute(c, k));
     if (c.services.size > 0) request = merge(request, { full: true, services: new Set(), reasons: ["service"] });
+    if (this.refreshGateways()) request = merge(request, NETWORKS_PUSH);
     return request;
+  }
+
+  /** The network gateways known, by cluster in the order added (mesh.md §1.3). */
+  gateways(): readonly NetworkGateway[] {
+    return this.gatewayList;
+  }
+
+  /**
+   * Works out the gateways afresh (mesh.md §1.3, label-based discovery): every Service labelled
+   * `topology.istio.io/network` with a port of 15443 (or its `networking.istio.io/gatewayPort`)
+   * and a LoadBalancer ingress address. True when the set changed.
+   */
+  private refreshGateways(): boolean {
+    const list: NetworkGateway[] = [];
+    for (const c of this.caches.values()) {
+      if (c.listing) continue;
+      for (const svc of c.services.values()) {
+        const network = svc.metadata.labels?.[NETWORK_KEY];
+        if (network === undefined) continue;
+        const port = Number(svc.metadata.labels?.[GATEWAY_PORT_LABEL] ?? NETWORK_GATEWAY_PORT);
+        if (!(svc.spec.ports ?? []).some((p) => p.port === port)) continue;
+        for (const ingress of svc.status?.loadBalancer?.ingress ?? []) if (ingress.ip) list.push({ network, cluster: c.id, address: ingress.ip, port });
+      }
+    }
+    const key = (l: readonly NetworkGateway[]) => l.map((g) => `${g.network}|${g.cluster}|${g.address}:${g.port}`).join(",");
+    if (key(list) === key(this.gatewayList)) return false;
+    this.gatewayList = list;
+    return true;
   }
 
   /** A watch event from a cluster; returns the push it needs, if any. */
@@ -137,10 +171,14 @@ export class ServiceRegistry {
     const k = key(o.metadata.namespace, o.metadata.name);
     switch (kind) {
       case "Service": {
+        const gateway = c.services.get(k)?.metadata.labels?.[NETWORK_KEY] !== undefined || o.metadata.labels?.[NETWORK_KEY] !== undefined;
         if (e.type === "DELETED") c.services.delete(k);
         else c.services.set(k, o as Service);
+        if (c.listing) return NO_PUSH;
         // A Service is config: its ports and addresses are in CDS and LDS.
-        return c.listing ? NO_PUSH : { full: true, services: new Set([this.hostname(o.metadata.namespace ?? "default", o.metadata.name)]), reasons: ["service"] };
+        const request: PushRequest = { full: true, services: new Set([this.hostname(o.metadata.namespace ?? "default", o.metadata.name)]), reasons: ["service"] };
+        // A changed gateway set is a forced full push of its own (mesh.md §1.3 `NetworksTrigger`).
+        return gateway && this.refreshGateways() ? mergePush(request, NETWORKS_PUSH) : request;
       }
       case "EndpointSlice": {
         const slice = o as EndpointSlice;

@@ -385,7 +385,8 @@ export class Sidecar extends Actor {
    * An endpoint of a cluster, as Envoy picks one (mesh.md §3.2): a priority level by its priority
    * load over the hosts that are healthy and not ejected, a level in panic taking all its hosts;
    * within the level a locality by its `distribute` weight scaled by its health, when it has one;
-   * then a candidate by the cluster's load balancer: the less loaded of two drawn at random
+   * then a candidate by weight when weights differ (mesh.md §1.4), else by the cluster's load
+   * balancer: the less loaded of two drawn at random
    * (LEAST_REQUEST, Istio's default), the next in turn (ROUND_ROBIN) or any (RANDOM). Undefined
    * when no host can be picked (503 UH).
    */
@@ -415,6 +416,8 @@ export class Sidecar extends Actor {
     const level = levels[chosen]!;
     const hosts = this.byLocalityWeight(selection.panic[chosen] ? level.hosts : level.healthy, level.hosts);
     if (hosts.length === 1) return hosts[0];
+    const byWeight = this.byWeight(hosts);
+    if (byWeight) return byWeight;
     const policy = this.clusters.get(cluster)?.lbPolicy;
     if (policy === "RANDOM") return hosts[this.rng.int(hosts.length)];
     if (policy === "ROUND_ROBIN") {
@@ -427,6 +430,23 @@ export class Sidecar extends Actor {
     const b = hosts[this.rng.int(hosts.length)]!;
     const load = (e: LbEndpoint) => this.active.get(target(e)) ?? 0;
     return load(b) < load(a) ? b : a;
+  }
+
+  /**
+   * A host drawn in proportion to its `load_balancing_weight` when the hosts' weights differ (a
+   * multi-network mesh's gateways, mesh.md §1.4), as Envoy's weighted schedulers share traffic
+   * over time (their least-request bias to idle hosts not modelled); undefined when every host
+   * weighs the same, for the cluster's own policy to pick.
+   */
+  private byWeight(hosts: readonly LbEndpoint[]): LbEndpoint | undefined {
+    const first = hosts[0]!.weight;
+    if (hosts.every((h) => h.weight === first)) return undefined;
+    let r = this.rng.int(hosts.reduce((a, h) => a + (h.weight ?? 1), 0));
+    for (const h of hosts) {
+      r -= h.weight ?? 1;
+      if (r < 0) return h;
+    }
+    return hosts[hosts.length - 1];
   }
 
   /**

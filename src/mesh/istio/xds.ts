@@ -42,6 +42,11 @@ export interface ProxyMetadata {
   readonly labels: Readonly<Record<string, string>>;
   readonly istioVersion: string;
   readonly types: readonly XdsType[];
+  /**
+   * True for a gateway (Istio's `router` proxies): it sees only its own network's endpoints that
+   * take mTLS (`ISTIO_META_REQUESTED_NETWORK_VIEW` and the SNI-DNAT mTLS filter, mesh.md §1.3).
+   */
+  readonly router?: boolean;
   /** The trust domain of its workload identity (mesh.md §3.5). */
   readonly trustDomain: string;
   /** The root CA its certificate chains to: its cluster's (mesh.md §3.5; istiod only passes it on). */
@@ -92,6 +97,11 @@ export interface LbEndpoint {
    * DISABLE the port (Istio's `tlsMode: istio` endpoint metadata, which auto mTLS reads, mesh.md §3.5).
    */
   readonly mtls: boolean;
+  /**
+   * Envoy's `load_balancing_weight`, set only on a multi-network mesh (mesh.md §1.4): a gateway's
+   * endpoint weighs as many as the endpoints behind it. Absent, every endpoint weighs the same.
+   */
+  readonly weight?: number;
   /** EDS health: always true, as istiod sends only ready endpoints; outlier ejection is the sidecar's own. */
   readonly healthy: boolean;
 }
