@@ -176,6 +176,7 @@ function meshOptions(spec: ScenarioSpec, mesh: MeshSpec): IstioMeshOptions {
       ...(mesh.model === "primary-remote" && m.primary !== undefined ? { primary: m.primary } : {}),
       ...(m.trustDomain !== undefined ? { trustDomain: m.trustDomain } : {}),
       ...(m.rootCA !== undefined ? { rootCA: m.rootCA } : {}),
+      ...(m.eastWestGateway !== undefined ? { eastWestGateway: m.eastWestGateway } : {}),
     })),
     injectNamespaces: mesh.injection.namespaces,
     istiod: mesh.connectTimeout !== undefined ? { connectTimeout: mesh.connectTimeout } : {},

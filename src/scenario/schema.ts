@@ -313,6 +313,7 @@ function patternsSchema(ctx: SchemaContext): ObjectSchema {
                 primary: ref(ctx, "cluster", "for a remote cluster (primary-remote), the primary whose istiod it uses"),
                 network: str("its Istio network (topology.istio.io/network); default the cluster's network"),
                 trustDomain: str("the trust domain of its workloads (default cluster.local)", { format: FORMATS.dnsSubdomain }),
+                eastWestGateway: { type: "boolean", description: "install an east-west gateway (mesh.md §1.3) in it; default: when the members span more than one network" },
                 rootCA: str("the root CA its certificates chain to (default: one root every member shares); members with different roots fail each other's mTLS (mesh.md §3.5)"),
               },
             },

@@ -80,6 +80,8 @@ export interface MeshClusterEntry {
   readonly trustDomain?: string;
   /** The root CA its certificates chain to (default one root shared by every member, mesh.md §3.5). */
   readonly rootCA?: string;
+  /** Whether it gets an east-west gateway; by default when the members span more than one network. */
+  readonly eastWestGateway?: boolean;
 }
 
 /**

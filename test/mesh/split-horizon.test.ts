@@ -16,7 +16,7 @@ const gatewayService: Service = {
   spec: { type: "LoadBalancer", selector: { istio: "eastwestgateway" }, ports: [{ name: "tls", port: 15443, targetPort: 15443 }] },
 };
 
-const TWO_NETWORKS = { clusters: [{ name: "east", network: "network1" }, { name: "west", network: "network2" }] };
+const TWO_NETWORKS = { clusters: [{ name: "east", network: "network1", eastWestGateway: false }, { name: "west", network: "network2", eastWestGateway: false }] };
 const WEB_CLUSTER = "outbound|80||web.default.svc.cluster.local";
 
 describe("split-horizon EDS (mesh.md §1.4)", () => {

@@ -6,14 +6,15 @@
  * defaults (mesh.md §3.2–§3.4).
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
-import type { ClientTlsMode, DestinationRule, IstioDuration, LocalityLoadBalancerSetting, PeerAuthentication, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import type { ClientTlsMode, DestinationRule, Gateway, IstioDuration, LocalityLoadBalancerSetting, PeerAuthentication, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
 import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
 import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
+import { matchesLabels } from "../../k8s/labels.js";
 import { inboundMtls, type InboundMtls, type MtlsWorkload } from "./mtls.js";
 import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
 
 /** The config kinds istiod watches in its own cluster. */
-export const CONFIG_KINDS = ["DestinationRule", "VirtualService", "PeerAuthentication"] as const;
+export const CONFIG_KINDS = ["DestinationRule", "VirtualService", "PeerAuthentication", "Gateway"] as const;
 /** One of {@link CONFIG_KINDS}. */
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
@@ -33,11 +34,12 @@ function hostMatch(pattern: string, host: string): number {
   return pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) ? 1 : 0;
 }
 
-/** The DestinationRules, VirtualServices and PeerAuthentications of one istiod's config cluster. */
+/** The DestinationRules, VirtualServices, PeerAuthentications and Gateways of one istiod's config cluster. */
 export class ConfigStore {
   private readonly rules = new Map<string, Readonly<DestinationRule>>();
   private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
   private readonly peerAuthentications = new Map<string, Readonly<PeerAuthentication>>();
+  private readonly gateways = new Map<string, Readonly<Gateway>>();
 
   constructor(
     /** The cluster domain short names are resolved in. */
@@ -50,9 +52,23 @@ export class ConfigStore {
   event(kind: ConfigKind, e: WatchEvent): void {
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : kind === "VirtualService" ? this.virtualServices : this.peerAuthentications;
+    const maps: Record<ConfigKind, Map<string, unknown>> = { DestinationRule: this.rules, VirtualService: this.virtualServices, PeerAuthentication: this.peerAuthentications, Gateway: this.gateways };
+    const map = maps[kind];
     if (e.type === "DELETED") map.delete(key);
     else map.set(key, o);
+  }
+
+  /**
+   * The ports a gateway pod with these labels has AUTO_PASSTHROUGH servers on, from the Gateways
+   * whose selector picks it (mesh.md §1.3), in order, each once.
+   */
+  autoPassthroughPorts(labels: Readonly<Record<string, string>>): number[] {
+    const ports = new Set<number>();
+    for (const g of this.gateways.values()) {
+      if (!g.spec.selector || !matchesLabels(labels, g.spec.selector)) continue;
+      for (const server of g.spec.servers) if (server.tls?.mode === "AUTO_PASSTHROUGH") ports.add(server.port.number);
+    }
+    return [...ports];
   }
 
   /** A workload's inbound mTLS by the PeerAuthentications of this config cluster (mesh.md §3.5). */

@@ -313,7 +313,14 @@ export class Istiod extends Actor {
     return [
       { type: "CDS", nonce: nonce(), version, resources: clusters },
       eds,
-      { type: "LDS", nonce: nonce(), version, resources: listeners, inbound: this.config.inboundMtls({ namespace: meta.namespace, labels: meta.labels }) },
+      {
+        type: "LDS",
+        nonce: nonce(),
+        version,
+        resources: listeners,
+        inbound: this.config.inboundMtls({ namespace: meta.namespace, labels: meta.labels }),
+        ...(meta.router ? { autoPassthrough: this.config.autoPassthroughPorts(meta.labels) } : {}),
+      },
       { type: "RDS", nonce: nonce(), version, resources: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })) },
     ];
   }

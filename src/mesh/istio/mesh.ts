@@ -15,11 +15,13 @@ import { address, type Address } from "../../sim/actor.js";
 import type { Sim } from "../../sim/sim.js";
 import { injected, INJECTION_LABEL } from "./inject.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
-import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
+import { matchesLabels } from "../../k8s/labels.js";
+import { EastWestGateway, EASTWEST_SELECTOR, eastWestObjects } from "./eastwest.js";
+import { podLocality, REGION_LABEL, ZONE_LABEL, type Locality } from "./locality.js";
 import { DEFAULT_ROOT_CA, DEFAULT_TRUST_DOMAIN } from "./mtls.js";
 import { remoteSecret, watchRemoteSecrets, type RemoteDirectory } from "./secrets.js";
 import { Sidecar } from "./sidecar.js";
-import { XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
+import { XDS_PORT, XDS_TYPES, type ProxyMetadata } from "./xds.js";
 
 export { injected, INJECTION_LABEL, INJECT_ANNOTATION } from "./inject.js";
 /** The namespace label naming a cluster's network (mesh.md §1.1). */
@@ -45,6 +47,12 @@ export interface MeshClusterOptions {
    * every cluster): clusters with different roots fail each other's mTLS handshakes (mesh.md §3.5).
    */
   readonly rootCA?: string;
+  /**
+   * Whether it gets an east-west gateway (mesh.md §1.3: the gateway Deployment and its
+   * LoadBalancer Service in istio-system, and the cross-network Gateway); by default, when the
+   * mesh's members span more than one network.
+   */
+  readonly eastWestGateway?: boolean;
 }
 
 /** Options of an {@link IstioMesh}. */
@@ -72,6 +80,8 @@ export class IstioMesh {
   /** Sidecars by cluster, then `namespace/pod`. */
   private readonly sidecars = new Map<string, Map<string, Sidecar>>();
   private readonly apiEndpoints = new Map<string, Address>();
+  /** Running east-west gateways by cluster, then `namespace/pod`. */
+  private readonly gateways = new Map<string, Map<string, EastWestGateway>>();
 
   constructor(
     private readonly sim: Sim,
@@ -83,6 +93,47 @@ export class IstioMesh {
     for (const m of members) this.prepareNamespaces(m);
     for (const m of members.filter((c) => c.primary === undefined)) this.startIstiod(m);
     for (const m of members) this.watchPods(m);
+    const multiNetwork = new Set(members.map((m) => m.network)).size > 1;
+    for (const m of members) {
+      this.runGateways(m);
+      if (m.eastWestGateway ?? multiNetwork) this.cluster(m.name).apply(eastWestObjects(m.network, options.version, ISTIO_NAMESPACE));
+    }
+  }
+
+  /** The east-west gateway of a cluster, by cluster; undefined while its pod is not running. */
+  gatewayOf(cluster: string): EastWestGateway | undefined {
+    return [...(this.gateways.get(cluster)?.values() ?? [])][0];
+  }
+
+  /**
+   * Runs an east-west gateway in each pod of the cluster that is one (`istio: eastwestgateway`,
+   * the proxyv2 image): a router proxy connected to the cluster's istiod, and the 15443 listener.
+   */
+  private runGateways(m: MeshClusterOptions): void {
+    const cluster = this.cluster(m.name);
+    const running = new Map<string, EastWestGateway>();
+    this.gateways.set(m.name, running);
+    cluster.registerImage({
+      image: /(^|\/)proxyv2:/,
+      matches: (pod) => matchesLabels(pod.metadata.labels, EASTWEST_SELECTOR),
+      start: ({ sim, network, pod, host }) => {
+        const namespace = pod.metadata.namespace ?? ISTIO_NAMESPACE;
+        const id = { cluster: m.name, namespace, name: pod.metadata.name };
+        const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: host.node.region, [ZONE_LABEL]: host.node.zone });
+        const meta = { ...this.proxyMetadata(m, namespace, pod.metadata.name, pod.metadata.labels ?? {}, locality), router: true };
+        const proxy = new Sidecar(sim, id, network, host, meta, this.istiodFor(m.name).address!);
+        const gateway = new EastWestGateway(sim, { ...id, name: `${pod.metadata.name}/tls` }, network, host, proxy);
+        gateway.start();
+        const ref = `${namespace}/${pod.metadata.name}`;
+        running.set(ref, gateway);
+        return {
+          stop: () => {
+            gateway.stop();
+            running.delete(ref);
+          },
+        };
+      },
+    });
   }
 
   /** The sidecar of a running pod, if it has one. */
@@ -178,7 +229,6 @@ export class IstioMesh {
     const cluster = this.cluster(m.name);
     const byPod = new Map<string, Sidecar>();
     this.sidecars.set(m.name, byPod);
-    const types: readonly XdsType[] = XDS_TYPES;
     cluster.api.watch("Pod", "istio-sidecar-injector", (e) => {
       const pod = e.object;
       const namespace = pod.metadata.namespace ?? "default";
@@ -193,23 +243,28 @@ export class IstioMesh {
       if (!injected(pod, cluster.api.get("Namespace", "", namespace)?.metadata.labels)) return;
       const node = host.node;
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
-      const meta = {
-        id: `${pod.metadata.name}.${namespace}`,
-        pod: pod.metadata.name,
-        namespace,
-        cluster: m.name,
-        network: m.network,
-        locality,
-        labels: pod.metadata.labels ?? {},
-        istioVersion: this.options.version,
-        types,
-        trustDomain: m.trustDomain ?? DEFAULT_TRUST_DOMAIN,
-        rootCA: m.rootCA ?? DEFAULT_ROOT_CA,
-      };
+      const meta = this.proxyMetadata(m, namespace, pod.metadata.name, pod.metadata.labels ?? {}, locality);
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
       sidecar.start();
       byPod.set(ref, sidecar);
     });
+  }
+
+  /** What a proxy of the cluster's pod says of itself when it connects. */
+  private proxyMetadata(m: MeshClusterOptions, namespace: string, pod: string, labels: Readonly<Record<string, string>>, locality: Locality): ProxyMetadata {
+    return {
+      id: `${pod}.${namespace}`,
+      pod,
+      namespace,
+      cluster: m.name,
+      network: m.network,
+      locality,
+      labels,
+      istioVersion: this.options.version,
+      types: XDS_TYPES,
+      trustDomain: m.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+      rootCA: m.rootCA ?? DEFAULT_ROOT_CA,
+    };
   }
 
   private cluster(name: string): KubeCluster {

@@ -85,6 +85,8 @@ export class Sidecar extends Actor {
   private routes: readonly RouteResource[] = [];
   /** The inbound listener's mTLS modes; undefined before the first LDS (everything accepted). */
   private inboundMtls: InboundMtls | undefined = undefined;
+  /** A router's AUTO_PASSTHROUGH ports, from its last LDS. */
+  private autoPassthrough: readonly number[] = [];
   /** Requests in flight per endpoint, for the least-request pick. */
   private readonly active = new Map<string, number>();
   /** ROUND_ROBIN's next index, per cluster and priority (`cluster|priority`). */
@@ -118,16 +120,22 @@ export class Sidecar extends Actor {
   start(): void {
     this.network.bind(this, this.host, SIDECAR_XDS_PORT);
     this.network.bind(this.upstream, this.host, SIDECAR_OUTBOUND_PORT);
-    this.host.inbound = (m) => this.inbound(m);
+    // A gateway's pod has no app behind it to capture inbound traffic for.
+    if (!this.meta.router) this.host.inbound = (m) => this.inbound(m);
     this.connect();
   }
 
   /** The pod stopped. */
   stop(): void {
-    this.host.inbound = undefined;
+    if (!this.meta.router) this.host.inbound = undefined;
     this.reconnect?.cancel();
     this.network.unbind(this);
     this.network.unbind(this.upstream);
+  }
+
+  /** Whether, as a gateway, its Gateways give it an AUTO_PASSTHROUGH server on a port (mesh.md §1.3). */
+  passthrough(port: number): boolean {
+    return this.autoPassthrough.includes(port);
   }
 
   /** Its config as last received. */
@@ -189,6 +197,7 @@ export class Sidecar extends Actor {
         this.listeners.clear();
         for (const l of r.resources) this.listeners.set(`${l.address}:${l.port}`, l);
         this.inboundMtls = r.inbound;
+        this.autoPassthrough = r.autoPassthrough ?? [];
         break;
       case "RDS":
         this.routes = r.resources;

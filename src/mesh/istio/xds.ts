@@ -167,7 +167,8 @@ export type XdsResponse = {
   /** An EDS-only push carries only the changed clusters; a full one all (State of the World per cluster). */
   | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
   /** With the inbound listener's mTLS: the proxy's own PeerAuthentication modes (mesh.md §3.5). */
-  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[]; readonly inbound: InboundMtls }
+  /** A router's also says which ports its Gateways give AUTO_PASSTHROUGH servers (mesh.md §1.3). */
+  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[]; readonly inbound: InboundMtls; readonly autoPassthrough?: readonly number[] }
   | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
 );
 
