@@ -327,7 +327,9 @@ export class Istiod extends Actor {
 
   /**
    * One cluster's endpoints for one proxy: every shard's (only a subset's labels, for a subset's
-   * cluster), placed as the cluster's locality settings say (mesh.md §1.4, §3.1): `distribute`
+   * cluster; for a gateway only its own network's that take mTLS, mesh.md §1.3), each marked with
+   * whether it takes mTLS (§3.5), other networks' collapsed to their gateways by split-horizon EDS
+   * (§1.4), placed as the cluster's locality settings say (mesh.md §1.4, §3.1): `distribute`
    * weights localities and drops those it does not name; otherwise priorities, which Istio
    * assigns only with outlier detection (else every endpoint is at 0 and traffic never leaves
    * it), by `failoverPriority` and then by locality with the `failover` rules.
