@@ -257,6 +257,8 @@ export {
   type SegmentBody,
   type SynAckBody,
   type RequestBody,
+  type ResetBody,
+  type TlsHello,
   type ResponseBody,
   type ErrorKind,
   type ResponseFlag,
@@ -265,7 +267,7 @@ export {
   type ParsedUrl,
 } from "./http/message.js";
 export { HttpClient, DEFAULT_CONNECT_TIMEOUT, SYN_RETRANSMIT, type HostResolver, type RequestOptions, type PendingRequest } from "./http/client.js";
-export { HttpServer, DEFAULT_APP_SERVICE, type HttpFault, type HttpServerOptions } from "./http/server.js";
+export { HttpServer, DEFAULT_APP_SERVICE, TLS_WRONG_VERSION, type HttpFault, type HttpServerOptions } from "./http/server.js";
 export { HttpApps, appPorts, type AppSpec } from "./http/apps.js";
 
 // Worlds: clusters with their DNS, and lookups from pods.
@@ -418,6 +420,25 @@ export { defaultRetryPolicy, routeRetryPolicy, retriable, retryBackoff, retriesN
 export { routeMatches, stringMatches, type RouteRequest } from "./mesh/istio/sidecar-route.js";
 export { ConfigStore, CONFIG_KINDS, resolveHost, effectivePolicy, clusterPolicy, type ConfigKind, type ClusterPolicy } from "./mesh/istio/config.js";
 export { virtualHost, virtualHostDomains, clusterName, type VirtualHostInput } from "./mesh/istio/routes.js";
+export {
+  DEFAULT_ROOT_CA,
+  DEFAULT_TRUST_DOMAIN,
+  inboundMtls,
+  inboundVerdict,
+  istioSni,
+  parseIstioSni,
+  portMtls,
+  TLS_MODE_LABEL,
+  TLS_VERIFY_FAILED,
+  tlsFailureDetail,
+  usesIstioMtls,
+  type EffectiveMtls,
+  type InboundMtls,
+  type InboundVerdict,
+  type MtlsWorkload,
+} from "./mesh/istio/mtls.js";
+export { GATEWAY_PORT_LABEL, NETWORK_GATEWAY_PORT, splitHorizon, type HorizonEndpoint, type NetworkGateway, type WeightedEndpoint } from "./mesh/istio/split-horizon.js";
+export { EastWestGateway, EASTWEST_NAME, EASTWEST_SELECTOR, eastWestObjects, TLS_CONNECTION_RESET } from "./mesh/istio/eastwest.js";
 export {
   XDS_PORT,
   XDS_TYPES,

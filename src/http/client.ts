@@ -13,8 +13,10 @@ import {
   type ErrorKind,
   type RequestBody,
   type RequestResult,
+  type ResetBody,
   type ResponseBody,
   type SegmentBody,
+  type TlsHello,
   type SynAckBody,
 } from "./message.js";
 
@@ -48,6 +50,8 @@ export interface RequestOptions {
   readonly timeout: Micros;
   /** The limit on connecting, from the first SYN (default {@link DEFAULT_CONNECT_TIMEOUT}; curl's `--connect-timeout`). */
   readonly connectTimeout?: Micros;
+  /** Send the request inside an mTLS session with this hello (a sidecar's Istio mTLS, mesh.md §3.5). */
+  readonly tls?: TlsHello;
 }
 
 /**
@@ -117,7 +121,7 @@ export class HttpClient extends Actor {
   ) {
     super(sim, id);
     this.handle<SynAckBody>(TCP_SYNACK, (m) => this.onSynAck(m));
-    this.handle<SegmentBody>(TCP_RST, (m) => this.onReset(m));
+    this.handle<ResetBody>(TCP_RST, (m) => this.onReset(m));
     this.handle<ResponseBody>(HTTP_RESPONSE, (m) => this.onResponse(m));
   }
 
@@ -137,7 +141,7 @@ export class HttpClient extends Actor {
     const call: Call = {
       conn,
       url,
-      body: { conn, request: { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path, ...(options.headers ? { headers: options.headers } : {}) } },
+      body: { conn, request: { method: options.method ?? "GET", authority: parsed.authority, path: parsed.path, ...(options.headers ? { headers: options.headers } : {}) }, ...(options.tls ? { tls: options.tls } : {}) },
       port: parsed.port,
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
       startedAt: this.sim.now,
@@ -203,10 +207,12 @@ export class HttpClient extends Actor {
     this.send(m.body.server, HTTP_REQUEST, call.body);
   }
 
-  private onReset(m: Message<SegmentBody>): void {
+  private onReset(m: Message<ResetBody>): void {
     const call = this.calls.get(m.body.conn);
     if (!call || call.state === "resolving") return;
-    this.finish(call, null, call.state === "connecting" ? "connect-refused" : "reset");
+    // A RST that ended a TLS handshake is a TLS error (mesh.md §3.5), whatever state TCP was in.
+    if (m.body.tls !== undefined) this.finish(call, null, "tls", m.body.tls);
+    else this.finish(call, null, call.state === "connecting" ? "connect-refused" : "reset");
   }
 
   private onResponse(m: Message<ResponseBody>): void {
@@ -222,7 +228,7 @@ export class HttpClient extends Actor {
     call.retransmit = undefined;
   }
 
-  private finish(call: Call, status: number | null, error: ErrorKind | undefined): void {
+  private finish(call: Call, status: number | null, error: ErrorKind | undefined, detail?: string): void {
     this.stopConnecting(call);
     call.deadline?.cancel();
     call.deadline = undefined;
@@ -234,6 +240,7 @@ export class HttpClient extends Actor {
       ...(call.address !== undefined ? { address: call.address } : {}),
       ...(call.server !== undefined ? { server: call.server } : {}),
       ...(call.upstream !== undefined ? { upstream: call.upstream } : {}),
+      ...(detail !== undefined ? { detail } : {}),
       startedAt: call.startedAt,
       finishedAt: this.sim.now,
     };

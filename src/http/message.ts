@@ -40,9 +40,33 @@ export interface SynAckBody extends SegmentBody {
   readonly server: Address;
 }
 
-/** A request on connection `conn`. */
+/**
+ * What a client's TLS ClientHello and certificate say, as far as the mesh's mTLS looks at them
+ * (mesh.md §3.5): the SNI it asks for, and the root CA and trust domain of its certificate. The
+ * handshake rides on the connection's first request rather than taking a round trip of its own.
+ */
+export interface TlsHello {
+  /** `outbound_.<port>_.<subset>_.<host>`, the SNI an Istio client sidecar sends (mesh.md §1.3). */
+  readonly sni: string;
+  /** The root of trust its certificate chains to. */
+  readonly rootCA: string;
+  /** The trust domain of its SPIFFE identity (`cluster.local` by default). */
+  readonly trustDomain: string;
+}
+
+/** A request on connection `conn`; with `tls`, sent inside a TLS session (Istio mTLS). */
 export interface RequestBody extends SegmentBody {
   readonly request: HttpRequest;
+  readonly tls?: TlsHello;
+}
+
+/**
+ * A RST. `tls`, when set, is why the TLS handshake failed, as BoringSSL names it
+ * (`CERTIFICATE_VERIFY_FAILED`, `WRONG_VERSION_NUMBER`, `Connection reset by peer`): the client
+ * reports a TLS error, not a plain reset (mesh.md §1.3, §3.5).
+ */
+export interface ResetBody extends SegmentBody {
+  readonly tls?: string;
 }
 
 /** A response on connection `conn`. */
@@ -108,6 +132,12 @@ export interface RequestResult {
   readonly server?: string;
   /** The endpoint a proxy sent the request to (`ip:port`, Envoy's `%UPSTREAM_HOST%`), or the backend a socket LB connected to, when one did. */
   readonly upstream?: string;
+  /**
+   * Envoy's local reply body for a TLS failure (`upstream connect error or disconnect/reset before
+   * headers. reset reason: connection failure, transport failure reason: TLS error: …`), or the
+   * TLS reason a plain client got; absent otherwise.
+   */
+  readonly detail?: string;
   readonly startedAt: Micros;
   readonly finishedAt: Micros;
 }

@@ -2,7 +2,14 @@ import { Actor, type ActorId, type Message, type ServiceModel } from "../sim/act
 import type { Rng } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import { MILLISECOND, type Micros } from "../sim/time.js";
-import { HTTP_REQUEST, HTTP_RESPONSE, TCP_RST, TCP_SYN, TCP_SYNACK, type RequestBody, type ResponseBody, type SegmentBody, type SynAckBody } from "./message.js";
+import { HTTP_REQUEST, HTTP_RESPONSE, TCP_RST, TCP_SYN, TCP_SYNACK, type RequestBody, type ResetBody, type ResponseBody, type SegmentBody, type SynAckBody } from "./message.js";
+
+/**
+ * What a plaintext server's bytes make of a client's TLS handshake: BoringSSL's reason when the
+ * answer to its ClientHello is not TLS (a DestinationRule's ISTIO_MUTUAL to a pod without a
+ * sidecar, or to one whose PeerAuthentication is DISABLE).
+ */
+export const TLS_WRONG_VERSION = "268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER";
 
 /**
  * What an application can be told to do wrong, each with a probability per request (0 to 1),
@@ -67,6 +74,11 @@ export class HttpServer extends Actor {
     if (message.kind === TCP_SYN) {
       const body = message.body as SegmentBody;
       this.reply(message, TCP_SYNACK, { conn: body.conn, server: this.address! } satisfies SynAckBody);
+      return;
+    }
+    // A plaintext app reads a ClientHello as a bad request and closes: the client's TLS fails.
+    if (message.kind === HTTP_REQUEST && (message.body as RequestBody).tls) {
+      this.reply(message, TCP_RST, { conn: (message.body as RequestBody).conn, tls: TLS_WRONG_VERSION } satisfies ResetBody);
       return;
     }
     super.receive(message);

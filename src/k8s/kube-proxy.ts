@@ -155,7 +155,7 @@ export class KubeProxy {
       if (known) continue;
       if (lbIps.includes(ip)) {
         this.external.add(ip);
-        this.network.addVirtualAddress(EXTERNAL_NETWORK, ip, (src, port) => this.balance(src, rules, port));
+        this.network.addVirtualAddress(EXTERNAL_NETWORK, ip, (src, port) => this.balance(src, rules, port), this.networkName);
       } else {
         this.network.addVirtualAddress(this.networkName, ip, (src, port) => this.route(src, rules, port));
       }

@@ -1,4 +1,4 @@
-import type { Actor, Address } from "../sim/actor.js";
+import type { Actor, Address, Message } from "../sim/actor.js";
 import type { Node } from "./topology.js";
 
 /**
@@ -14,6 +14,12 @@ export class Host {
   readonly listeners = new Map<number, Actor>();
   /** What the host's own outbound messages are redirected by, in order (iptables' nat OUTPUT REDIRECT). */
   redirects: readonly OutboundRedirect[] = [];
+  /**
+   * iptables' inbound capture (a sidecar's): sees each message to a listener of the host before
+   * it, and returns what the listener gets instead (the message itself, or one it rewrote), or
+   * null when it took the message.
+   */
+  inbound: ((message: Message) => Message | null) | undefined = undefined;
 
   constructor(
     readonly name: string,

@@ -88,6 +88,8 @@ interface Path {
   version: number;
   readonly src: Host;
   readonly ip: string;
+  /** The network the address is on when it is not the sender's view (a load balancer's backend or client); null otherwise. */
+  readonly network: string | null;
   dst: Host | null;
   link: NodeLink | null;
   blocked: NetFault | null;
@@ -180,9 +182,19 @@ export class Network implements Transport {
   private readonly nextPodIndex = new Map<Node, number>();
   private readonly faults: NetFault[] = [];
   private readonly virtuals = new Map<string, Map<string, VirtualRoute>>();
-  /** For each pod address that reached a host outside the clusters, the network it is on. */
+  /**
+   * For each pod address that reached a host outside the clusters, the network it is on: by the
+   * address alone, and by `outsideIp`, `podIp` for the host it reached.
+   */
   private readonly returnNetworks = new Map<string, string>();
   private readonly externalTaken = new Set<string>();
+  /** The network of the backends of each external virtual address that has one (see {@link addVirtualAddress}). */
+  private readonly backendNetworks = new Map<string, string>();
+  /**
+   * For replies through a load balancer across networks: by `lbIp`, `clientIp`, the network of
+   * the client that reached it, as the load balancer's connection tracking remembers it.
+   */
+  private readonly natReturns = new Map<string, string>();
 
   constructor(
     readonly sim: Sim,
@@ -322,9 +334,11 @@ export class Network implements Transport {
 
   /**
    * Makes `ip` a virtual address on a network: messages sent to it go where `route` says (see
-   * {@link VirtualRoute}). Replaces any route the address had.
+   * {@link VirtualRoute}). Replaces any route the address had. `backendNetwork` is the network
+   * its backends are on, for an address outside the clusters (a LoadBalancer's) that senders on
+   * other networks reach: the cloud's load balancer crosses between networks, both ways.
    */
-  addVirtualAddress(network: string, ip: string, route: VirtualRoute): void {
+  addVirtualAddress(network: string, ip: string, route: VirtualRoute, backendNetwork?: string): void {
     parseIpv4(ip);
     let routes = this.virtuals.get(network);
     if (!routes) {
@@ -332,6 +346,8 @@ export class Network implements Transport {
       this.virtuals.set(network, routes);
     }
     routes.set(ip, route);
+    if (backendNetwork !== undefined) this.backendNetworks.set(ip, backendNetwork);
+    else this.backendNetworks.delete(ip);
     this.version++;
   }
 
@@ -356,6 +372,7 @@ export class Network implements Transport {
 
   /** Ends a virtual address: messages to it are dropped (`no-route`) unless a host has it. */
   removeVirtualAddress(network: string, ip: string): void {
+    this.backendNetworks.delete(ip);
     if (this.virtuals.get(network)?.delete(ip)) this.version++;
   }
 
@@ -499,7 +516,8 @@ export class Network implements Transport {
    */
   private transmit(host: Host, shown: Address, to: Address, kind: string, body: unknown, redirectedFrom?: Address): void {
     if (this.tap) this.tap.sent(this.sim.now, shown, redirectedFrom ?? to, kind, body);
-    let path = this.path(host, to.ip);
+    const back = this.natReturns.size === 0 ? undefined : this.natReturns.get(pairKey(shown.ip, to.ip));
+    let path = back !== undefined && back !== host.network ? this.pathOn(host, to.ip, back) : this.path(host, to.ip);
     let via: Address | undefined = redirectedFrom;
     if (path.virtual) {
       const target = path.virtual(host, to.port);
@@ -513,7 +531,12 @@ export class Network implements Transport {
       // Destination NAT: from here on the message is addressed to the backend; replies come from `via`.
       via = to;
       to = target;
-      path = this.path(host, to.ip);
+      const backends = this.backendNetworks.get(via.ip);
+      if (backends !== undefined && backends !== host.network) {
+        const key = pairKey(via.ip, host.ip);
+        if (this.natReturns.get(key) !== host.network) this.natReturns.set(key, host.network);
+        path = this.pathOn(host, to.ip, backends);
+      } else path = this.path(host, to.ip);
     }
     const sim = this.sim;
     const envelope = new Envelope(this.nextMessageId++, kind, shown, to, body, sim.now, path, via);
@@ -618,19 +641,26 @@ export class Network implements Transport {
       });
     }
     if (this.tap) this.tap.delivered(this.sim.now, envelope);
-    actor.receive(envelope);
+    const captured = dst.inbound === undefined ? envelope : dst.inbound(envelope);
+    if (captured) actor.receive(captured);
   };
 
   private path(src: Host, ip: string): Path {
+    return this.pathOn(src, ip, null);
+  }
+
+  /** The path from a host to an address, on `network` rather than as the sender sees it when given (a load balancer's far side). */
+  private pathOn(src: Host, ip: string, network: string | null): Path {
     let bySrc = this.paths.get(src);
     if (!bySrc) {
       bySrc = new Map();
       this.paths.set(src, bySrc);
     }
-    let path = bySrc.get(ip);
+    const key = network === null ? ip : pairKey(network, ip);
+    let path = bySrc.get(key);
     if (!path) {
-      path = { version: -1, src, ip, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false, virtual: null, listenerPort: -1, listener: undefined };
-      bySrc.set(ip, path);
+      path = { version: -1, src, ip, network, dst: null, link: null, blocked: null, hold: null, delays: [], losses: [], duplicates: [], plain: false, virtual: null, listenerPort: -1, listener: undefined };
+      bySrc.set(key, path);
     }
     if (path.version !== this.version) this.resolve(path);
     return path;
@@ -647,7 +677,8 @@ export class Network implements Transport {
     const external = this.hostsByNetwork.get(EXTERNAL_NETWORK)?.get(ip);
     if (external) return external;
     if (src.network !== EXTERNAL_NETWORK) return null;
-    const back = this.returnNetworks.get(ip);
+    // By the pair first: pods on two networks may share an address, each talking to its own hosts outside.
+    const back = this.returnNetworks.get(pairKey(src.ip, ip)) ?? this.returnNetworks.get(ip);
     return back ? (this.hostsByNetwork.get(back)?.get(ip) ?? null) : null;
   }
 
@@ -662,13 +693,15 @@ export class Network implements Transport {
     path.losses.length = 0;
     path.duplicates.length = 0;
     const src = path.src;
-    path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? this.virtuals.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null;
-    const dst = path.virtual ? null : this.lookupHost(src, path.ip);
+    if (path.network !== null) path.virtual = null;
+    else path.virtual = this.virtuals.get(src.network)?.get(path.ip) ?? this.virtuals.get(EXTERNAL_NETWORK)?.get(path.ip) ?? null;
+    const dst = path.network !== null ? (this.hostsByNetwork.get(path.network)?.get(path.ip) ?? null) : path.virtual ? null : this.lookupHost(src, path.ip);
     path.dst = dst;
     // A pod reaching outside is source-NATed by its node, so the outside can answer it: remember
     // which network the pod's address is on, for the replies.
-    if (dst && dst.network === EXTERNAL_NETWORK && src.network !== EXTERNAL_NETWORK && this.returnNetworks.get(src.ip) !== src.network) {
+    if (dst && dst.network === EXTERNAL_NETWORK && src.network !== EXTERNAL_NETWORK && this.returnNetworks.get(pairKey(dst.ip, src.ip)) !== src.network) {
       this.returnNetworks.set(src.ip, src.network);
+      this.returnNetworks.set(pairKey(dst.ip, src.ip), src.network);
       this.version++;
     }
     if (!dst) {

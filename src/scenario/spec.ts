@@ -108,6 +108,12 @@ export interface MeshClusterEntry {
   readonly primary?: string;
   /** Its Istio network; the cluster's topology network by default. */
   readonly network?: string;
+  /** The trust domain of its workloads (default `cluster.local`). */
+  readonly trustDomain?: string;
+  /** The root CA its certificates chain to (default one root shared by every member, mesh.md §3.5). */
+  readonly rootCA?: string;
+  /** Whether it gets an east-west gateway; by default when the members span more than one network. */
+  readonly eastWestGateway?: boolean;
 }
 
 /**

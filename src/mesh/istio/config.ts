@@ -6,15 +6,17 @@
  * defaults (mesh.md §3.2–§3.4).
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
-import type { DestinationRule, IstioDuration, LocalityLoadBalancerSetting, ServiceEntry, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import type { ClientTlsMode, DestinationRule, Gateway, IstioDuration, LocalityLoadBalancerSetting, PeerAuthentication, ServiceEntry, Subset, TrafficPolicy, VirtualService } from "../../k8s/istio.js";
+import { matchesLabels } from "../../k8s/labels.js";
 import { parseDuration, SECOND, type Micros } from "../../sim/time.js";
 import { DEFAULT_PANIC_THRESHOLD } from "./locality.js";
+import { inboundMtls, type InboundMtls, type MtlsWorkload } from "./mtls.js";
 import { autoAllocate, entryServices, exportedTo, type EntryContext, type EntryService } from "./service-entries.js";
 import { MAX_EJECTION_TIME, type OutlierPolicy } from "./sidecar-outlier.js";
 import { UNLIMITED, type CircuitBreakers } from "./sidecar-pool.js";
 
 /** The config kinds istiod watches in its own cluster. */
-export const CONFIG_KINDS = ["DestinationRule", "VirtualService"] as const;
+export const CONFIG_KINDS = ["DestinationRule", "VirtualService", "PeerAuthentication", "Gateway"] as const;
 /** One of {@link CONFIG_KINDS}. */
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 /**
@@ -39,10 +41,12 @@ function hostMatch(pattern: string, host: string): number {
   return pattern.startsWith("*.") && host.endsWith(pattern.slice(1)) ? 1 : 0;
 }
 
-/** The DestinationRules, VirtualServices and ServiceEntries of one istiod's config cluster. */
+/** The DestinationRules, VirtualServices, PeerAuthentications, Gateways and ServiceEntries of one istiod's config cluster. */
 export class ConfigStore {
   private readonly rules = new Map<string, Readonly<DestinationRule>>();
   private readonly virtualServices = new Map<string, Readonly<VirtualService>>();
+  private readonly peerAuthentications = new Map<string, Readonly<PeerAuthentication>>();
+  private readonly gateways = new Map<string, Readonly<Gateway>>();
   private readonly entries = new Map<string, Readonly<ServiceEntry>>();
   /** The entries' services and auto-allocated addresses, made again after an entry changes. */
   private entryCache: { readonly services: readonly EntryService[]; readonly allocated: ReadonlyMap<string, string> } | undefined;
@@ -52,6 +56,8 @@ export class ConfigStore {
   constructor(
     /** The cluster domain short names are resolved in. */
     readonly domain: string,
+    /** Istio's root namespace, whose selector-less PeerAuthentication is mesh-wide. */
+    readonly rootNamespace = "istio-system",
   ) {}
 
   /** A watch event of one of {@link CONFIG_KINDS} or of {@link ENTRY_KIND}. */
@@ -59,7 +65,8 @@ export class ConfigStore {
     this.version++;
     const o = e.object;
     const key = `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-    const map: Map<string, unknown> = kind === "DestinationRule" ? this.rules : kind === "VirtualService" ? this.virtualServices : this.entries;
+    const maps: Record<ConfigKind, Map<string, unknown>> = { DestinationRule: this.rules, VirtualService: this.virtualServices, PeerAuthentication: this.peerAuthentications, Gateway: this.gateways };
+    const map = kind === ENTRY_KIND ? this.entries : maps[kind];
     if (kind === ENTRY_KIND) this.entryCache = undefined;
     if (e.type === "DELETED") map.delete(key);
     else map.set(key, o);
@@ -78,6 +85,24 @@ export class ConfigStore {
     }
     const visible = this.entryCache.services.filter((s) => exportedTo(this.entries.get(s.entry)!.spec.exportTo, s.namespace, proxyNamespace));
     return { services: visible, allocated: this.entryCache.allocated };
+  }
+
+  /**
+   * The ports a gateway pod with these labels has AUTO_PASSTHROUGH servers on, from the Gateways
+   * whose selector picks it (mesh.md §1.3), in order, each once.
+   */
+  autoPassthroughPorts(labels: Readonly<Record<string, string>>): number[] {
+    const ports = new Set<number>();
+    for (const g of this.gateways.values()) {
+      if (!g.spec.selector || !matchesLabels(labels, g.spec.selector)) continue;
+      for (const server of g.spec.servers) if (server.tls?.mode === "AUTO_PASSTHROUGH") ports.add(server.port.number);
+    }
+    return [...ports];
+  }
+
+  /** A workload's inbound mTLS by the PeerAuthentications of this config cluster (mesh.md §3.5). */
+  inboundMtls(workload: MtlsWorkload): InboundMtls {
+    return inboundMtls(this.peerAuthentications.values(), this.rootNamespace, workload);
   }
 
   /**
@@ -134,6 +159,8 @@ export interface ClusterPolicy {
   readonly localityLb?: LocalityLoadBalancerSetting;
   /** The `connectionPool` limits, when the rule sets any (unset ones Istio's 2^32−1). */
   readonly circuitBreakers?: CircuitBreakers;
+  /** The rule's `tls.mode`; absent, auto mTLS decides per endpoint (mesh.md §3.5). */
+  readonly tlsMode?: ClientTlsMode;
 }
 
 /**
@@ -159,7 +186,8 @@ export function clusterPolicy(policy: TrafficPolicy, meshConnectTimeout: Micros)
   const simple = policy.loadBalancer?.simple;
   const lbPolicy: LbPolicy = simple === "ROUND_ROBIN" || simple === "RANDOM" ? simple : "LEAST_REQUEST";
   const breakers = circuitBreakers(policy);
-  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}), ...(breakers ? { circuitBreakers: breakers } : {}) };
+  const tlsMode = policy.tls?.mode;
+  const base = { lbPolicy, connectTimeout, ...(localityLb ? { localityLb } : {}), ...(breakers ? { circuitBreakers: breakers } : {}), ...(tlsMode ? { tlsMode } : {}) };
   if (!od) return { ...base, panicThreshold: DEFAULT_PANIC_THRESHOLD };
   const baseEjectionTime = micros(od.baseEjectionTime, 30 * SECOND);
   return {

@@ -21,7 +21,9 @@ import type { Subset } from "../../k8s/istio.js";
 import { clusterPolicy, CONFIG_KINDS, ConfigStore, effectivePolicy, ENTRY_KIND, type ClusterPolicy } from "./config.js";
 import { compactPriorities, distributeWeights, failoverPriority, formatLocality, localityPriority } from "./locality.js";
 import { nameTable, type ServiceView } from "./name-table.js";
+import { portMtls, type InboundMtls } from "./mtls.js";
 import { ServiceRegistry, WATCHED_KINDS, type MeshEndpoint } from "./registry.js";
+import { splitHorizon } from "./split-horizon.js";
 import { clusterName, virtualHost } from "./routes.js";
 import {
   XDS_ACK,
@@ -293,7 +295,7 @@ export class Istiod extends Actor {
     const full: UnsentResponse[] = [
       { type: "CDS", nonce: nonce(), version, resources: r.clusters },
       eds,
-      { type: "LDS", nonce: nonce(), version, resources: r.listeners },
+      { type: "LDS", nonce: nonce(), version, resources: r.listeners, inbound: r.inbound, ...(r.autoPassthrough ? { autoPassthrough: r.autoPassthrough } : {}) },
       { type: "RDS", nonce: nonce(), version, resources: r.routes },
     ];
     if (r.names) full.push({ type: NDS, nonce: nonce(), version, resources: r.names });
@@ -343,7 +345,7 @@ export class Istiod extends Actor {
         for (const subset of subsets) {
           const policy = clusterPolicy(effectivePolicy(rule, subset), connectTimeout);
           const name = clusterName(host, port.port, subset?.name);
-          if (view.type !== "ORIGINAL_DST") assignments.push(this.assignment(meta, name, view.endpoints, port.name, subset?.labels, policy));
+          if (view.type !== "ORIGINAL_DST") assignments.push(this.assignment(meta, name, host, view.endpoints, port.name, subset?.labels, policy));
           if (services) continue;
           const { outlierDetection, panicThreshold, circuitBreakers } = policy;
           clusters.push({
@@ -357,6 +359,7 @@ export class Istiod extends Actor {
             panicThreshold,
             ...(outlierDetection ? { outlierDetection } : {}),
             ...(circuitBreakers ? { circuitBreakers } : {}),
+            ...(policy.tlsMode ? { tlsMode: policy.tlsMode } : {}),
           });
         }
         if (services) continue;
@@ -378,6 +381,8 @@ export class Istiod extends Actor {
       listeners,
       routes: [...routes].map(([port, virtualHosts]): RouteResource => ({ name: String(port), virtualHosts })),
       ...(!services && meta.types.includes(NDS) ? { names: nameTable(meta, views) } : {}),
+      inbound: this.config.inboundMtls({ namespace: meta.namespace, labels: meta.labels }),
+      ...(meta.router ? { autoPassthrough: this.config.autoPassthroughPorts(meta.labels) } : {}),
     };
   }
 
@@ -410,20 +415,28 @@ export class Istiod extends Actor {
 
   /**
    * One cluster's endpoints for one proxy: every shard's (only a subset's labels, for a subset's
-   * cluster), placed as the cluster's locality settings say (mesh.md §1.4, §3.1): `distribute`
+   * cluster; for a gateway only its own network's that take mTLS, mesh.md §1.3), each marked with
+   * whether it takes mTLS (§3.5), other networks' collapsed to their gateways by split-horizon EDS
+   * (§1.4), placed as the cluster's locality settings say (mesh.md §1.4, §3.1): `distribute`
    * weights localities and drops those it does not name; otherwise priorities, which Istio
    * assigns only with outlier detection (else every endpoint is at 0 and traffic never leaves
    * it), by `failoverPriority` and then by locality with the `failover` rules.
    */
-  private assignment(meta: ProxyMetadata, name: string, lists: readonly (readonly MeshEndpoint[])[], portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
-    const eps: (Omit<MeshEndpoint, "ports" | "serviceAccount"> & { port: number })[] = [];
+  private assignment(meta: ProxyMetadata, name: string, host: string, lists: readonly (readonly MeshEndpoint[])[], portName: string, subsetLabels: Readonly<Record<string, string>> | undefined, policy: ClusterPolicy): LoadAssignment {
+    let eps: (Omit<MeshEndpoint, "ports" | "serviceAccount" | "sidecar"> & { port: number; mtls: boolean; weight?: number })[] = [];
+    const namespace = host.split(".")[1]!;
     for (const list of lists) {
       for (const e of list) {
         const port = e.ports.get(portName);
         if (port === undefined || (subsetLabels && !matchesLabels(e.labels, subsetLabels))) continue;
-        eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels });
+        // Auto mTLS: a sidecar whose port its PeerAuthentication does not DISABLE (mesh.md §3.5).
+        const mtls = e.sidecar && portMtls(this.config.inboundMtls({ namespace, labels: e.labels }), port) !== "DISABLE";
+        // A gateway sees its own network's endpoints that take mTLS only (mesh.md §1.3).
+        if (meta.router && (e.network !== meta.network || !mtls)) continue;
+        eps.push({ address: e.address, port, locality: e.locality, cluster: e.cluster, network: e.network, labels: e.labels, mtls });
       }
     }
+    if (!meta.router) eps = splitHorizon(meta.network, eps, this.registry.gateways()) ?? eps;
     const lb = policy.localityLb;
     if (lb?.enabled === false) return { cluster: name, endpoints: eps.map((e) => ({ ...e, priority: 0, healthy: true })) };
     if (lb?.distribute?.length) {
@@ -580,6 +593,10 @@ interface ViewResources {
   readonly routes: readonly RouteResource[];
   /** The name table (NDS), for a proxy with a DNS proxy. */
   readonly names?: readonly NameTableEntry[];
+  /** The proxy's inbound mTLS, which LDS carries (mesh.md §3.5). */
+  readonly inbound: InboundMtls;
+  /** A gateway's AUTO_PASSTHROUGH ports (mesh.md §1.3). */
+  readonly autoPassthrough?: readonly number[];
 }
 
 const viewKeys = new WeakMap<ProxyMetadata, string>();
@@ -588,7 +605,7 @@ const viewKeys = new WeakMap<ProxyMetadata, string>();
 function viewKey(meta: ProxyMetadata): string {
   let key = viewKeys.get(meta);
   if (key === undefined) {
-    key = JSON.stringify([meta.cluster, meta.namespace, meta.network, meta.locality, meta.labels, meta.dnsAutoAllocate === true, meta.types.includes(NDS)]);
+    key = JSON.stringify([meta.cluster, meta.namespace, meta.network, meta.locality, meta.labels, meta.dnsAutoAllocate === true, meta.types.includes(NDS), meta.router === true]);
     viewKeys.set(meta, key);
   }
   return key;

@@ -17,16 +17,17 @@ import type { OutboundRedirect } from "../../net/host.js";
 import type { Network } from "../../net/network.js";
 import type { Sim } from "../../sim/sim.js";
 import { dnsCaptureRule, DnsProxy, DNS_PROXY_PORT } from "./dns-proxy.js";
+import { injected, INJECTION_LABEL } from "./inject.js";
 import { Istiod, type IstiodTuning } from "./istiod.js";
-import { podLocality, REGION_LABEL, ZONE_LABEL } from "./locality.js";
+import { matchesLabels } from "../../k8s/labels.js";
+import { EastWestGateway, EASTWEST_SELECTOR, eastWestObjects } from "./eastwest.js";
+import { podLocality, REGION_LABEL, ZONE_LABEL, type Locality } from "./locality.js";
+import { DEFAULT_ROOT_CA, DEFAULT_TRUST_DOMAIN } from "./mtls.js";
 import { remoteSecret, watchRemoteSecrets, type RemoteDirectory } from "./secrets.js";
 import { Sidecar } from "./sidecar.js";
-import { NDS, XDS_PORT, XDS_TYPES, type XdsType } from "./xds.js";
+import { NDS, XDS_PORT, XDS_TYPES, type ProxyMetadata, type XdsType } from "./xds.js";
 
-/** The namespace label that turns injection on (mesh.md §1.1; Istio's sidecar injector). */
-export const INJECTION_LABEL = "istio-injection";
-/** The pod annotation (or label) that turns injection on or off for one pod. */
-export const INJECT_ANNOTATION = "sidecar.istio.io/inject";
+export { injected, INJECTION_LABEL, INJECT_ANNOTATION } from "./inject.js";
 /** The namespace label naming a cluster's network (mesh.md §1.1). */
 export const NETWORK_LABEL = "topology.istio.io/network";
 /** The annotation a remote cluster's istio-system gets, naming its primaries (mesh.md §1.1). */
@@ -49,6 +50,19 @@ export interface MeshClusterOptions {
   readonly network: string;
   /** The primary whose istiod it uses; undefined for a primary. */
   readonly primary?: string;
+  /** The trust domain of its workloads (default `cluster.local`, mesh.md §3.5). */
+  readonly trustDomain?: string;
+  /**
+   * The root CA its istiod's certificates chain to (default {@link DEFAULT_ROOT_CA}, shared by
+   * every cluster): clusters with different roots fail each other's mTLS handshakes (mesh.md §3.5).
+   */
+  readonly rootCA?: string;
+  /**
+   * Whether it gets an east-west gateway (mesh.md §1.3: the gateway Deployment and its
+   * LoadBalancer Service in istio-system, and the cross-network Gateway); by default, when the
+   * mesh's members span more than one network.
+   */
+  readonly eastWestGateway?: boolean;
 }
 
 /** Options of an {@link IstioMesh}. */
@@ -93,13 +107,6 @@ interface DnsCapture {
 /** The server URL of a cluster's API server, as a remote secret's kubeconfig names it. */
 export { apiServerUrl } from "../api-endpoints.js";
 
-/** Whether a pod gets a sidecar: its annotation or label if it has one, else its namespace's label. */
-export function injected(pod: Readonly<Pod>, namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
-  const own = pod.metadata.annotations?.[INJECT_ANNOTATION] ?? pod.metadata.labels?.[INJECT_ANNOTATION];
-  if (own !== undefined) return own === "true";
-  return namespaceLabels?.[INJECTION_LABEL] === "enabled";
-}
-
 /** The mesh. */
 export class IstioMesh {
   /** istiod by primary cluster. */
@@ -110,6 +117,8 @@ export class IstioMesh {
   private readonly captures = new Map<Sidecar, DnsCapture>();
   /** Whether sidecars keep access logs (see {@link enableAccessLogs}). */
   private accessLogging = false;
+  /** Running east-west gateways by cluster, then `namespace/pod`. */
+  private readonly gateways = new Map<string, Map<string, EastWestGateway>>();
 
   constructor(
     private readonly sim: Sim,
@@ -124,6 +133,47 @@ export class IstioMesh {
     for (const m of members) this.prepareNamespaces(m);
     for (const m of members.filter((c) => c.primary === undefined)) this.startIstiod(m);
     for (const m of members) this.watchPods(m);
+    const multiNetwork = new Set(members.map((m) => m.network)).size > 1;
+    for (const m of members) {
+      this.runGateways(m);
+      if (m.eastWestGateway ?? multiNetwork) this.cluster(m.name).apply(eastWestObjects(m.network, options.version, ISTIO_NAMESPACE));
+    }
+  }
+
+  /** The east-west gateway of a cluster, by cluster; undefined while its pod is not running. */
+  gatewayOf(cluster: string): EastWestGateway | undefined {
+    return [...(this.gateways.get(cluster)?.values() ?? [])][0];
+  }
+
+  /**
+   * Runs an east-west gateway in each pod of the cluster that is one (`istio: eastwestgateway`,
+   * the proxyv2 image): a router proxy connected to the cluster's istiod, and the 15443 listener.
+   */
+  private runGateways(m: MeshClusterOptions): void {
+    const cluster = this.cluster(m.name);
+    const running = new Map<string, EastWestGateway>();
+    this.gateways.set(m.name, running);
+    cluster.registerImage({
+      image: /(^|\/)proxyv2:/,
+      matches: (pod) => matchesLabels(pod.metadata.labels, EASTWEST_SELECTOR),
+      start: ({ sim, network, pod, host }) => {
+        const namespace = pod.metadata.namespace ?? ISTIO_NAMESPACE;
+        const id = { cluster: m.name, namespace, name: pod.metadata.name };
+        const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: host.node.region, [ZONE_LABEL]: host.node.zone });
+        const meta = { ...this.proxyMetadata(m, namespace, pod.metadata.name, pod.metadata.labels ?? {}, locality), router: true };
+        const proxy = new Sidecar(sim, id, network, host, meta, this.istiodFor(m.name).address!);
+        const gateway = new EastWestGateway(sim, { ...id, name: `${pod.metadata.name}/tls` }, network, host, proxy);
+        gateway.start();
+        const ref = `${namespace}/${pod.metadata.name}`;
+        running.set(ref, gateway);
+        return {
+          stop: () => {
+            gateway.stop();
+            running.delete(ref);
+          },
+        };
+      },
+    });
   }
 
   /** The sidecar of a running pod, if it has one. */
@@ -222,8 +272,11 @@ export class IstioMesh {
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
       const metadata = proxyMetadata(pod, this.options.proxyMetadata);
       const capture = metadata[DNS_CAPTURE] === "true";
-      const types = capture ? withNames : XDS_TYPES;
-      const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types, ...(metadata[DNS_AUTO_ALLOCATE] === "true" ? { dnsAutoAllocate: true } : {}) };
+      const meta: ProxyMetadata = {
+        ...this.proxyMetadata(m, namespace, pod.metadata.name, pod.metadata.labels ?? {}, locality),
+        types: capture ? withNames : XDS_TYPES,
+        ...(metadata[DNS_AUTO_ALLOCATE] === "true" ? { dnsAutoAllocate: true } : {}),
+      };
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
       const resolv = this.resolvConf?.(m.name, pod);
       sidecar.dns.nameservers = resolv?.nameservers ?? [];
@@ -252,6 +305,23 @@ export class IstioMesh {
     this.captures.delete(sidecar);
     this.network.unbind(capture.proxy);
     sidecar.host.redirects = sidecar.host.redirects.filter((r) => r !== capture.rule);
+  }
+
+  /** What a proxy of the cluster's pod says of itself when it connects. */
+  private proxyMetadata(m: MeshClusterOptions, namespace: string, pod: string, labels: Readonly<Record<string, string>>, locality: Locality): ProxyMetadata {
+    return {
+      id: `${pod}.${namespace}`,
+      pod,
+      namespace,
+      cluster: m.name,
+      network: m.network,
+      locality,
+      labels,
+      istioVersion: this.options.version,
+      types: XDS_TYPES,
+      trustDomain: m.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+      rootCA: m.rootCA ?? DEFAULT_ROOT_CA,
+    };
   }
 
   private cluster(name: string): KubeCluster {

@@ -8,8 +8,11 @@
  */
 import type { WatchEvent } from "../../k8s/apiserver.js";
 import type { NodeInfo } from "../../k8s/remote-watch.js";
-import type { EndpointSlice, Kind, Pod, Service } from "../../k8s/objects.js";
-import { podLocality, type Locality } from "./locality.js";
+import type { EndpointSlice, Kind, Namespace, Pod, Service } from "../../k8s/objects.js";
+import { injected, INJECTION_LABEL } from "./inject.js";
+import { NETWORK_KEY, podLocality, type Locality } from "./locality.js";
+import { GATEWAY_PORT_LABEL, NETWORK_GATEWAY_PORT, type NetworkGateway } from "./split-horizon.js";
+import { TLS_MODE_LABEL } from "./mtls.js";
 import { mergePush, type PushRequest } from "./debounce.js";
 
 /** One endpoint of a service in one cluster, as istiod keeps it. */
@@ -23,6 +26,11 @@ export interface MeshEndpoint {
   readonly serviceAccount: string;
   /** The pod's labels: subsets select on them, failoverPriority compares them (mesh.md §3.1). */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Whether the pod has a sidecar (`security.istio.io/tlsMode=istio`, which the injector adds):
+   * auto mTLS and the cross-network filter look at it (mesh.md §1.4, §3.5).
+   */
+  readonly sidecar: boolean;
 }
 
 /** What istiod caches of one cluster, from its informers. */
@@ -35,6 +43,8 @@ class ClusterCache {
   /** `namespace/service` keys whose endpoints name each pod, so that a pod's change reaches them. */
   readonly servicesOfPod = new Map<string, Set<string>>();
   readonly nodes = new Map<string, Readonly<Record<string, string>>>();
+  /** Namespace labels by name (injection is by namespace label). */
+  readonly namespaces = new Map<string, Readonly<Record<string, string>>>();
   /** True between a (re)list's start and its end: changes are only cached, and looked at once synced. */
   listing = true;
 
@@ -50,6 +60,7 @@ export const WATCHED_KINDS: readonly Kind[] = ["Namespace", "Pod", "Service", "E
 const key = (namespace: string | undefined, name: string) => `${namespace ?? "default"}/${name}`;
 const SERVICE_NAME = "kubernetes.io/service-name";
 const NO_PUSH: PushRequest | undefined = undefined;
+const NETWORKS_PUSH: PushRequest = { full: true, services: new Set(), reasons: ["networks"] };
 
 /** The registry of one istiod. */
 export class ServiceRegistry {
@@ -62,6 +73,8 @@ export class ServiceRegistry {
    */
   version = 0;
   private servicesMemo: { readonly version: number; readonly value: Map<string, Map<string, Readonly<Service>>> } | undefined;
+  /** The network gateways of the clusters kept (mesh.md §1.3), worked out when a labelled Service changes. */
+  private gatewayList: readonly NetworkGateway[] = [];
 
   constructor(
     /** The domain hostnames are made in (`<name>.<namespace>.svc.<domain>`). */
@@ -92,6 +105,7 @@ export class ServiceRegistry {
     this.version++;
     this.caches.delete(id);
     for (const byCluster of this.shards.values()) byCluster.delete(id);
+    this.refreshGateways();
     return { full: true, services: new Set(), reasons: ["cluster"] };
   }
 
@@ -128,7 +142,36 @@ export class ServiceRegistry {
     let request: PushRequest | undefined;
     for (const k of serviceKeys) request = merge(request, this.recompute(c, k));
     if (c.services.size > 0) request = merge(request, { full: true, services: new Set(), reasons: ["service"] });
+    if (this.refreshGateways()) request = merge(request, NETWORKS_PUSH);
     return request;
+  }
+
+  /** The network gateways known, by cluster in the order added (mesh.md §1.3). */
+  gateways(): readonly NetworkGateway[] {
+    return this.gatewayList;
+  }
+
+  /**
+   * Works out the gateways afresh (mesh.md §1.3, label-based discovery): every Service labelled
+   * `topology.istio.io/network` with a port of 15443 (or its `networking.istio.io/gatewayPort`)
+   * and a LoadBalancer ingress address. True when the set changed.
+   */
+  private refreshGateways(): boolean {
+    const list: NetworkGateway[] = [];
+    for (const c of this.caches.values()) {
+      if (c.listing) continue;
+      for (const svc of c.services.values()) {
+        const network = svc.metadata.labels?.[NETWORK_KEY];
+        if (network === undefined) continue;
+        const port = Number(svc.metadata.labels?.[GATEWAY_PORT_LABEL] ?? NETWORK_GATEWAY_PORT);
+        if (!(svc.spec.ports ?? []).some((p) => p.port === port)) continue;
+        for (const ingress of svc.status?.loadBalancer?.ingress ?? []) if (ingress.ip) list.push({ network, cluster: c.id, address: ingress.ip, port });
+      }
+    }
+    const key = (l: readonly NetworkGateway[]) => l.map((g) => `${g.network}|${g.cluster}|${g.address}:${g.port}`).join(",");
+    if (key(list) === key(this.gatewayList)) return false;
+    this.gatewayList = list;
+    return true;
   }
 
   /** A watch event from a cluster; returns the push it needs, if any. */
@@ -140,10 +183,14 @@ export class ServiceRegistry {
     const k = key(o.metadata.namespace, o.metadata.name);
     switch (kind) {
       case "Service": {
+        const gateway = c.services.get(k)?.metadata.labels?.[NETWORK_KEY] !== undefined || o.metadata.labels?.[NETWORK_KEY] !== undefined;
         if (e.type === "DELETED") c.services.delete(k);
         else c.services.set(k, o as Service);
+        if (c.listing) return NO_PUSH;
         // A Service is config: its ports and addresses are in CDS and LDS.
-        return c.listing ? NO_PUSH : { full: true, services: new Set([this.hostname(o.metadata.namespace ?? "default", o.metadata.name)]), reasons: ["service"] };
+        const request: PushRequest = { full: true, services: new Set([this.hostname(o.metadata.namespace ?? "default", o.metadata.name)]), reasons: ["service"] };
+        // A changed gateway set is a forced full push of its own (mesh.md §1.3 `NetworksTrigger`).
+        return gateway && this.refreshGateways() ? mergePush(request, NETWORKS_PUSH) : request;
       }
       case "EndpointSlice": {
         const slice = o as EndpointSlice;
@@ -167,6 +214,17 @@ export class ServiceRegistry {
         if (c.listing) return NO_PUSH;
         let request: PushRequest | undefined;
         for (const sk of c.servicesOfPod.get(k) ?? []) request = merge(request, this.recompute(c, sk));
+        return request;
+      }
+      case "Namespace": {
+        const before = c.namespaces.get(o.metadata.name);
+        if (e.type === "DELETED") c.namespaces.delete(o.metadata.name);
+        else c.namespaces.set(o.metadata.name, (o as Namespace).metadata.labels ?? {});
+        if (c.listing || before?.[INJECTION_LABEL] === c.namespaces.get(o.metadata.name)?.[INJECTION_LABEL]) return NO_PUSH;
+        // Injection turned on or off: which of the namespace's endpoints have sidecars may change.
+        let request: PushRequest | undefined;
+        const prefix = `${o.metadata.name}/`;
+        for (const sk of new Set([...c.services.keys(), ...c.slicesOf.keys()])) if (sk.startsWith(prefix)) request = merge(request, this.recompute(c, sk));
         return request;
       }
       default:
@@ -224,8 +282,9 @@ export class ServiceRegistry {
         }
         const nodeLabels = ep.nodeName ? c.nodes.get(ep.nodeName) : undefined;
         const locality = podLocality(pod?.metadata.labels, nodeLabels);
+        const sidecar = pod !== undefined && (pod.metadata.labels?.[TLS_MODE_LABEL] === "istio" || injected(pod, c.namespaces.get(pod.metadata.namespace ?? "default")));
         for (const address of ep.addresses) {
-          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default", labels: pod?.metadata.labels ?? {} });
+          endpoints.push({ address, ports, locality, cluster: c.id, network: c.network, serviceAccount: pod?.spec.serviceAccountName ?? "default", labels: pod?.metadata.labels ?? {}, sidecar });
         }
       }
     }
@@ -263,7 +322,7 @@ function sameEndpoints(a: readonly MeshEndpoint[], b: readonly MeshEndpoint[]): 
   if (a.length !== b.length) return false;
   return a.every((x, i) => {
     const y = b[i]!;
-    return x.address === y.address && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports) && sameLabels(x.labels, y.labels);
+    return x.address === y.address && x.sidecar === y.sidecar && x.serviceAccount === y.serviceAccount && x.locality.region === y.locality.region && x.locality.zone === y.locality.zone && x.locality.subzone === y.locality.subzone && samePorts(x.ports, y.ports) && sameLabels(x.labels, y.labels);
   });
 }
 

@@ -62,6 +62,8 @@ export function entryServices(se: Readonly<ServiceEntry>, context: EntryContext)
     network: e?.network ?? context.network,
     serviceAccount: e?.serviceAccount ?? "",
     labels: e?.labels ?? {},
+    // An entry's endpoint takes Istio mTLS when its labels say so, as a WorkloadEntry's do (mesh.md §3.5).
+    sidecar: e?.labels?.["security.istio.io/tlsMode"] === "istio",
   });
   const listed = (spec.endpoints ?? []).filter((e) => e.address !== undefined && !e.address.startsWith("unix://"));
   return spec.hosts.map((host) => {

@@ -18,14 +18,16 @@
  * (ORIGINAL_DST) sends to the address the app called. A name table (NDS) goes to the pod's DNS
  * proxy, when it has one (`dns-proxy.ts`).
  *
- * Not modelled yet, each with its place: mTLS and east-west gateways.
+ * It also takes the pod's inbound requests first (iptables' inbound capture), enforcing its
+ * PeerAuthentication modes (`mtls.ts`), and uses Istio mTLS to endpoints that take it (auto
+ * mTLS, mesh.md §3.5): a TLS failure is 503 UF with Envoy's `TLS error:` detail.
  */
 import { HttpClient, type HostResolver, type PendingRequest, type RequestOptions } from "../../http/client.js";
-import { joinFlags, parseUrl, type ErrorKind, type RequestResult, type ResponseFlag } from "../../http/message.js";
+import { HTTP_REQUEST, joinFlags, parseUrl, TCP_RST, type ErrorKind, type RequestBody, type RequestResult, type ResetBody, type ResponseFlag, type TlsHello } from "../../http/message.js";
 import type { Host } from "../../net/host.js";
 import { InOrder } from "../../net/in-order.js";
 import type { Network } from "../../net/network.js";
-import { Actor, type ActorId, type Address } from "../../sim/actor.js";
+import { Actor, type ActorId, type Address, type Message } from "../../sim/actor.js";
 import { EnvoyDns } from "./envoy-dns.js";
 import { ANY_ADDRESS } from "./istiod.js";
 import type { Rng } from "../../sim/rng.js";
@@ -34,6 +36,7 @@ import type { Sim } from "../../sim/sim.js";
 import { SECOND, type Micros } from "../../sim/time.js";
 import { powerOfTwo } from "../balance.js";
 import { formatLocality, hostSelection, pickLevel, type HostSelection, type LevelHealth } from "./locality.js";
+import { inboundVerdict, istioSni, portMtls, tlsFailureDetail, usesIstioMtls, type InboundMtls } from "./mtls.js";
 import { OutlierDetector, type AttemptOutcome, type OutlierPolicy } from "./sidecar-outlier.js";
 import { ConnectionPool, sameBreakers } from "./sidecar-pool.js";
 import { routeMatches, type RouteRequest } from "./sidecar-route.js";
@@ -93,8 +96,8 @@ export interface AccessLogEntry {
 /** How many access log lines a sidecar keeps: the last ones, as a container log rotated. */
 export const MAX_ACCESS_LOG = 1_000;
 
-/** How a call through the sidecar ends: its status, error kind and the flags of this step. */
-type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string) => void;
+/** How a call through the sidecar ends: its status, error kind and the flags of this step, and Envoy's detail of a TLS failure. */
+type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string, detail?: string) => void;
 
 /** The sidecar of one pod. */
 export class Sidecar extends Actor {
@@ -106,6 +109,10 @@ export class Sidecar extends Actor {
   private readonly endpoints = new Map<string, readonly LbEndpoint[]>();
   private readonly listeners = new Map<string, ListenerResource>();
   private routes: readonly RouteResource[] = [];
+  /** The inbound listener's mTLS modes; undefined before the first LDS (everything accepted). */
+  private inboundMtls: InboundMtls | undefined = undefined;
+  /** A router's AUTO_PASSTHROUGH ports, from its last LDS. */
+  private autoPassthrough: readonly number[] = [];
   /** Requests in flight per endpoint, for the least-request pick. */
   private readonly active = new Map<string, number>();
   /** ROUND_ROBIN's next index, per cluster and priority (`cluster|priority`). */
@@ -153,14 +160,22 @@ export class Sidecar extends Actor {
   start(): void {
     this.network.bind(this, this.host, SIDECAR_XDS_PORT);
     this.network.bind(this.upstream, this.host, SIDECAR_OUTBOUND_PORT);
+    // A gateway's pod has no app behind it to capture inbound traffic for.
+    if (!this.meta.router) this.host.inbound = (m) => this.inbound(m);
     this.connect();
   }
 
   /** The pod stopped. */
   stop(): void {
+    if (!this.meta.router) this.host.inbound = undefined;
     this.reconnect?.cancel();
     this.network.unbind(this);
     this.network.unbind(this.upstream);
+  }
+
+  /** Whether, as a gateway, its Gateways give it an AUTO_PASSTHROUGH server on a port (mesh.md §1.3). */
+  passthrough(port: number): boolean {
+    return this.autoPassthrough.includes(port);
   }
 
   /** Its config as last received. */
@@ -234,6 +249,8 @@ export class Sidecar extends Actor {
       case "LDS":
         this.listeners.clear();
         for (const l of r.resources) this.listeners.set(`${l.address}:${l.port}`, l);
+        this.inboundMtls = r.inbound;
+        this.autoPassthrough = r.autoPassthrough ?? [];
         break;
       case "RDS":
         this.routes = r.resources;
@@ -243,6 +260,25 @@ export class Sidecar extends Actor {
         break;
     }
     this.send(this.istiod, XDS_ACK, { proxy: this.meta.id, type: r.type, nonce: r.nonce } satisfies XdsAck);
+  }
+
+  /**
+   * A request to one of the pod's ports, as the inbound listener takes it (mesh.md §3.5): by the
+   * port's PeerAuthentication mode, reset (plaintext to STRICT, or a root it does not share,
+   * which fails the handshake), passed on with its mTLS terminated, or passed on as it is.
+   * Everything but requests goes straight through.
+   */
+  private inbound(m: Message): Message | null {
+    if (m.kind !== HTTP_REQUEST) return m;
+    const body = m.body as RequestBody;
+    const mode = this.inboundMtls ? portMtls(this.inboundMtls, m.to.port) : "PERMISSIVE";
+    const verdict = inboundVerdict(mode, body.tls, this.meta.rootCA);
+    if (!verdict.accept) {
+      this.reply(m, TCP_RST, { conn: body.conn, ...(verdict.tls !== undefined ? { tls: verdict.tls } : {}) } satisfies ResetBody);
+      return null;
+    }
+    if (!verdict.terminate) return m;
+    return { id: m.id, kind: m.kind, from: m.from, to: m.to, body: { conn: body.conn, request: body.request } satisfies RequestBody, sentAt: m.sentAt, via: m.via };
   }
 
   /**
@@ -260,7 +296,7 @@ export class Sidecar extends Actor {
     const startedAt = this.sim.now;
     const call: { result: RequestResult | undefined; address: string | undefined; cluster: string | undefined } = { result: undefined, address: undefined, cluster: undefined };
     const flags: ResponseFlag[] = [];
-    const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string) => {
+    const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string, detail?: string) => {
       if (call.result) return;
       deadline.cancel();
       const flag = joinFlags([...flags, ...more]);
@@ -271,6 +307,7 @@ export class Sidecar extends Actor {
         ...(flag ? { flag } : {}),
         ...(call.address !== undefined ? { address: call.address } : {}),
         ...(upstream !== undefined ? { upstream } : {}),
+        ...(detail !== undefined ? { detail } : {}),
         startedAt,
         finishedAt: this.sim.now,
       };
@@ -371,9 +408,9 @@ export class Sidecar extends Actor {
     let retries = 0;
     let last: string | undefined;
     const routeTimer = entry.timeout !== undefined ? this.sim.timer(entry.timeout, () => finish(504, "timeout", ["UT"], last)) : undefined;
-    const end: Finish = (status, error, more, upstream) => {
+    const end: Finish = (status, error, more, upstream, detail) => {
       routeTimer?.cancel();
-      finish(status, error, more, upstream);
+      finish(status, error, more, upstream, detail);
     };
     const pool = this.pools.get(cluster.name);
     // Each attempt holds a connection of the pool (if the cluster has one) until it is over.
@@ -402,6 +439,7 @@ export class Sidecar extends Actor {
         ...(options.headers !== undefined ? { headers: options.headers } : {}),
         timeout: policy.perTryTimeout ?? options.timeout,
         connectTimeout: cluster.connectTimeout,
+        ...(usesIstioMtls(cluster.tlsMode, endpoint.mtls) ? { tls: this.tlsHello(cluster) } : {}),
       };
       const call = (upstream: string) => {
         this.active.set(key, (this.active.get(key) ?? 0) + 1);
@@ -434,11 +472,17 @@ export class Sidecar extends Actor {
     attempt();
   }
 
+  /** The ClientHello of Istio mTLS to a cluster: its SNI, and this proxy's root and trust domain. */
+  private tlsHello(cluster: ClusterResource): TlsHello {
+    return { sni: istioSni(cluster.host, cluster.port, cluster.subset), rootCA: this.meta.rootCA, trustDomain: this.meta.trustDomain };
+  }
+
   /**
    * An endpoint of a cluster, as Envoy picks one (mesh.md §3.2): a priority level by its priority
    * load over the hosts that are healthy and not ejected, a level in panic taking all its hosts;
    * within the level a locality by its `distribute` weight scaled by its health, when it has one;
-   * then a candidate by the cluster's load balancer: the less loaded of two drawn at random
+   * then a candidate by weight when weights differ (mesh.md §1.4), else by the cluster's load
+   * balancer: the less loaded of two drawn at random
    * (LEAST_REQUEST, Istio's default), the next in turn (ROUND_ROBIN) or any (RANDOM). Undefined
    * when no host can be picked (503 UH).
    */
@@ -464,6 +508,8 @@ export class Sidecar extends Actor {
     const level = levels[chosen]!;
     const hosts = this.byLocalityWeight(selection.panic[chosen] ? level.hosts : level.healthy, level.hosts);
     if (hosts.length === 1) return hosts[0];
+    const byWeight = this.byWeight(hosts);
+    if (byWeight) return byWeight;
     const policy = this.clusters.get(cluster)?.lbPolicy;
     if (policy === "RANDOM") return hosts[this.rng.int(hosts.length)];
     if (policy === "ROUND_ROBIN") {
@@ -495,6 +541,23 @@ export class Sidecar extends Actor {
     const kept = { ...l, endpoints: all, threshold, selection: hostSelection(l.health, threshold) };
     this.keptLevels.set(cluster, kept);
     return kept;
+  }
+
+  /**
+   * A host drawn in proportion to its `load_balancing_weight` when the hosts' weights differ (a
+   * multi-network mesh's gateways, mesh.md §1.4), as Envoy's weighted schedulers share traffic
+   * over time (their least-request bias to idle hosts not modelled); undefined when every host
+   * weighs the same, for the cluster's own policy to pick.
+   */
+  private byWeight(hosts: readonly LbEndpoint[]): LbEndpoint | undefined {
+    const first = hosts[0]!.weight;
+    if (hosts.every((h) => h.weight === first)) return undefined;
+    let r = this.rng.int(hosts.reduce((a, h) => a + (h.weight ?? 1), 0));
+    for (const h of hosts) {
+      r -= h.weight ?? 1;
+      if (r < 0) return h;
+    }
+    return hosts[hosts.length - 1];
   }
 
   /**
@@ -553,7 +616,7 @@ function endUpstream(r: RequestResult, urx: readonly ResponseFlag[], upstream: s
   if (r.status !== null) end(r.status, undefined, urx, upstream);
   else if (r.error === "timeout") end(504, "timeout", ["UT", ...urx], upstream);
   else if (r.error === "reset") end(503, "reset", ["UC", ...urx], upstream);
-  else end(503, r.error, ["UF", ...urx], upstream);
+  else end(503, r.error, ["UF", ...urx], upstream, r.error === "tls" && r.detail !== undefined ? tlsFailureDetail(r.detail) : undefined);
 }
 
 /** An attempt's result as outlier detection counts it (mesh.md §3.3). */

@@ -6,7 +6,8 @@
  */
 import type { Micros } from "../../sim/time.js";
 import type { Locality } from "./locality.js";
-import type { HTTPMatchRequest } from "../../k8s/istio.js";
+import type { ClientTlsMode, HTTPMatchRequest } from "../../k8s/istio.js";
+import type { InboundMtls } from "./mtls.js";
 import type { LbPolicy } from "./config.js";
 import type { OutlierPolicy } from "./sidecar-outlier.js";
 import type { CircuitBreakers } from "./sidecar-pool.js";
@@ -49,6 +50,15 @@ export interface ProxyMetadata {
   readonly types: readonly XdsType[];
   /** `ISTIO_META_DNS_AUTO_ALLOCATE`: istiod allocates addresses for ServiceEntries without (mesh.md §4). */
   readonly dnsAutoAllocate?: boolean;
+  /**
+   * True for a gateway (Istio's `router` proxies): it sees only its own network's endpoints that
+   * take mTLS (`ISTIO_META_REQUESTED_NETWORK_VIEW` and the SNI-DNAT mTLS filter, mesh.md §1.3).
+   */
+  readonly router?: boolean;
+  /** The trust domain of its workload identity (mesh.md §3.5). */
+  readonly trustDomain: string;
+  /** The root CA its certificate chains to: its cluster's (mesh.md §3.5; istiod only passes it on). */
+  readonly rootCA: string;
 }
 
 /**
@@ -80,6 +90,8 @@ export interface ClusterResource {
   readonly outlierDetection?: OutlierPolicy;
   /** The connection pool's limits, when the DestinationRule's `connectionPool` sets any. */
   readonly circuitBreakers?: CircuitBreakers;
+  /** The DestinationRule's `tls.mode`; absent, auto mTLS per endpoint (mesh.md §3.5). */
+  readonly tlsMode?: ClientTlsMode;
 }
 
 /** One endpoint of a cluster's load assignment (EDS). */
@@ -99,6 +111,16 @@ export interface LbEndpoint {
    * (mesh.md §3.1 `applyLocalityWeights`); absent, localities are not weighted.
    */
   readonly localityWeight?: number;
+  /**
+   * Whether the endpoint takes Istio mTLS: it has a sidecar and its PeerAuthentication does not
+   * DISABLE the port (Istio's `tlsMode: istio` endpoint metadata, which auto mTLS reads, mesh.md §3.5).
+   */
+  readonly mtls: boolean;
+  /**
+   * Envoy's `load_balancing_weight`, set only on a multi-network mesh (mesh.md §1.4): a gateway's
+   * endpoint weighs as many as the endpoints behind it. Absent, every endpoint weighs the same.
+   */
+  readonly weight?: number;
   /** EDS health: always true, as istiod sends only ready endpoints; outlier ejection is the sidecar's own. */
   readonly healthy: boolean;
 }
@@ -163,7 +185,9 @@ export type XdsResponse = {
   | { readonly type: "CDS"; readonly resources: readonly ClusterResource[] }
   /** An EDS-only push carries only the changed clusters; a full one all (State of the World per cluster). */
   | { readonly type: "EDS"; readonly resources: readonly LoadAssignment[] }
-  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[] }
+  /** With the inbound listener's mTLS: the proxy's own PeerAuthentication modes (mesh.md §3.5). */
+  /** A router's also says which ports its Gateways give AUTO_PASSTHROUGH servers (mesh.md §1.3). */
+  | { readonly type: "LDS"; readonly resources: readonly ListenerResource[]; readonly inbound: InboundMtls; readonly autoPassthrough?: readonly number[] }
   | { readonly type: "RDS"; readonly resources: readonly RouteResource[] }
   | { readonly type: typeof NDS; readonly resources: readonly NameTableEntry[] }
 );
