@@ -12,6 +12,7 @@ import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
 import { config } from "./config.js";
 import { contextCluster, KubectlError } from "./flags.js";
+import { describe } from "./describe.js";
 import { exec, run } from "./pods.js";
 import { apply, del, relabel, scale } from "./write.js";
 
@@ -37,6 +38,7 @@ export interface KubectlTarget {
 /** The verbs this kubectl knows, besides `get`. */
 const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly string[]) => ToolOutput>> = {
   config,
+  describe,
   apply,
   delete: del,
   scale,

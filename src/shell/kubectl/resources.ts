@@ -1,4 +1,4 @@
-import type { EndpointSlice, K8sObject, Kind, LabelSelector, ObjectOfKind, Pod, Service } from "../../k8s/objects.js";
+import type { EndpointPort, EndpointSlice, K8sObject, Kind, LabelSelector, ObjectOfKind, Pod, Service } from "../../k8s/objects.js";
 
 /**
  * The resource types `kubectl get` knows here: their names as typed (plural, singular, short
@@ -37,7 +37,7 @@ export interface ResourceType<K extends Kind = Kind> {
 const NONE = "<none>";
 
 /** Up to three addresses, then how many more (printers.go formatEndpoints' MaxEndpoints). */
-function firstThree(items: readonly string[]): string {
+export function firstThree(items: readonly string[]): string {
   if (items.length === 0) return NONE;
   return items.length > 3 ? `${items.slice(0, 3).join(",")} + ${items.length - 3} more...` : items.join(",");
 }
@@ -108,18 +108,24 @@ const endpoints: ResourceType<"Service"> = {
   nameType: "endpoints",
   columns: ["NAME", "ENDPOINTS", "AGE"],
   wideColumns: [],
-  row: (svc, ctx) => {
-    const addresses: string[] = [];
-    for (const slice of ctx.slicesOf(svc.metadata.namespace ?? "default", svc.metadata.name)) {
-      const ports = slice.ports?.length ? slice.ports.map((p) => p.port) : [undefined];
-      for (const e of slice.endpoints) {
-        if (e.conditions?.ready === false) continue;
-        for (const address of e.addresses) for (const port of ports) addresses.push(port === undefined ? address : `${address}:${port}`);
-      }
-    }
-    return [svc.metadata.name, firstThree(addresses), ctx.age(svc)];
-  },
+  row: (svc, ctx) => [svc.metadata.name, firstThree(readyAddresses(ctx.slicesOf(svc.metadata.namespace ?? "default", svc.metadata.name))), ctx.age(svc)],
 };
+
+/**
+ * The ready endpoints of a Service's slices as `ip:port`, for the ports `port` picks (all by
+ * default): what the Endpoints controller would have written (`kubectl get endpoints`, `describe`).
+ */
+export function readyAddresses(slices: readonly Readonly<EndpointSlice>[], port: (p: EndpointPort) => boolean = () => true): string[] {
+  const addresses: string[] = [];
+  for (const slice of slices) {
+    const ports = slice.ports?.length ? slice.ports.filter(port).map((p) => p.port) : [undefined];
+    for (const e of slice.endpoints) {
+      if (e.conditions?.ready === false) continue;
+      for (const address of e.addresses) for (const p of ports) addresses.push(p === undefined ? address : `${address}:${p}`);
+    }
+  }
+  return addresses;
+}
 
 const endpointSlices: ResourceType<"EndpointSlice"> = {
   kind: "EndpointSlice",
