@@ -12,6 +12,7 @@ import { parseSelector, SelectorError } from "./selector.js";
 import { formatTable } from "./table.js";
 import { config } from "./config.js";
 import { contextCluster, KubectlError } from "./flags.js";
+import { create, rollout } from "./create.js";
 import { describe } from "./describe.js";
 import { exec, run } from "./pods.js";
 import { apply, del, relabel, scale } from "./write.js";
@@ -38,6 +39,7 @@ export interface KubectlTarget {
 /** The verbs this kubectl knows, besides `get`. */
 const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly string[]) => ToolOutput>> = {
   config,
+  create,
   describe,
   apply,
   delete: del,
@@ -46,6 +48,7 @@ const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly stri
   annotate: (target, args) => relabel("annotations", target, args),
   exec,
   run,
+  rollout,
 };
 
 /** kubectl's `-o` formats known here. */
