@@ -147,6 +147,11 @@ export class CoreDns extends Actor implements DnsServer {
     return true;
   }
 
+  /** The zones it serves, in the Corefile's order (what CoreDNS prints as `ZONE:53` when it starts). */
+  get zones(): string[] {
+    return [...this.blocks.keys()];
+  }
+
   log(line: string): void {
     this.logs.push({ t: this.sim.now, line });
     if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);

@@ -67,6 +67,8 @@ export class LabShell {
 
   constructor(private readonly options: LabShellOptions) {
     this.context = options.context;
+    // meshConfig accessLogFile: /dev/stdout, for `kubectl logs POD -c istio-proxy`.
+    options.world.mesh?.enableAccessLogs();
   }
 
   /** The prompt, naming the current context: `[cluster-a] $ `. */

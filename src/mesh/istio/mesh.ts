@@ -74,6 +74,8 @@ export class IstioMesh {
   /** Sidecars by cluster, then `namespace/pod`. */
   private readonly sidecars = new Map<string, Map<string, Sidecar>>();
   private readonly apiEndpoints = new Map<string, Address>();
+  /** Whether sidecars keep access logs (see {@link enableAccessLogs}). */
+  private accessLogging = false;
 
   constructor(
     private readonly sim: Sim,
@@ -90,6 +92,16 @@ export class IstioMesh {
   /** The sidecar of a running pod, if it has one. */
   sidecarOf(cluster: string, namespace: string, pod: string): Sidecar | undefined {
     return this.sidecars.get(cluster)?.get(`${namespace}/${pod}`);
+  }
+
+  /**
+   * Turns on the sidecars' access logs from now on, as meshConfig `accessLogFile: /dev/stdout`
+   * does: the lab shell asks for it, so that `kubectl logs POD -c istio-proxy` has lines to show.
+   * Off by default, so that runs nobody reads logs of record nothing.
+   */
+  enableAccessLogs(): void {
+    this.accessLogging = true;
+    for (const sidecar of this.allSidecars()) sidecar.accessLog ??= [];
   }
 
   /** Every sidecar, by cluster in mesh order, then in the order they started. */
@@ -197,6 +209,7 @@ export class IstioMesh {
       const locality = podLocality(pod.metadata.labels, { [REGION_LABEL]: node.region, [ZONE_LABEL]: node.zone });
       const meta = { id: `${pod.metadata.name}.${namespace}`, pod: pod.metadata.name, namespace, cluster: m.name, network: m.network, locality, labels: pod.metadata.labels ?? {}, istioVersion: this.options.version, types };
       const sidecar = new Sidecar(this.sim, { cluster: m.name, namespace, name: pod.metadata.name }, this.network, host, meta, this.istiodFor(m.name).address!);
+      if (this.accessLogging) sidecar.accessLog = [];
       sidecar.start();
       byPod.set(ref, sidecar);
     });

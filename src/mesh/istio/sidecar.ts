@@ -65,6 +65,24 @@ export interface SidecarView {
   readonly ejected: (cluster: string, endpoint: LbEndpoint) => boolean;
 }
 
+/**
+ * One call in a sidecar's access log: what Envoy's access log line is made of (Istio's TEXT
+ * format), recorded only while access logging is on (meshConfig `accessLogFile: /dev/stdout`).
+ */
+export interface AccessLogEntry {
+  readonly startedAt: Micros;
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly userAgent: string | undefined;
+  readonly result: RequestResult;
+  /** The Envoy cluster the route picked (`outbound|80||web.shop.svc.cluster.local`), or PassthroughCluster. */
+  readonly cluster: string | undefined;
+}
+
+/** How many access log lines a sidecar keeps: the last ones, as a container log rotated. */
+export const MAX_ACCESS_LOG = 1_000;
+
 /** How a call through the sidecar ends: its status, error kind and the flags of this step. */
 type Finish = (status: number | null, error: ErrorKind | undefined, flags: readonly ResponseFlag[], upstream?: string) => void;
 
@@ -91,6 +109,8 @@ export class Sidecar extends Actor {
   private backoff = RECONNECT;
   /** Responses received, for tests. */
   received = 0;
+  /** Its access log, oldest first; undefined while access logging is off (no cost then). */
+  accessLog: AccessLogEntry[] | undefined = undefined;
 
   constructor(
     sim: Sim,
@@ -200,7 +220,7 @@ export class Sidecar extends Actor {
   request(url: string, options: RequestOptions, resolve: HostResolver, onDone?: (result: RequestResult) => void): PendingRequest {
     const parsed = parseUrl(url);
     const startedAt = this.sim.now;
-    const call: { result: RequestResult | undefined; address: string | undefined } = { result: undefined, address: undefined };
+    const call: { result: RequestResult | undefined; address: string | undefined; cluster: string | undefined } = { result: undefined, address: undefined, cluster: undefined };
     const flags: ResponseFlag[] = [];
     const finish = (status: number | null, error: ErrorKind | undefined, more: readonly ResponseFlag[], upstream?: string) => {
       if (call.result) return;
@@ -216,6 +236,10 @@ export class Sidecar extends Actor {
         startedAt,
         finishedAt: this.sim.now,
       };
+      if (this.accessLog) {
+        this.accessLog.push({ startedAt, method: options.method ?? "GET", path: parsed.path, authority: parsed.authority, userAgent: options.headers?.["user-agent"], result: call.result, cluster: call.cluster });
+        if (this.accessLog.length > MAX_ACCESS_LOG) this.accessLog.shift();
+      }
       onDone?.(call.result);
     };
     const deadline = this.sim.timer(options.timeout, () => finish(null, "timeout", []));
@@ -224,6 +248,7 @@ export class Sidecar extends Actor {
       const listener = this.listeners.get(`${ip}:${parsed.port}`);
       const vhost = listener && this.virtualHost(parsed.port, parsed.authority);
       if (!vhost) {
+        call.cluster = "PassthroughCluster";
         this.upstream.request(url, options, (r) => finish(r.status, r.error, []));
         return;
       }
@@ -235,6 +260,7 @@ export class Sidecar extends Actor {
       }
       this.injectFaults(entry.fault, flags, finish, () => {
         const cluster = this.clusters.get(this.drawDestination(entry.destinations));
+        call.cluster = cluster?.name;
         if (!cluster) finish(503, undefined, ["NC"]);
         else this.attempts(cluster, entry, parsed.path, options, () => call.result !== undefined, finish);
       });

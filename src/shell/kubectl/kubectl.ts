@@ -14,6 +14,7 @@ import { config } from "./config.js";
 import { contextCluster, KubectlError } from "./flags.js";
 import { create, rollout } from "./create.js";
 import { describe } from "./describe.js";
+import { logs } from "./logs.js";
 import { exec, run } from "./pods.js";
 import { apply, del, relabel, scale } from "./write.js";
 
@@ -47,6 +48,7 @@ const VERBS: Readonly<Record<string, (target: KubectlTarget, args: readonly stri
   label: (target, args) => relabel("labels", target, args),
   annotate: (target, args) => relabel("annotations", target, args),
   exec,
+  logs,
   run,
   rollout,
 };
