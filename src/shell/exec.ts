@@ -4,30 +4,39 @@ import { SECOND } from "../sim/time.js";
 import { runUntilDone } from "../dns/client-socket.js";
 import type { World } from "../scenario/world.js";
 import { dig } from "./dig.js";
-import { busyboxVersion, nslookup } from "./nslookup.js";
+import { curl, wget } from "./curl.js";
+import { host } from "./host.js";
+import { imageHas, type PodTool } from "./images.js";
+import { nslookup } from "./nslookup.js";
 import { podShell, type PodShell } from "./pod.js";
 
 /**
  * A command run inside a pod, as `kubectl exec POD -- CMD ARGS` runs it: the DNS tools (`dig`,
- * `nslookup`) and `cat /etc/resolv.conf`. A program the simulated images do not have fails as the
- * container runtime fails it, with exit status 126: busybox and Alpine images have busybox's
- * `nslookup` but no `dig` (BIND's tools are not in them), which is where the lesson's
- * `kubectl exec -it dns-test -- dig ...` in a busybox pod fails.
+ * `nslookup`, `host`), the HTTP clients (`curl`, `wget`) and `cat /etc/resolv.conf`. A program
+ * the image does not have ({@link imageHas}) fails as the container runtime fails it, with exit
+ * status 126: busybox and Alpine images have busybox's `nslookup` and `wget` but no `dig` or
+ * `curl`, which is where the lesson's `kubectl exec -it dns-test -- dig ...` in a busybox pod fails.
  */
 export function execInPod(shell: PodShell, argv: readonly string[]): ToolOutput {
   const [command, ...args] = argv;
   switch (command) {
     case "dig":
-      if (busyboxVersion(shell.image) !== undefined) return notInImage(command);
-      return dig(shell, args);
-    case "nslookup":
-      return nslookup(shell, args);
+    case "host":
+    case "curl":
+    case "wget":
+    case "nslookup": {
+      if (!imageHas(shell.image, command)) return notInImage(command);
+      return POD_TOOLS[command](shell, args);
+    }
     case "cat":
       return cat(shell, args);
     default:
       return notInImage(command ?? "");
   }
 }
+
+/** The network tools, each as the image's build of it behaves. */
+const POD_TOOLS: Readonly<Record<PodTool, (shell: PodShell, args: readonly string[]) => ToolOutput>> = { dig, host, curl, wget, nslookup };
 
 /** The container runtime's refusal of a program the image does not have. */
 function notInImage(command: string): ToolOutput {

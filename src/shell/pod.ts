@@ -7,7 +7,9 @@ import { SIM_EPOCH_UNIX_SECONDS } from "../k8s/timestamp.js";
 import type { Host } from "../net/host.js";
 import { address } from "../sim/actor.js";
 import type { Rng } from "../sim/rng.js";
-import type { Micros } from "../sim/time.js";
+import { SECOND, type Micros } from "../sim/time.js";
+import type { RequestOptions } from "../http/client.js";
+import type { RequestResult } from "../http/message.js";
 import { WorldError, type World } from "../scenario/world.js";
 
 /**
@@ -122,6 +124,32 @@ export class PodShell {
     runUntilDone(sim, () => result !== undefined, sim.now + 120_000_000);
     if (!result) throw new WorldError(`the lookup of ${name} from ${this.ref} did not finish`);
     return result;
+  }
+
+  /**
+   * Calls `url` from the pod as its application would (World.request: through its sidecar when it
+   * has one, else to the address its libc resolved), running the clock until the call ends.
+   *
+   * @throws UrlError for a URL other than `http://host[:port][/path]`.
+   */
+  request(url: string, options: RequestOptions): RequestResult {
+    const sim = this.world.sim;
+    let result: RequestResult | undefined;
+    this.world.request(this.cluster, this.ref, url, {
+      ...options,
+      onDone: (r) => {
+        result = r;
+        sim.stop("the call ended");
+      },
+    });
+    runUntilDone(sim, () => result !== undefined, sim.now + options.timeout + SECOND);
+    if (!result) throw new WorldError(`the call of ${url} from ${this.ref} did not end`);
+    return result;
+  }
+
+  /** Whether the pod's calls go through an Istio sidecar. */
+  get hasSidecar(): boolean {
+    return this.world.mesh?.sidecarOf(this.cluster, this.pod.metadata.namespace ?? "default", this.pod.metadata.name) !== undefined;
   }
 
   private clientSocket(): DnsClientSocket {
