@@ -348,6 +348,12 @@ export { RESOURCE_TYPES, resourceType, type ResourceType, type PrintContext } fr
 export { humanDuration } from "./shell/kubectl/age.js";
 export { parseSelector, SelectorError } from "./shell/kubectl/selector.js";
 export { formatTable } from "./shell/kubectl/table.js";
+export { executeJsonPath, JsonPathError, parseJsonPath, type JsonPath } from "./shell/kubectl/jsonpath.js";
+export { tabwriteBlocks } from "./shell/kubectl/tabwriter.js";
+export { curl, wget } from "./shell/curl.js";
+export { host } from "./shell/host.js";
+export { imageHas, type PodTool } from "./shell/images.js";
+export { SimVerbs } from "./shell/sim-verbs.js";
 
 // Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
 export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";
