@@ -369,6 +369,12 @@ export { backendsByPort } from "./k8s/kube-proxy.js";
 export type { ApiServerEndpointOptions } from "./k8s/remote-watch.js";
 export type { ConnectTranslator } from "./http/client.js";
 export { cilium, clustermeshStatus, CILIUM_COMMANDS, type ClusterMeshStatusView } from "./shell/cilium.js";
+export { executeJsonPath, JsonPathError, parseJsonPath, type JsonPath } from "./shell/kubectl/jsonpath.js";
+export { tabwriteBlocks } from "./shell/kubectl/tabwriter.js";
+export { curl, wget } from "./shell/curl.js";
+export { host } from "./shell/host.js";
+export { imageHas, type PodTool } from "./shell/images.js";
+export { SimVerbs } from "./shell/sim-verbs.js";
 
 // Istio mesh: istiod, xDS, sidecars, locality load balancing; istioctl's formatters.
 export { Debouncer, DEBOUNCE_AFTER, DEBOUNCE_MAX, mergePush, type DebounceOptions, type PushRequest } from "./mesh/istio/debounce.js";

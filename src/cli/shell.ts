@@ -31,7 +31,7 @@ export function shellCommand(file: string, flags: ShellFlags, onError: (e: unkno
   const context = flags.context ?? scenario.spec.clusters[0]!.name;
   checkCluster(scenario, context, "--context");
   const script = flags.script === undefined ? undefined : readInput(flags.script);
-  const { world } = buildScenarioWorld(scenario, { traceLevel: "off", ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
+  const { world } = buildScenarioWorld(scenario, { traceLevel: "summary", ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
   world.runUntil(flags.at ?? scenario.spec.warmup);
   const write: ShellWrite = (stream, text) => (stream === "stdout" ? process.stdout : process.stderr).write(text);
   const shell = new LabShell({ world, context, step: flags.step, readFile, write });

@@ -78,10 +78,32 @@ export class FaultTimeline {
 
   /** Schedules every fault. */
   schedule(): void {
-    for (const f of this.faults) {
-      this.world.sim.at(f.at, () => this.start(f));
-      if (f.for !== undefined) this.world.sim.at(f.at + f.for, () => this.end(f.name));
+    for (const f of this.faults) this.scheduleOne(f);
+  }
+
+  /**
+   * Adds a fault while the world runs (the lab shell's `mcsim fault`): it starts at `f.at`, now
+   * or later, and with `for` ends after it.
+   *
+   * @throws SelectorError when a selector names no cluster, zone or node of the world.
+   */
+  add(f: FaultSpec): void {
+    const a = f.action;
+    if ("from" in a && "to" in a) {
+      checkSelector(a.from, this.world.topology, `fault ${f.name}: from`);
+      checkSelector(a.to, this.world.topology, `fault ${f.name}: to`);
     }
+    this.scheduleOne(f);
+  }
+
+  /** The faults in force now, in the order they started. */
+  inForce(): readonly FaultRecord[] {
+    return [...this.active.values()].map((a) => a.record);
+  }
+
+  private scheduleOne(f: FaultSpec): void {
+    this.world.sim.at(f.at, () => this.start(f));
+    if (f.for !== undefined) this.world.sim.at(f.at + f.for, () => this.end(f.name));
   }
 
   private start(f: FaultSpec): void {
@@ -96,9 +118,10 @@ export class FaultTimeline {
     if (!error) this.options.onChange?.(f.name, "start");
   }
 
-  private end(name: string): void {
+  /** Ends a fault in force now (reverts it); false when none of that name is. */
+  end(name: string): boolean {
     const active = this.active.get(name);
-    if (!active) return;
+    if (!active) return false;
     this.active.delete(name);
     // What was changed may be gone by now (a scaled Deployment deleted meanwhile): say so, go on.
     const error = failure(active.revert);
@@ -106,6 +129,7 @@ export class FaultTimeline {
     active.record.until = this.world.sim.now;
     this.trace(active.record, "end", error);
     this.options.onChange?.(name, "end");
+    return true;
   }
 
   private trace(record: FaultRecord, phase: "start" | "end", error = ""): void {

@@ -1,5 +1,5 @@
 import type { ToolOutput } from "../dns/format/output.js";
-import { parseUrl, UrlError, type RequestResult } from "../http/message.js";
+import { parseUrl, UrlError, type ParsedUrl, type RequestResult } from "../http/message.js";
 import { civilTime, SIM_EPOCH_UNIX_SECONDS, twoDigits } from "../k8s/timestamp.js";
 import { parseDuration, SECOND, type Micros } from "../sim/time.js";
 import { reasonPhrase, shownResponse } from "./http-response.js";
@@ -175,6 +175,17 @@ function writeOut(format: string, r: RequestResult | undefined, url: string): st
     .replace(/\\t/g, "\t");
 }
 
+/** A tool's URL argument, with `http://` when it names no scheme (as curl and wget take one); `parsed` is absent when mcsim cannot call it. */
+function readUrl(arg: string): { url: string; parsed?: ParsedUrl } {
+  const url = /^[a-z]+:\/\//i.test(arg) ? arg : `http://${arg}`;
+  try {
+    return { url, parsed: parseUrl(url) };
+  } catch (e) {
+    if (!(e instanceof UrlError)) throw e;
+    return { url };
+  }
+}
+
 /** curl's error line and exit code for a call that got no response. */
 function curlError(r: RequestResult, host: string, port: number, a: CurlArgs): [number, string] {
   const ms = Math.floor((r.finishedAt - r.startedAt) / 1000);
@@ -207,12 +218,8 @@ export function curl(shell: PodShell, args: readonly string[]): ToolOutput {
   if (a.output !== undefined && a.output !== "/dev/null" && a.output !== "-") {
     return { stdout: "", stderr: `curl: (23) Failure writing output to destination (mcsim's pods have no files to write: use -o /dev/null)\n`, exitCode: 23 };
   }
-  const url = /^[a-z]+:\/\//i.test(a.url) ? a.url : `http://${a.url}`;
-  let parsed;
-  try {
-    parsed = parseUrl(url);
-  } catch (e) {
-    if (!(e instanceof UrlError)) throw e;
+  const { url, parsed } = readUrl(a.url);
+  if (!parsed) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
     return { stdout: "", stderr: scheme && scheme !== "http" ? `curl: (1) Protocol "${scheme}" not supported (mcsim models http:// only)\n` : `curl: (3) URL rejected: Malformed input to a URL function\n`, exitCode: scheme && scheme !== "http" ? 1 : 3 };
   }
@@ -290,14 +297,8 @@ export function wget(shell: PodShell, args: readonly string[]): ToolOutput {
     } else a.url = arg;
   }
   if (a.url === undefined) return { stdout: "", stderr: "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n", exitCode: 1 };
-  const url = /^[a-z]+:\/\//i.test(a.url) ? a.url : `http://${a.url}`;
-  let parsed;
-  try {
-    parsed = parseUrl(url);
-  } catch (e) {
-    if (!(e instanceof UrlError)) throw e;
-    return { stdout: "", stderr: `wget: not an http or ftp url: ${a.url}\n`, exitCode: 1 };
-  }
+  const { url, parsed } = readUrl(a.url);
+  if (!parsed) return { stdout: "", stderr: `wget: not an http or ftp url: ${a.url}\n`, exitCode: 1 };
   const r = shell.request(url, { method: a.spider ? "HEAD" : "GET", headers: { "user-agent": "Wget" }, timeout: a.timeout ?? 900 * SECOND, connectTimeout: a.timeout ?? KERNEL_CONNECT_LIMIT });
   const toStdout = a.output === "-";
   let stderr = "";

@@ -4,6 +4,7 @@ import type { World } from "../scenario/world.js";
 import { DurationError, formatDuration, parseDuration, SECOND, type Micros } from "../sim/time.js";
 import { FILTERS } from "./filters.js";
 import { CILIUM_COMMANDS, cilium } from "./cilium.js";
+import { SimVerbs } from "./sim-verbs.js";
 import { ISTIOCTL_COMMANDS, istioctl } from "./istioctl.js";
 import { LINKERD_COMMANDS, linkerd } from "./linkerd.js";
 import { kubectl, type KubectlTarget } from "./kubectl/kubectl.js";
@@ -42,7 +43,11 @@ export const DEFAULT_STEP: Micros = SECOND;
 /** The shell's own commands, for `help` and completion. */
 const BUILTINS = ["kubectl", "istioctl", "linkerd", "cilium", "mcsim", "sleep", "export", "echo", "cat", "true", "false", "exit", "help", ...Object.keys(FILTERS)];
 /** kubectl's verbs here, for completion. */
-const KUBECTL_VERBS = ["get", "apply", "delete", "scale", "label", "annotate", "exec", "run", "config"];
+const KUBECTL_VERBS = ["get", "describe", "create", "apply", "delete", "scale", "label", "annotate", "exec", "run", "logs", "rollout", "config"];
+/** The simulation's verbs, for completion and the message for an unknown one. */
+const MCSIM_VERBS = ["time", "advance", "fault", "heal", "faults", "events", "why"];
+/** What `mcsim fault` injects. */
+const FAULT_KINDS = ["partition", "delay", "loss", "kill"];
 const CONFIG_VERBS = ["get-contexts", "current-context", "use-context"];
 /** Programs a lesson runs inside pods, not on the learner's machine. */
 const POD_TOOLS = new Set(["dig", "nslookup", "host", "curl", "wget"]);
@@ -50,12 +55,18 @@ const POD_TOOLS = new Set(["dig", "nslookup", "host", "curl", "wget"]);
 const KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "function", "{", "}", "[[", "!"]);
 
 const HELP = `The lab shell runs:
-  kubectl get|apply|delete|scale|label|annotate|exec|run|config ...   against the simulated clusters
+  kubectl get|describe|create|apply|delete|scale|label|annotate|exec|run|logs|rollout|config ...
+                             against the simulated clusters
   istioctl remote-clusters|proxy-status|proxy-config endpoint|cluster POD|version   against the mesh
   linkerd multicluster gateways|check   against Linkerd's service mirrors
   cilium clustermesh status  against the Cilium ClusterMesh
   mcsim time                 the simulated clock
   mcsim advance DURATION     run the clock on (30s, 1m, 500ms)
+  mcsim fault partition A B [--for 30s] | delay A B 100ms | loss A B 30 | kill POD [-n NS]
+                             inject a fault (A, B: a cluster, region=R, zone=Z, node=N, host=IP)
+  mcsim heal [NAME]          end a fault, or all of them; mcsim faults lists those in force
+  mcsim events [--tail N]    the last trace events
+  mcsim why lookup POD NAME  a lookup from a pod, query by query
   sleep SECONDS              run the clock on
   grep, head, tail, wc       after a pipe
   echo, export NAME=VALUE, cat (stdin), true, false, exit [N]
@@ -68,11 +79,13 @@ export class LabShell {
   private readonly vars = new Map<string, string>();
   private status = 0;
   private exitStatus: number | undefined;
+  private readonly verbs: SimVerbs;
 
   constructor(private readonly options: LabShellOptions) {
     this.context = options.context;
     // meshConfig accessLogFile: /dev/stdout, for `kubectl logs POD -c istio-proxy`.
     options.world.mesh?.enableAccessLogs();
+    this.verbs = new SimVerbs(options.world);
   }
 
   /** The prompt, naming the current context: `[cluster-a] $ `. */
@@ -232,8 +245,18 @@ export class LabShell {
         this.options.world.runFor(d);
         return done(`${formatDuration(sim.now)}\n`);
       }
+      case "fault":
+        return this.verbs.fault(rest, this.context);
+      case "heal":
+        return this.verbs.heal(rest);
+      case "faults":
+        return this.verbs.list();
+      case "events":
+        return this.verbs.recent(rest);
+      case "why":
+        return this.verbs.why(rest, this.context);
       default:
-        return fail(`${verb === undefined ? "give a verb" : `mcsim ${verb} is not available inside the shell`}: the shell knows mcsim time and mcsim advance DURATION`, 2);
+        return fail(`${verb === undefined ? "give a verb" : `mcsim ${verb} is not available inside the shell`}: the shell knows mcsim ${MCSIM_VERBS.join(", ")}`, 2);
     }
   }
 
@@ -270,7 +293,7 @@ export class LabShell {
     const current = words.pop() ?? "";
     const pick = (candidates: readonly string[]): [string[], string] => [candidates.filter((c) => c.startsWith(current)), current];
     if (words.length === 0) return pick(BUILTINS);
-    if (words[0] === "mcsim") return pick(words.length === 1 ? ["time", "advance"] : []);
+    if (words[0] === "mcsim") return pick(words.length === 1 ? MCSIM_VERBS : words.length === 2 && words[1] === "fault" ? FAULT_KINDS : []);
     if (words[0] === "istioctl") return pick(words.length === 1 ? ISTIOCTL_COMMANDS : []);
     if (words[0] === "cilium") return pick(words.length === 1 ? CILIUM_COMMANDS : words.length === 2 && words[1] === "clustermesh" ? ["status"] : []);
     if (words[0] === "linkerd") return pick(words.length === 1 ? LINKERD_COMMANDS : words.length === 2 ? ["gateways", "check"] : []);

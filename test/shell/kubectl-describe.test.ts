@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { kubectl } from "../../src/shell/kubectl/kubectl.js";
-import { tabwrite } from "../../src/shell/kubectl/tabwriter.js";
+import { tabwriteBlocks } from "../../src/shell/kubectl/tabwriter.js";
 import { clusterIp, fixtureWorld } from "./shell-world.js";
 
 describe("Go's text/tabwriter as kubectl's describers use it", () => {
   it("aligns a column over consecutive lines that have it; a line without tabs ends the block", () => {
-    expect(tabwrite("Name:\tweb\nNamespace:\tshop\nIPs:\n  IP:\t10.0.0.1\nControlled By:\tReplicaSet/x\nPort:\thttp\t80/TCP\n")).toBe(
+    expect(tabwriteBlocks("Name:\tweb\nNamespace:\tshop\nIPs:\n  IP:\t10.0.0.1\nControlled By:\tReplicaSet/x\nPort:\thttp\t80/TCP\n")).toBe(
       "Name:       web\nNamespace:  shop\nIPs:\n  IP:           10.0.0.1\nControlled By:  ReplicaSet/x\nPort:           http  80/TCP\n",
     );
   });

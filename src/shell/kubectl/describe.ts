@@ -9,7 +9,7 @@ import { contextCluster, KubectlError, parseFlags } from "./flags.js";
 import type { KubectlTarget } from "./kubectl.js";
 import { firstThree, podReady, qualifiedName, readyAddresses, resourceType, type ResourceType } from "./resources.js";
 import { parseSelector } from "./selector.js";
-import { tabwrite } from "./tabwriter.js";
+import { tabwriteBlocks } from "./tabwriter.js";
 
 /**
  * `kubectl describe TYPE [NAME_PREFIX...]` and `TYPE/NAME`: the describers of kubectl's
@@ -30,7 +30,7 @@ function rfc1123z(timestamp: string | undefined): string {
   return `${WEEKDAYS[c.weekday]}, ${twoDigits(c.day)} ${MONTHS[c.month - 1]} ${c.year} ${twoDigits(c.hour)}:${twoDigits(c.minute)}:${twoDigits(c.second)} +0000`;
 }
 
-/** kubectl's describe output, a line at a time: `Key:\tvalue` cells, aligned by {@link tabwrite} at the end. */
+/** kubectl's describe output, a line at a time: `Key:\tvalue` cells, aligned by {@link tabwriteBlocks} at the end. */
 class Lines {
   text = "";
   write(level: number, line: string): void {
@@ -52,7 +52,7 @@ class Lines {
   }
   events(): string {
     this.write(0, "Events:\t<none>");
-    return tabwrite(this.text);
+    return tabwriteBlocks(this.text);
   }
 }
 
@@ -248,7 +248,7 @@ function describeConfigMap(cm: Readonly<ConfigMap>): string {
   const w = new Lines();
   w.meta(cm);
   w.labels(cm);
-  let text = tabwrite(w.text);
+  let text = tabwriteBlocks(w.text);
   text += "\nData\n====\n";
   for (const k of Object.keys(cm.data ?? {}).sort()) text += `${k}:\n----\n${cm.data![k]}\n`;
   text += "\nBinaryData\n====\n\n";
@@ -261,7 +261,7 @@ function describeNamespace(ns: Readonly<K8sObject>): string {
   w.write(0, `Name:\t${ns.metadata.name}`);
   w.labels(ns);
   w.write(0, "Status:\tActive");
-  return `${tabwrite(w.text)}\nNo resource quota.\n\nNo LimitRange resource.\n`;
+  return `${tabwriteBlocks(w.text)}\nNo resource quota.\n\nNo LimitRange resource.\n`;
 }
 
 /** smartLabelFor: `creationTimestamp` is `Creation Timestamp`, `apiVersion` is `API Version`. */

@@ -4,7 +4,7 @@
  * cell in it, so a line without tabs (`Containers:`) ends the alignment above it. The text after
  * a line's last tab is not padded.
  */
-export function tabwrite(text: string, padding = 2, minWidth = 0): string {
+export function tabwriteBlocks(text: string, padding = 2, minWidth = 0): string {
   const lines = text.split("\n");
   const last = lines.pop();
   const cells = lines.map((l) => l.split("\t"));
