@@ -413,6 +413,8 @@ describe("listeners: a zone once per transport, address and port (dns.md §3.1)"
     expect(parse(". {\n  view a\n}\n. {\n  view b\n}\n. {\n}").servers).toHaveLength(3);
     // An empty bind argument is an address like any other, not "every address" (found by the property below).
     expect(parse('example.org {\n}\norg. {\n  bind "" 0\n}').servers).toHaveLength(2);
+    // The empty address and the address '' are two addresses, though a message shows the first as '' (found by the property below).
+    expect(parse('in-addr.arpa {\n  bind "" "\'\'"\n}').servers).toHaveLength(1);
   });
 });
 

@@ -25,7 +25,7 @@ export function findListenerConflict<Where>(
   servers: readonly PlacedServer<Where>[],
   locate: (where: Where) => Position,
 ): { where: Where; detail: string } | null {
-  const registered = new Map<string, Position>(); // "dns://zone.:53" or "dns://zone.:53 on 10.0.0.1"
+  const registered = new Map<string, Position>(); // "dns://zone.:53", or with NUL and the bind address
   const anyAddress = new Map<string, { label: string; at: Position }>(); // by "dns://zone.:53", the last registered
   for (const { block, keys } of servers) {
     const binds = block.directives.filter((d) => d.name === "bind").flatMap((d) => d.args);
@@ -35,7 +35,9 @@ export function findListenerConflict<Where>(
       for (const host of hosts) {
         const base = `${key.scheme}://${key.zone}:${key.port}`;
         const label = host === null ? base : `${base} on ${host === "" ? "''" : host}`;
-        const exact = registered.get(label);
+        // Keyed by the address as written, not by its label, which shows the empty one as ''.
+        const id = host === null ? base : `${base}\u0000${host}`;
+        const exact = registered.get(id);
         if (exact) {
           return {
             where,
@@ -54,7 +56,7 @@ export function findListenerConflict<Where>(
           return { where, detail: `cannot serve ${label} - it overlaps ${base} at ${at(wide)}, which has no 'bind' and so listens on every address` };
         }
         if (!filtered) {
-          registered.set(label, locate(where));
+          registered.set(id, locate(where));
           anyAddress.set(base, { label, at: locate(where) });
         }
       }
