@@ -37,6 +37,11 @@ export interface ExportRecord extends ServiceProperties {
   /** The exporting cluster's ClusterIP (Lighthouse's ClusterSetIP slices carry it instead of the pods). */
   readonly clusterIp?: string;
   readonly endpoints: readonly ExportedEndpoint[];
+  /**
+   * The port the endpoints listen on, by the Service port's name ("" for an unnamed one), from its
+   * EndpointSlices: a named or numbered targetPort, which the imported slices carry as the source's do.
+   */
+  readonly targetPorts: Readonly<Record<string, number>>;
 }
 
 /** The mcs-api reasons of `Conflict=True`, in the order they are joined. */

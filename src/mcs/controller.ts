@@ -358,13 +358,16 @@ export class McsAgent extends Actor {
     const fromHub = this.keepConditions(exported, ["Ready", "Conflict"]);
     const pending = fromHub.some((c) => c.type === "Ready") ? [] : [cond("Ready", "False", r.pending, "ServiceImport created - awaiting aggregation")];
     this.setConditions(exported, [cond("Valid", "True", r.valid, "The ServiceExport and its Service is exportable."), ...pending, ...fromHub]);
-    return recordOf(this.options.clusterId, exported, service, this.endpointsOf(namespace, name), this.profile.slicesHoldClusterIp);
+    const { endpoints, targetPorts } = this.endpointsOf(namespace, name);
+    return recordOf(this.options.clusterId, exported, service, endpoints, targetPorts, this.profile.slicesHoldClusterIp);
   }
 
-  private endpointsOf(namespace: string, name: string): ExportRecord["endpoints"] {
+  private endpointsOf(namespace: string, name: string): Pick<ExportRecord, "endpoints" | "targetPorts"> {
     const out: ExportRecord["endpoints"][number][] = [];
+    const targetPorts: Record<string, number> = {};
     for (const slice of this.api.listByLabel("EndpointSlice", namespace, "kubernetes.io/service-name", name)) {
       if (slice.metadata.labels?.[SERVICE_NAME_LABEL]) continue;
+      for (const p of slice.ports ?? []) if (p.port !== undefined && !Object.hasOwn(targetPorts, p.name ?? "")) targetPorts[p.name ?? ""] = p.port;
       for (const e of slice.endpoints) {
         out.push({
           addresses: e.addresses,
@@ -375,7 +378,7 @@ export class McsAgent extends Actor {
         });
       }
     }
-    return out;
+    return { endpoints: out, targetPorts };
   }
 
   /** Writes a name's import where its namespace exists (namespace sameness: no namespace, no import). */
@@ -565,8 +568,15 @@ function importedSlices(
   managedBy: string,
   previous: ImportState | undefined,
 ): Readonly<EndpointSlice>[] {
-  const ports = imp.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? "TCP" }));
-  const reusable = previous?.import && previous.import.type === imp.type && derivedOf(previous) === derived && sameSlicePorts(previous.slices[0]?.ports ?? [], ports);
+  // A slice of pods carries the ports they listen on (the source's targetPorts); one holding the
+  // exporter's ClusterIP (Lighthouse) the Service's ports.
+  const portsOf = (record: ExportRecord) =>
+    imp.ports.map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: record.clusterIp !== undefined && imp.type === "ClusterSetIP" ? p.port : (record.targetPorts[p.name ?? ""] ?? p.port),
+      protocol: p.protocol ?? "TCP",
+    }));
+  const reusable = previous?.import && previous.import.type === imp.type && derivedOf(previous) === derived;
   const kept = new Map<ExportRecord, Readonly<EndpointSlice>>();
   if (reusable) {
     const bySource = new Map(previous.slices.map((slice) => [slice.metadata.labels![SOURCE_CLUSTER_LABEL]!, slice]));
@@ -579,8 +589,9 @@ function importedSlices(
   const out: Readonly<EndpointSlice>[] = [];
   for (const record of records) {
     if (!included.has(record.cluster)) continue;
+    const ports = portsOf(record);
     const slice = kept.get(record);
-    if (slice) {
+    if (slice && sameSlicePorts(slice.ports, ports)) {
       out.push(slice);
       continue;
     }
@@ -629,6 +640,7 @@ export function recordOf(
   exported: Readonly<ServiceExport>,
   service: Readonly<Service>,
   endpoints: ExportRecord["endpoints"],
+  targetPorts: ExportRecord["targetPorts"],
   withClusterIp: boolean,
 ): ExportRecord {
   const spec = service.spec;
@@ -646,6 +658,7 @@ export function recordOf(
     exportedAnnotations: { ...(exported.spec?.exportedAnnotations ?? {}) },
     ...(withClusterIp && !headless && spec.clusterIP ? { clusterIp: spec.clusterIP } : {}),
     endpoints,
+    targetPorts,
   };
 }
 

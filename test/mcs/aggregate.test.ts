@@ -15,6 +15,7 @@ function record(cluster: string, createdAt: number, extra: Partial<ExportRecord>
     exportedLabels: {},
     exportedAnnotations: {},
     endpoints: [],
+    targetPorts: {},
     ...extra,
   };
 }

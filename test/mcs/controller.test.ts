@@ -49,6 +49,16 @@ describe("MCS controller, KEP profile (mcs.md §1)", () => {
     expect(slices[0]!.metadata.labels!["endpointslice.kubernetes.io/managed-by"]).not.toBe("endpointslice-controller.k8s.io");
   });
 
+  it("imported EndpointSlices carry the ports the source's pods listen on (its targetPort), the ServiceImport the Service's (§1.5)", () => {
+    const { world, run } = mcsWorld();
+    world.apply("b", exportedApi({ replicas: 2 }));
+    run(20);
+    const [slice] = world.cluster("a").api.listByLabel("EndpointSlice", "production", SERVICE_NAME_LABEL, "my-api");
+    // exportedApi's Service maps port 80 to the pods' named port http, containerPort 8080.
+    expect(slice!.ports).toEqual([{ name: "http", port: 8080, protocol: "TCP" }]);
+    expect(world.cluster("a").api.get("ServiceImport", "production", "my-api")!.spec.ports).toEqual([{ name: "http", protocol: "TCP", port: 80 }]);
+  });
+
   it("imports only where the namespace exists, and imports once it is created (namespace sameness, §1.3)", () => {
     const { world, run } = mcsWorld({ namespaceIn: ["b", "c"] });
     world.apply("b", exportedApi());
