@@ -20,7 +20,7 @@ import { UPSTREAM_DNS_IP } from "./world.js";
  * and what, with what was expected. The CLI prints it as `file:line:column: path: detail`.
  */
 export class ScenarioError extends Error {
-  override readonly name = "ScenarioError";
+  override readonly name: string = "ScenarioError";
   constructor(
     readonly file: string,
     readonly line: number,

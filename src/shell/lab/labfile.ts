@@ -1,5 +1,5 @@
 import { LocatedError, readYamlDocuments, validate, ValueError, type ObjectSchema, type Schema, type YamlNode } from "../../k8s/schema.js";
-import { relativeTo } from "../../scenario/load.js";
+import { relativeTo, ScenarioError } from "../../scenario/load.js";
 import { EXPECTATION } from "../../scenario/schema.js";
 import { SCENARIO_API_VERSION, type ExpectationSpec, type Scenario } from "../../scenario/spec.js";
 import type { Micros } from "../../sim/time.js";
@@ -83,18 +83,9 @@ export interface LoadedLab {
   readonly scenario: Scenario;
 }
 
-/** A problem in a lab file: where (file, 1-based line and column, field path) and what. */
-export class LabFileError extends Error {
-  override readonly name = "LabFileError";
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly path: string,
-    readonly detail: string,
-  ) {
-    super(`${file}:${line}:${column}: ${path ? `${path}: ` : ""}${detail}`);
-  }
+/** A problem in a lab file: where (file, 1-based line and column, field path) and what, as a scenario file's are told. */
+export class LabFileError extends ScenarioError {
+  override readonly name: string = "LabFileError";
 }
 
 const str = (description: string, extra: Record<string, unknown> = {}): Schema => ({ type: "string", description, ...extra }) as Schema;
