@@ -6,8 +6,8 @@
  * gateway stands for; and those that cannot do mTLS are dropped, since the gateway routes by the
  * mTLS SNI. A pure function, for istiod and the tests alike.
  */
-import type { Locality } from "./locality.js";
 import { formatLocality } from "./locality.js";
+import type { LbEndpoint } from "./xds.js";
 
 /** The port a network gateway takes cross-network mTLS on (`DefaultNetworkGatewayPort`, mesh.md §1.3). */
 export const NETWORK_GATEWAY_PORT = 15443;
@@ -24,17 +24,8 @@ export interface NetworkGateway {
   readonly port: number;
 }
 
-/** What the filter needs of an endpoint. */
-export interface HorizonEndpoint {
-  readonly address: string;
-  readonly port: number;
-  readonly locality: Locality;
-  readonly cluster: string;
-  readonly network: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** Whether it takes Istio mTLS (mesh.md §3.5). */
-  readonly mtls: boolean;
-}
+/** What the filter needs of an endpoint: the fields of an EDS endpoint before priorities are set. */
+export type HorizonEndpoint = Pick<LbEndpoint, "address" | "port" | "locality" | "cluster" | "network" | "labels" | "mtls">;
 
 /** An endpoint with the load-balancing weight the filter gave it. */
 export type WeightedEndpoint<E extends HorizonEndpoint> = E & { readonly weight: number };
